@@ -1,0 +1,93 @@
+#include "common/ini.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "common/error.h"
+
+namespace dts {
+
+namespace {
+std::string Trim(const std::string& s) {
+  const auto begin = s.find_first_not_of(" \t\r");
+  if (begin == std::string::npos) return "";
+  const auto end = s.find_last_not_of(" \t\r");
+  return s.substr(begin, end - begin + 1);
+}
+
+// Inline comments need whitespace before the marker so values like "a#b" stay intact.
+std::string StripInlineComment(const std::string& s) {
+  for (size_t i = 1; i < s.size(); ++i) {
+    if ((s[i] == '#' || s[i] == ';') && (s[i - 1] == ' ' || s[i - 1] == '\t')) return s.substr(0, i);
+  }
+  return s;
+}
+}  // namespace
+
+std::vector<IniEntry> ParseIniText(const std::string& text, const std::string& name) {
+  std::vector<IniEntry> entries;
+  std::set<std::string> seen;
+  std::istringstream in(text);
+  std::string line, section;
+  long number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    const std::string trimmed = Trim(line);
+    if (trimmed.empty() || trimmed[0] == '#' || trimmed[0] == ';') continue;
+    if (trimmed.front() == '[') {
+      if (trimmed.back() != ']' || trimmed.size() < 3)
+        throw InputError(name, number, "malformed section header '" + trimmed + "'");
+      section = Trim(trimmed.substr(1, trimmed.size() - 2));
+      continue;
+    }
+    const auto eq = trimmed.find('=');
+    if (eq == std::string::npos) throw InputError(name, number, "expected 'key = value', got '" + trimmed + "'");
+    const std::string key = Trim(trimmed.substr(0, eq));
+    if (key.empty()) throw InputError(name, number, "empty key");
+    if (section.empty()) throw InputError(name, number, "key '" + key + "' is outside any [section]");
+    const std::string full_key = section + "." + key;
+    if (!seen.insert(full_key).second) throw InputError(name, number, "duplicate key '" + full_key + "'");
+    entries.push_back({full_key, Trim(StripInlineComment(trimmed.substr(eq + 1))), name + ":" + std::to_string(number)});
+  }
+  return entries;
+}
+
+std::vector<IniEntry> ReadIniFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw IoError(path, "cannot open config file");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return ParseIniText(buffer.str(), path);
+}
+
+std::vector<IniEntry> ExtractOverrides(std::vector<std::string>& args) {
+  std::vector<IniEntry> overrides;
+  std::vector<std::string> rest;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg.rfind("--", 0) != 0) {
+      rest.push_back(arg);
+      continue;
+    }
+    const std::string body = arg.substr(2);
+    const auto eq = body.find('=');
+    const std::string name = body.substr(0, eq);
+    if (name.find('.') == std::string::npos) {
+      rest.push_back(arg);
+      continue;
+    }
+    std::string value;
+    if (eq != std::string::npos) {
+      value = body.substr(eq + 1);
+    } else {
+      if (i + 1 >= args.size()) throw ConfigError("command line", name, "--" + name + " needs a value");
+      value = args[++i];
+    }
+    overrides.push_back({name, value, "command line"});
+  }
+  args = rest;
+  return overrides;
+}
+
+}  // namespace dts

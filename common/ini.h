@@ -1,0 +1,32 @@
+// INI reader that remembers where each value came from, so every config error can name file:line.
+// (Boost.Program_options parses INI too, but reports no line numbers.)
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace dts {
+
+struct IniEntry {
+  std::string key;    // "section.name"
+  std::string value;  // trimmed; inline comments (" #", " ;") removed
+  std::string source; // "path:line"
+};
+
+// Reads `path`. Blank lines and lines starting with '#' or ';' are ignored. A key outside any section,
+// a line without '=', a duplicate key or an unreadable file throws (InputError / IoError) naming file:line.
+std::vector<IniEntry> ReadIniFile(const std::string& path);
+std::vector<IniEntry> ParseIniText(const std::string& text, const std::string& name);
+
+// Applies entries to a config through its schema (ConfigSchema<R>::Set), in order.
+template <class Schema, class R>
+void ApplyIni(const Schema& schema, R& root, const std::vector<IniEntry>& entries) {
+  for (const auto& e : entries) schema.Set(root, e.key, e.value, e.source);
+}
+
+// Command-line overrides of the form --section.key value or --section.key=value. Consumes them from args
+// and returns them as entries with source "command line"; other arguments are left in place. Any option whose
+// name contains a dot is an override: an unknown one is refused later by the schema, naming the key.
+std::vector<IniEntry> ExtractOverrides(std::vector<std::string>& args);
+
+}  // namespace dts
