@@ -1,0 +1,43 @@
+// DIR/sweep.h5: the sweep manifest. Written by the coordinator (orchestrator/), read by dts-report (reports/).
+// Every HDF5 name used here is declared in this header's .cc only; see docs/hdf5-schema.md.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dts::schema {
+
+inline constexpr int kSweepSchemaVersion = 1;
+
+// One planned trial. `trial_id` is the stable hash of (resolved config, fold, seed, data fingerprint); the
+// trial's file is DIR/trials/<trial_id>.h5.
+struct PlannedTrial {
+  std::string trial_id;
+  std::string stage;      // "search", "final", "ablation"
+  std::string config_id;  // hash of the resolved config without fold and seed: groups a configuration's runs
+  std::string variant;    // ablation variant ("baseline", "no_ner_specific", ...) or "" elsewhere
+  int fold = 0;
+  std::uint64_t seed = 0;
+  std::string status;     // "planned", "running", "completed", "failed", "diverged", "bad_config", "interrupted"
+  std::string failure;    // last failure class and message, "" if none
+  int attempts = 0;
+  double seconds = 0;     // wall time of the last attempt
+  double dev_score = -1;  // the early-stopping score on dev (0..100), -1 if unknown
+  std::string config_ini; // the resolved configuration, canonical INI text
+};
+
+struct SweepManifest {
+  std::string sweep_name;
+  std::string sweep_ini;  // the sweep file's text as given
+  std::string status;     // "running", "completed", "interrupted", "failed"
+  std::string dts_version;
+  std::vector<PlannedTrial> trials;
+};
+
+// Writes to PATH.tmp, fsyncs, renames over PATH: a reader never sees half a manifest.
+void WriteSweepManifest(const std::string& path, const SweepManifest& manifest);
+// Throws IoError naming the path for a missing, corrupt or foreign file (wrong schema version).
+SweepManifest ReadSweepManifest(const std::string& path);
+
+}  // namespace dts::schema
