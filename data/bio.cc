@@ -11,8 +11,9 @@ std::vector<std::string> EncodeBio(const Sentence& sentence) {
   std::vector<bool> taken(n, false);
   for (const Entity& e : sentence.entities) {
     if (e.start < 0 || e.end > n || e.start >= e.end) {
-      throw std::invalid_argument("sentence " + sentence.id + ": entity span [" + std::to_string(e.start) + ", " +
-                                  std::to_string(e.end) + ") outside its " + std::to_string(n) + " tokens");
+      throw std::invalid_argument("sentence " + sentence.id + ": entity span [" + std::to_string(e.start) +
+                                  ", " + std::to_string(e.end) + ") outside its " + std::to_string(n) +
+                                  " tokens");
     }
     for (int i = e.start; i < e.end; ++i) {
       if (taken[i]) {
@@ -26,7 +27,9 @@ std::vector<std::string> EncodeBio(const Sentence& sentence) {
   return tags;
 }
 
-std::vector<Entity> DecodeBio(const std::vector<std::string>& tags) {
+std::vector<Entity> DecodeBio(const std::vector<std::string>& tags) { return DecodeBio(tags, nullptr); }
+
+std::vector<Entity> DecodeBio(const std::vector<std::string>& tags, long* repairs) {
   std::vector<Entity> entities;
   bool open = false;  // entities.back() is still being extended
   for (int i = 0; i < static_cast<int>(tags.size()); ++i) {
@@ -42,6 +45,7 @@ std::vector<Entity> DecodeBio(const std::vector<std::string>& tags) {
       entities.back().end = i + 1;
       continue;
     }
+    if (inside && repairs != nullptr) ++*repairs;
     entities.push_back(Entity{type, i, i + 1});
     open = true;
   }

@@ -22,6 +22,7 @@ struct DataConfig {
   int folds = 10;
   double dev_fraction = 0.1;
   int split_seed = 1;
+  std::string split_file;
   int max_train_sentences = 0;
   int min_word_count = 1;
   bool lowercase_words = true;
@@ -38,18 +39,26 @@ inline const ParamTable<DataConfig>& DataParams() {
               .Help("corpus: a file (split into a held-out dev set and folds) or a directory holding "
                     "train/dev/test files (fixed split)"),
           Param(&DataConfig::format, "format")
-              .Choices({{"ade", CorpusFormat::kAde}, {"conll04", CorpusFormat::kConll04}, {"json", CorpusFormat::kJson}})
+              .Choices({{"ade", CorpusFormat::kAde},
+                        {"conll04", CorpusFormat::kConll04},
+                        {"json", CorpusFormat::kJson}})
               .Help("corpus format: raw ADE DRUG-AE.rel, CoNLL04 columns, or the common JSON format"),
           Param(&DataConfig::protocol, "protocol")
               .Choices({{"dev", Protocol::kDev}, {"final", Protocol::kFinal}})
-              .Help("dev: train on the training part, select epochs on dev; final: fixed-split corpora train on "
-                    "train+dev for train.max_epochs and report test"),
+              .Help("dev: train on the training part, select epochs on dev; final: fixed-split corpora "
+                    "train on train+dev for train.max_epochs and report test"),
           Param(&DataConfig::fold, "fold").Range(0, 19).Help("cross-validation fold used as the test part"),
           Param(&DataConfig::folds, "folds").Range(2, 20).Help("number of cross-validation folds"),
           Param(&DataConfig::dev_fraction, "dev_fraction")
               .Above(0.0, 0.5)
               .Help("fraction of a cross-validated corpus held out as the dev set before folding"),
-          Param(&DataConfig::split_seed, "split_seed").Range(0, 2147483647).Help("seed of the dev/fold split"),
+          Param(&DataConfig::split_seed, "split_seed")
+              .Range(0, 2147483647)
+              .Help("seed of the dev/fold split"),
+          Param(&DataConfig::split_file, "split_file")
+              .IsPath()
+              .Help("split file written by dts-prepare --split-out; when set it replaces dev_fraction, "
+                    "folds and split_seed, so every trial of a sweep sees the same split"),
           Param(&DataConfig::max_train_sentences, "max_train_sentences")
               .Range(0, 1e9)
               .Help("use at most this many training sentences (0: all); for quick experiments"),

@@ -1,0 +1,238 @@
+// The common joint-extraction JSON format. nlohmann::json gives no positions for parsed values, so a small
+// scan of the raw text finds the line where each top-level element starts; errors then name both.
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "data/normalize.h"
+#include "data/reader_util.h"
+#include "data/readers.h"
+
+namespace dts::data {
+namespace {
+
+using nlohmann::json;
+
+long LineAt(const std::string& text, std::size_t byte) {
+  long line = 1;
+  for (std::size_t i = 0; i < byte && i < text.size(); ++i) line += text[i] == '\n';
+  return line;
+}
+
+// Line of each value directly inside the top-level array, in order. Only called on text that parsed.
+std::vector<long> ElementLines(const std::string& text) {
+  std::vector<long> lines;
+  long line = 1;
+  int depth = 0;
+  bool in_string = false;
+  bool expect_value = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n') ++line;
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+    if (depth == 1 && expect_value) {
+      lines.push_back(line);
+      expect_value = false;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth == 1) expect_value = true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    } else if (c == ',' && depth == 1) {
+      expect_value = true;
+    }
+  }
+  return lines;
+}
+
+class ElementReader {
+ public:
+  ElementReader(const std::string& path, long line, std::size_t index)
+      : path_(path), line_(line), index_(index) {}
+
+  [[noreturn]] void Fail(const std::string& what) const {
+    throw InputError(path_, line_, "element " + std::to_string(index_) + ": " + what);
+  }
+
+  const json& Field(const json& object, const char* key, const std::string& where) const {
+    const auto it = object.find(key);
+    if (it == object.end()) Fail(where + "missing \"" + key + "\"");
+    return *it;
+  }
+  int Int(const json& object, const char* key, const std::string& where) const {
+    const json& value = Field(object, key, where);
+    if (!value.is_number_integer()) Fail(where + "\"" + key + "\" is not an integer");
+    const auto v = value.get<long long>();
+    if (v < 0 || v > 1000000000) Fail(where + "\"" + key + "\" = " + std::to_string(v) + " is out of range");
+    return static_cast<int>(v);
+  }
+  std::string String(const json& object, const char* key, const std::string& where) const {
+    const json& value = Field(object, key, where);
+    if (!value.is_string() || value.get<std::string>().empty())
+      Fail(where + "\"" + key + "\" is not a non-empty string");
+    return value.get<std::string>();
+  }
+
+  Sentence Read(const json& element, const std::string& default_id, ReadReport& report) const {
+    if (!element.is_object()) Fail("not an object");
+    Sentence s;
+    s.id = default_id;
+    if (element.contains("id")) {  // other tools write numeric ids
+      const json& id = element["id"];
+      if (id.is_string() && !id.get<std::string>().empty()) {
+        s.id = id.get<std::string>();
+      } else if (id.is_number_integer()) {
+        s.id = std::to_string(id.get<long long>());
+      } else {
+        Fail("\"id\" is neither a non-empty string nor an integer");
+      }
+    }
+    const json& tokens = Field(element, "tokens", "");
+    if (!tokens.is_array()) Fail("\"tokens\" is not a list");
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+      if (!tokens[i].is_string() || tokens[i].get<std::string>().empty()) {
+        Fail("tokens[" + std::to_string(i) + "] is not a non-empty string");
+      }
+      s.tokens.push_back(Token{tokens[i].get<std::string>(), -1, -1});
+    }
+    if (s.tokens.empty()) Fail("\"tokens\" is empty");
+    const int n = static_cast<int>(s.tokens.size());
+    if (element.contains("text")) {
+      if (!element["text"].is_string()) Fail("\"text\" is not a string");
+      s.text = element["text"].get<std::string>();
+    }
+    if (element.contains("offsets")) {
+      const json& offsets = element["offsets"];
+      if (!offsets.is_array() || offsets.size() != tokens.size())
+        Fail("\"offsets\" is not a list as long as \"tokens\"");
+      for (int i = 0; i < n; ++i) {
+        const json& pair = offsets[i];
+        if (!pair.is_array() || pair.size() != 2 || !pair[0].is_number_integer() ||
+            !pair[1].is_number_integer()) {
+          Fail("offsets[" + std::to_string(i) + "] is not [begin, end]");
+        }
+        const long long b = pair[0].get<long long>();
+        const long long e = pair[1].get<long long>();
+        if (b < 0 || e < b || e > static_cast<long long>(s.text.size())) {
+          Fail("offsets[" + std::to_string(i) + "] lies outside \"text\"");
+        }
+        s.tokens[i].begin = static_cast<int>(b);
+        s.tokens[i].end = static_cast<int>(e);
+      }
+    }
+    const json& entities = Field(element, "entities", "");
+    if (!entities.is_array()) Fail("\"entities\" is not a list");
+    for (std::size_t i = 0; i < entities.size(); ++i) {
+      const std::string where = "entities[" + std::to_string(i) + "]: ";
+      if (!entities[i].is_object()) Fail(where + "not an object");
+      Entity e{String(entities[i], "type", where), Int(entities[i], "start", where),
+               Int(entities[i], "end", where)};
+      if (e.start >= e.end || e.end > n) {
+        Fail(where + "span [" + std::to_string(e.start) + ", " + std::to_string(e.end) +
+             ") is not inside the " + std::to_string(n) + " tokens (end is exclusive)");
+      }
+      s.entities.push_back(e);
+    }
+    const int m = static_cast<int>(s.entities.size());
+    if (element.contains("relations")) {
+      const json& relations = element["relations"];
+      if (!relations.is_array()) Fail("\"relations\" is not a list");
+      for (std::size_t i = 0; i < relations.size(); ++i) {
+        const std::string where = "relations[" + std::to_string(i) + "]: ";
+        if (!relations[i].is_object()) Fail(where + "not an object");
+        Relation r{String(relations[i], "type", where), Int(relations[i], "head", where),
+                   Int(relations[i], "tail", where)};
+        if (r.head >= m || r.tail >= m) {
+          Fail(where + "head/tail " + std::to_string(r.head) + "/" + std::to_string(r.tail) + " but only " +
+               std::to_string(m) + " entities");
+        }
+        s.relations.push_back(r);
+      }
+    }
+    NormalizeSentence(s, report);
+    return s;
+  }
+
+ private:
+  const std::string& path_;
+  long line_;
+  std::size_t index_;
+};
+
+}  // namespace
+
+Corpus ReadJson(const std::string& path) {
+  std::ifstream in = internal::OpenInput(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string text = buffer.str();
+  json document;
+  try {
+    document = json::parse(text);
+  } catch (const json::parse_error& e) {
+    // e.what() starts with "[json.exception.parse_error.101] parse error at line L, column C: "; keep the
+    // reason.
+    std::string what = e.what();
+    const std::size_t colon = what.find(": ", what.find("parse error"));
+    if (colon != std::string::npos) what = what.substr(colon + 2);
+    throw InputError(path, LineAt(text, e.byte == 0 ? 0 : e.byte - 1), "invalid JSON: " + what);
+  }
+  if (!document.is_array()) throw InputError(path, 1, "expected a JSON list of sentences");
+  const std::vector<long> lines = ElementLines(text);
+  Corpus corpus;
+  corpus.name = path;
+  const std::string stem = internal::FileStem(path);
+  for (std::size_t i = 0; i < document.size(); ++i) {
+    const ElementReader reader(path, i < lines.size() ? lines[i] : 0, i);
+    corpus.sentences.push_back(reader.Read(document[i], stem + ":" + std::to_string(i), corpus.report));
+  }
+  return corpus;
+}
+
+void WriteJson(const Corpus& corpus, const std::string& path) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) throw IoError(path, "cannot open for writing");
+  out << "[\n";
+  for (std::size_t i = 0; i < corpus.sentences.size(); ++i) {
+    const Sentence& s = corpus.sentences[i];
+    nlohmann::ordered_json element;
+    element["id"] = s.id;
+    element["tokens"] = json::array();
+    bool has_offsets = !s.tokens.empty();
+    for (const Token& t : s.tokens) {
+      element["tokens"].push_back(t.text);
+      has_offsets = has_offsets && t.begin >= 0;
+    }
+    element["entities"] = json::array();
+    for (const Entity& e : s.entities) {
+      element["entities"].push_back(
+          nlohmann::ordered_json{{"type", e.type}, {"start", e.start}, {"end", e.end}});
+    }
+    element["relations"] = json::array();
+    for (const Relation& r : s.relations) {
+      element["relations"].push_back(
+          nlohmann::ordered_json{{"type", r.type}, {"head", r.head}, {"tail", r.tail}});
+    }
+    if (!s.text.empty()) element["text"] = s.text;
+    if (has_offsets && !s.text.empty()) {
+      element["offsets"] = json::array();
+      for (const Token& t : s.tokens) element["offsets"].push_back({t.begin, t.end});
+    }
+    out << element.dump() << (i + 1 < corpus.sentences.size() ? ",\n" : "\n");
+  }
+  out << "]\n";
+  out.flush();
+  if (!out) throw IoError(path, "write failed");
+}
+
+}  // namespace dts::data
