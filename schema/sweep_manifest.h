@@ -1,5 +1,6 @@
-// DIR/sweep.h5: the sweep manifest. Written by the coordinator (orchestrator/), read by dts-report (reports/).
-// Every HDF5 name used here is declared in this header's .cc only; see docs/hdf5-schema.md.
+// DIR/sweep.h5: the sweep manifest. Written by the coordinator (orchestrator/), read by dts-report
+// (reports/). Every HDF5 name used here is declared in schema/trial_schema.h (with the trial-file names); see
+// docs/hdf5-schema.md.
 #pragma once
 
 #include <cstdint>
@@ -19,12 +20,12 @@ struct PlannedTrial {
   std::string variant;    // ablation variant ("baseline", "no_ner_specific", ...) or "" elsewhere
   int fold = 0;
   std::uint64_t seed = 0;
-  std::string status;     // "planned", "running", "completed", "failed", "diverged", "bad_config", "interrupted"
-  std::string failure;    // last failure class and message, "" if none
+  std::string status;  // "planned", "running", "completed", "failed", "diverged", "bad_config", "interrupted"
+  std::string failure;  // last failure class and message, "" if none
   int attempts = 0;
-  double seconds = 0;     // wall time of the last attempt
-  double dev_score = -1;  // the early-stopping score on dev (0..100), -1 if unknown
-  std::string config_ini; // the resolved configuration, canonical INI text
+  double seconds = 0;      // wall time of the last attempt
+  double dev_score = -1;   // the early-stopping score on dev (0..100), -1 if unknown
+  std::string config_ini;  // the resolved configuration, canonical INI text
 };
 
 struct SweepManifest {

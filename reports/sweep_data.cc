@@ -1,0 +1,119 @@
+#include "reports/sweep_data.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "common/error.h"
+#include "reports/config_keys.h"
+
+namespace dts::reports {
+
+namespace fs = std::filesystem;
+
+std::optional<double> TrialRecord::DevScore() const {
+  if (plan.dev_score >= 0) return plan.dev_score;
+  // A failed or unfinished run's partial dev score would rank configurations by luck of timing.
+  if (!file || file->status != "completed" || file->epochs.empty()) return std::nullopt;
+  double best = file->epochs.front().dev_score;
+  for (const auto& e : file->epochs) best = std::max(best, e.dev_score);
+  return best;
+}
+
+namespace {
+
+std::string DatasetFromConfig(const std::map<std::string, std::string>& config) {
+  const auto format = config.find(keys::kDataFormat);
+  if (format != config.end() && !format->second.empty() && format->second != "json") return format->second;
+  const auto path = config.find(keys::kDataPath);
+  if (path != config.end() && !path->second.empty()) return fs::path(path->second).stem().string();
+  return "unknown";
+}
+
+}  // namespace
+
+SweepData LoadSweep(const std::string& dir) {
+  const fs::path manifest_path = fs::path(dir) / "sweep.h5";
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw IoError(dir, "not a directory");
+  if (!fs::exists(manifest_path, ec)) throw IoError(dir, "not a sweep directory (no sweep.h5)");
+
+  SweepData data;
+  data.dir = dir;
+  data.manifest = schema::ReadSweepManifest(manifest_path.string());
+
+  // Read every trial file once, by id.
+  std::map<std::string, schema::TrialFile> files;
+  std::set<std::string> unreadable;
+  const fs::path trials_dir = fs::path(dir) / "trials";
+  if (fs::is_directory(trials_dir, ec)) {
+    std::vector<fs::path> paths;
+    for (const auto& entry : fs::directory_iterator(trials_dir, ec)) {
+      // Only renamed (complete) files: a *.h5.tmp is a writer's work in progress or a killed writer's
+      // leftover.
+      if (entry.path().extension() == ".h5") paths.push_back(entry.path());
+    }
+    std::sort(paths.begin(), paths.end());
+    for (const auto& path : paths) {
+      const std::string id = path.stem().string();
+      try {
+        files.emplace(id, schema::ReadTrialFile(path.string()));
+      } catch (const Error& e) {
+        unreadable.insert(id);
+        data.warnings.push_back(std::string(e.what()) + " (trial file skipped)");
+      }
+    }
+  }
+
+  std::set<std::string> planned;
+  for (const auto& plan : data.manifest.trials) {
+    TrialRecord record;
+    record.plan = plan;
+    planned.insert(plan.trial_id);
+    const auto file = files.find(plan.trial_id);
+    if (file != files.end()) record.file = file->second;
+    record.file_unreadable = unreadable.count(plan.trial_id) > 0;
+    data.trials.push_back(std::move(record));
+  }
+  for (const auto& [id, file] : files) {
+    if (planned.count(id)) continue;
+    // A trial file the manifest does not list (e.g. copied in by hand): reported with its own labels.
+    data.warnings.push_back((trials_dir / (id + ".h5")).string() +
+                            ": not in the sweep manifest; included as stage '" + file.stage + "'");
+    TrialRecord record;
+    record.plan.trial_id = id;
+    record.plan.stage = file.stage;
+    record.plan.config_id = file.config_id.empty() ? id : file.config_id;
+    record.plan.variant = file.variant;
+    record.plan.fold = file.fold;
+    record.plan.seed = file.seed;
+    record.plan.status = file.status;
+    record.plan.config_ini = file.config_ini;
+    record.file = file;
+    data.trials.push_back(std::move(record));
+  }
+
+  // Configuration and dataset of each record; a configuration's dataset is its trial files' dataset.
+  std::map<std::string, std::string> dataset_of_config;
+  for (auto& record : data.trials) {
+    if (record.file) {
+      record.config = record.file->config;
+      if (!record.file->dataset.empty())
+        dataset_of_config.emplace(record.plan.config_id, record.file->dataset);
+    } else {
+      try {
+        record.config =
+            schema::ParseConfigIni(record.plan.config_ini, "sweep.h5 trial " + record.plan.trial_id);
+      } catch (const Error& e) {
+        data.warnings.push_back(manifest_path.string() + ": " + e.what());
+      }
+    }
+  }
+  for (auto& record : data.trials) {
+    const auto known = dataset_of_config.find(record.plan.config_id);
+    record.dataset = known != dataset_of_config.end() ? known->second : DatasetFromConfig(record.config);
+  }
+  return data;
+}
+
+}  // namespace dts::reports

@@ -1,0 +1,430 @@
+#include "schema/internal/h5.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+
+#include "common/error.h"
+#include "schema/trial_schema.h"
+
+namespace dts::schema::internal {
+namespace {
+
+// HDF5's innermost error description, e.g. "truncated file: eof = 1024, ...": the one line that tells a user
+// what is wrong with the file. Must run before the next HDF5 call clears the stack.
+std::string Hdf5Message() {
+  std::string message;
+  H5Ewalk2(
+      H5E_DEFAULT, H5E_WALK_DOWNWARD,
+      [](unsigned, const H5E_error2_t* error, void* data) -> herr_t {
+        auto* out = static_cast<std::string*>(data);
+        if (error->desc != nullptr && error->desc[0] != '\0') *out = error->desc;
+        return 0;
+      },
+      &message);
+  H5Eclear2(H5E_DEFAULT);
+  return message;
+}
+
+Handle VariableString() {
+  Handle type(H5Tcopy(H5T_C_S1));
+  H5Tset_size(type, H5T_VARIABLE);
+  H5Tset_cset(type, H5T_CSET_UTF8);
+  return type;
+}
+
+Handle FileAccessList() {
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS));
+  // Strong close: H5Fclose really closes (and flushes) the file even if an object id leaked, so the fsync
+  // and rename that follow see the complete file.
+  H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG);
+  // The 1.8 format has checksummed metadata (superblock v2, object header v2), so corruption is detected as
+  // an error rather than read as garbage, and allows attributes larger than 64 KiB (long config texts).
+  H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST);
+  return fapl;
+}
+
+void FsyncPath(const std::string& path, const std::string& shown, bool directory) {
+  const int fd = ::open(path.c_str(), directory ? (O_RDONLY | O_DIRECTORY) : O_RDONLY);
+  if (fd < 0) throw IoError(shown, std::string("cannot open for fsync: ") + std::strerror(errno));
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) throw IoError(shown, std::string("fsync failed: ") + std::strerror(err));
+}
+
+}  // namespace
+
+void SilenceHdf5Errors() {
+  static std::once_flag once;
+  std::call_once(once, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
+}
+
+Handle& Handle::operator=(Handle&& other) noexcept {
+  if (this != &other) {
+    Close();
+    id_ = other.id_;
+    other.id_ = H5I_INVALID_HID;
+  }
+  return *this;
+}
+
+void Handle::Close() noexcept {
+  if (id_ < 0) return;
+  switch (H5Iget_type(id_)) {
+    case H5I_FILE:
+      H5Fclose(id_);
+      break;
+    case H5I_GROUP:
+      H5Gclose(id_);
+      break;
+    case H5I_DATASET:
+      H5Dclose(id_);
+      break;
+    case H5I_ATTR:
+      H5Aclose(id_);
+      break;
+    case H5I_DATATYPE:
+      H5Tclose(id_);
+      break;
+    case H5I_DATASPACE:
+      H5Sclose(id_);
+      break;
+    case H5I_GENPROP_LST:
+      H5Pclose(id_);
+      break;
+    default:
+      H5Idec_ref(id_);
+      break;
+  }
+  id_ = H5I_INVALID_HID;
+}
+
+File File::Create(const std::string& path, const std::string& real_path) {
+  SilenceHdf5Errors();
+  Handle fapl = FileAccessList();
+  const hid_t id = H5Fcreate(real_path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  if (id < 0) throw IoError(path, "cannot create " + real_path + ": " + Hdf5Message());
+  return File(path, Handle(id));
+}
+
+File File::OpenChecked(const std::string& path, const char* format, int schema_version) {
+  SilenceHdf5Errors();
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw IoError(path, "no such file");
+  if (!std::filesystem::is_regular_file(path, ec)) throw IoError(path, "not a regular file");
+  const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
+  if (is_hdf5 <= 0) {
+    const std::string why = Hdf5Message();
+    throw IoError(path, is_hdf5 == 0 ? "not an HDF5 file" : "cannot read: " + why);
+  }
+  Handle fapl = FileAccessList();
+  const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl);
+  if (id < 0) throw IoError(path, "corrupt or truncated HDF5 file: " + Hdf5Message());
+  File file(path, Handle(id));
+  if (H5Aexists(file.root(), kFormatAttr) <= 0) {
+    file.Fail(std::string("not a dts file (no '") + kFormatAttr + "' attribute; expected " + format + ")");
+  }
+  const std::string actual = file.ReadString(file.root(), kFormatAttr, "/");
+  if (actual != format) file.Fail("is a " + actual + " file, expected " + format);
+  const std::int64_t version = file.ReadInt64(file.root(), kSchemaVersionAttr, "/");
+  if (version != schema_version) {
+    file.Fail("schema_version " + std::to_string(version) + ", this build reads " +
+              std::to_string(schema_version));
+  }
+  return file;
+}
+
+void File::Close() {
+  if (file_.get() < 0) return;
+  // Released first: a failed close must not be retried by the destructor.
+  if (H5Fclose(file_.Release()) < 0) Fail("close");
+}
+
+hid_t File::Check(hid_t status, const std::string& what) const {
+  if (status < 0) Fail(what);
+  return status;
+}
+
+void File::Fail(const std::string& what) const {
+  const std::string hdf = Hdf5Message();
+  throw IoError(path_, hdf.empty() ? what : what + ": " + hdf);
+}
+
+Handle File::CreateGroup(hid_t parent, const char* name) const {
+  return Handle(Check(H5Gcreate2(parent, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                      std::string("cannot create group ") + name));
+}
+
+Handle File::OpenGroup(hid_t parent, const char* name, const std::string& where) const {
+  if (!Exists(parent, name)) Fail("missing group " + where);
+  return Handle(Check(H5Gopen2(parent, name, H5P_DEFAULT), "cannot open group " + where));
+}
+
+bool File::Exists(hid_t parent, const char* name) const {
+  // Attributes and links live in different namespaces; callers ask for the one they mean.
+  const htri_t link = H5Lexists(parent, name, H5P_DEFAULT);
+  if (link < 0) Fail(std::string("cannot look up ") + name);
+  if (link > 0) return true;
+  const htri_t attr = H5Aexists(parent, name);
+  if (attr < 0) Fail(std::string("cannot look up ") + name);
+  return attr > 0;
+}
+
+namespace {
+template <class T>
+void WriteScalar(const File& file, hid_t obj, const char* name, hid_t file_type, hid_t mem_type,
+                 const T& value) {
+  Handle space(file.Check(H5Screate(H5S_SCALAR), "dataspace"));
+  Handle attr(file.Check(H5Acreate2(obj, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT),
+                         std::string("cannot create attribute ") + name));
+  file.Check(H5Awrite(attr, mem_type, &value), std::string("cannot write attribute ") + name);
+}
+
+Handle OpenAttr(const File& file, hid_t obj, const char* name, const std::string& where) {
+  const htri_t exists = H5Aexists(obj, name);
+  if (exists < 0) file.Fail(std::string("cannot look up attribute ") + name + " on " + where);
+  if (exists == 0) file.Fail(std::string("missing attribute '") + name + "' on " + where);
+  return Handle(file.Check(H5Aopen(obj, name, H5P_DEFAULT), std::string("cannot open attribute ") + name));
+}
+
+template <class T>
+T ReadNumber(const File& file, hid_t obj, const char* name, const std::string& where, hid_t mem_type) {
+  Handle attr = OpenAttr(file, obj, name, where);
+  Handle type(file.Check(H5Aget_type(attr), "attribute type"));
+  const H5T_class_t cls = H5Tget_class(type);
+  if (cls != H5T_INTEGER && cls != H5T_FLOAT) {
+    file.Fail(std::string("attribute '") + name + "' on " + where + " is not a number");
+  }
+  T value{};
+  file.Check(H5Aread(attr, mem_type, &value), std::string("cannot read attribute ") + name + " on " + where);
+  return value;
+}
+}  // namespace
+
+void File::WriteString(hid_t obj, const char* name, const std::string& value) const {
+  Handle type = VariableString();
+  const char* text = value.c_str();
+  WriteScalar(*this, obj, name, type, type, text);
+}
+
+void File::WriteInt64(hid_t obj, const char* name, std::int64_t value) const {
+  WriteScalar(*this, obj, name, H5T_STD_I64LE, H5T_NATIVE_INT64, value);
+}
+
+void File::WriteUInt64(hid_t obj, const char* name, std::uint64_t value) const {
+  WriteScalar(*this, obj, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, value);
+}
+
+void File::WriteDouble(hid_t obj, const char* name, double value) const {
+  WriteScalar(*this, obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, value);
+}
+
+std::string File::ReadString(hid_t obj, const char* name, const std::string& where) const {
+  Handle attr = OpenAttr(*this, obj, name, where);
+  Handle type(Check(H5Aget_type(attr), "attribute type"));
+  if (H5Tget_class(type) != H5T_STRING)
+    Fail(std::string("attribute '") + name + "' on " + where + " is not a string");
+  const htri_t is_variable = H5Tis_variable_str(type);
+  Check(is_variable, "attribute type");
+  if (is_variable > 0) {
+    Handle mem = VariableString();
+    char* text = nullptr;
+    Check(H5Aread(attr, mem, &text), std::string("cannot read attribute ") + name + " on " + where);
+    std::string value = text != nullptr ? text : "";
+    H5free_memory(text);
+    return value;
+  }
+  // Fixed-length strings, as other tools (h5py with numpy bytes) may write them.
+  const std::size_t size = H5Tget_size(type);
+  std::string value(size, '\0');
+  Check(H5Aread(attr, type, value.data()), std::string("cannot read attribute ") + name + " on " + where);
+  value.resize(std::strlen(value.c_str()));
+  return value;
+}
+
+std::int64_t File::ReadInt64(hid_t obj, const char* name, const std::string& where) const {
+  return ReadNumber<std::int64_t>(*this, obj, name, where, H5T_NATIVE_INT64);
+}
+
+std::uint64_t File::ReadUInt64(hid_t obj, const char* name, const std::string& where) const {
+  return ReadNumber<std::uint64_t>(*this, obj, name, where, H5T_NATIVE_UINT64);
+}
+
+double File::ReadDouble(hid_t obj, const char* name, const std::string& where) const {
+  return ReadNumber<double>(*this, obj, name, where, H5T_NATIVE_DOUBLE);
+}
+
+std::vector<std::string> File::AttributeNames(hid_t obj, const std::string& where) const {
+  std::vector<std::string> names;
+  hsize_t index = 0;
+  const herr_t rc = H5Aiterate2(
+      obj, H5_INDEX_NAME, H5_ITER_INC, &index,
+      [](hid_t, const char* name, const H5A_info_t*, void* data) -> herr_t {
+        static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+        return 0;
+      },
+      &names);
+  Check(rc, "cannot list attributes of " + where);
+  return names;
+}
+
+void File::WriteTable(hid_t parent, const char* name, hid_t memtype, const void* rows, std::size_t n) const {
+  const hsize_t dims[1] = {n};
+  const hsize_t max_dims[1] = {H5S_UNLIMITED};
+  Handle space(Check(H5Screate_simple(1, dims, max_dims), "dataspace"));
+  Handle dcpl(Check(H5Pcreate(H5P_DATASET_CREATE), "property list"));
+  // Chunked (a requirement of an unlimited dimension), so a writer may also grow a table in place.
+  const hsize_t chunk[1] = {64};
+  Check(H5Pset_chunk(dcpl, 1, chunk), "chunking");
+  Handle dataset(Check(H5Dcreate2(parent, name, memtype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
+                       std::string("cannot create dataset ") + name));
+  if (n > 0) {
+    Check(H5Dwrite(dataset, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows),
+          std::string("cannot write dataset ") + name);
+  }
+}
+
+std::size_t File::ReadTable(hid_t parent, const char* name, const std::string& where, hid_t memtype,
+                            std::vector<unsigned char>& out, std::size_t row_size) const {
+  if (H5Lexists(parent, name, H5P_DEFAULT) <= 0) Fail("missing dataset " + where);
+  Handle dataset(Check(H5Dopen2(parent, name, H5P_DEFAULT), "cannot open dataset " + where));
+  Handle space(Check(H5Dget_space(dataset), "dataspace of " + where));
+  if (H5Sget_simple_extent_ndims(space) != 1) Fail(where + " is not a 1-D table");
+  const hssize_t n = H5Sget_simple_extent_npoints(space);
+  Check(static_cast<hid_t>(n), "size of " + where);
+  out.assign(static_cast<std::size_t>(n) * row_size, 0);
+  if (n > 0) {
+    Check(H5Dread(dataset, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()),
+          "cannot read " + where + " (missing or mistyped column?)");
+  }
+  return static_cast<std::size_t>(n);
+}
+
+void File::ReclaimStrings(hid_t memtype, std::vector<unsigned char>& rows, std::size_t n) const {
+  if (n == 0) return;
+  const hsize_t dims[1] = {n};
+  Handle space(Check(H5Screate_simple(1, dims, nullptr), "dataspace"));
+  H5Dvlen_reclaim(memtype, space, H5P_DEFAULT, rows.data());
+}
+
+void File::WriteStrings(hid_t parent, const char* name, const std::vector<std::string>& values) const {
+  Handle type = VariableString();
+  const hsize_t dims[1] = {values.size()};
+  const hsize_t max_dims[1] = {H5S_UNLIMITED};
+  Handle space(Check(H5Screate_simple(1, dims, max_dims), "dataspace"));
+  Handle dcpl(Check(H5Pcreate(H5P_DATASET_CREATE), "property list"));
+  const hsize_t chunk[1] = {256};
+  Check(H5Pset_chunk(dcpl, 1, chunk), "chunking");
+  Handle dataset(Check(H5Dcreate2(parent, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
+                       std::string("cannot create dataset ") + name));
+  if (values.empty()) return;
+  std::vector<const char*> pointers;
+  pointers.reserve(values.size());
+  for (const auto& v : values) pointers.push_back(v.c_str());
+  Check(H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()),
+        std::string("cannot write dataset ") + name);
+}
+
+std::vector<std::string> File::ReadStrings(hid_t parent, const char* name, const std::string& where) const {
+  if (H5Lexists(parent, name, H5P_DEFAULT) <= 0) Fail("missing dataset " + where);
+  Handle dataset(Check(H5Dopen2(parent, name, H5P_DEFAULT), "cannot open dataset " + where));
+  Handle space(Check(H5Dget_space(dataset), "dataspace of " + where));
+  const hssize_t n = H5Sget_simple_extent_npoints(space);
+  Check(static_cast<hid_t>(n), "size of " + where);
+  std::vector<std::string> values;
+  if (n == 0) return values;
+  Handle type = VariableString();
+  std::vector<char*> pointers(static_cast<std::size_t>(n), nullptr);
+  Check(H5Dread(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()), "cannot read " + where);
+  values.reserve(pointers.size());
+  for (char* p : pointers) values.emplace_back(p != nullptr ? p : "");
+  H5Dvlen_reclaim(type, space, H5P_DEFAULT, pointers.data());
+  return values;
+}
+
+void File::WriteBytes(hid_t parent, const char* name, const std::string& bytes) const {
+  const hsize_t dims[1] = {bytes.size()};
+  Handle space(Check(H5Screate_simple(1, dims, nullptr), "dataspace"));
+  Handle dataset(Check(H5Dcreate2(parent, name, H5T_STD_U8LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                       std::string("cannot create dataset ") + name));
+  if (bytes.empty()) return;
+  Check(H5Dwrite(dataset, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()),
+        std::string("cannot write dataset ") + name);
+}
+
+std::uint64_t File::BytesSize(hid_t parent, const char* name, const std::string& where) const {
+  Handle dataset(Check(H5Dopen2(parent, name, H5P_DEFAULT), "cannot open dataset " + where));
+  Handle space(Check(H5Dget_space(dataset), "dataspace of " + where));
+  const hssize_t n = H5Sget_simple_extent_npoints(space);
+  Check(static_cast<hid_t>(n), "size of " + where);
+  return static_cast<std::uint64_t>(n);
+}
+
+std::string File::ReadBytes(hid_t parent, const char* name, const std::string& where) const {
+  Handle dataset(Check(H5Dopen2(parent, name, H5P_DEFAULT), "cannot open dataset " + where));
+  Handle space(Check(H5Dget_space(dataset), "dataspace of " + where));
+  const hssize_t n = H5Sget_simple_extent_npoints(space);
+  Check(static_cast<hid_t>(n), "size of " + where);
+  std::string bytes(static_cast<std::size_t>(n), '\0');
+  if (n > 0) {
+    Check(H5Dread(dataset, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()),
+          "cannot read " + where);
+  }
+  return bytes;
+}
+
+CompoundType::CompoundType(std::size_t size) : type_(H5Tcreate(H5T_COMPOUND, size)) {}
+
+CompoundType& CompoundType::Int32(const char* name, std::size_t offset) {
+  H5Tinsert(type_, name, offset, H5T_NATIVE_INT32);
+  return *this;
+}
+CompoundType& CompoundType::Int64(const char* name, std::size_t offset) {
+  H5Tinsert(type_, name, offset, H5T_NATIVE_INT64);
+  return *this;
+}
+CompoundType& CompoundType::UInt64(const char* name, std::size_t offset) {
+  H5Tinsert(type_, name, offset, H5T_NATIVE_UINT64);
+  return *this;
+}
+CompoundType& CompoundType::Double(const char* name, std::size_t offset) {
+  H5Tinsert(type_, name, offset, H5T_NATIVE_DOUBLE);
+  return *this;
+}
+CompoundType& CompoundType::String(const char* name, std::size_t offset) {
+  Handle type = VariableString();
+  H5Tinsert(type_, name, offset, type);
+  return *this;
+}
+
+void WriteAtomically(const std::string& path, const char* format, int schema_version,
+                     const std::function<void(File&)>& fill) {
+  SilenceHdf5Errors();
+  const std::string tmp = path + ".tmp";
+  try {
+    File file = File::Create(path, tmp);
+    file.WriteString(file.root(), kFormatAttr, format);
+    file.WriteInt64(file.root(), kSchemaVersionAttr, schema_version);
+    fill(file);
+    file.Close();
+    FsyncPath(tmp, path, /*directory=*/false);
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) throw IoError(path, "cannot rename " + tmp + " over it: " + ec.message());
+    std::filesystem::path dir = std::filesystem::path(path).parent_path();
+    if (dir.empty()) dir = ".";
+    FsyncPath(dir.string(), path, /*directory=*/true);
+  } catch (...) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    throw;
+  }
+}
+
+}  // namespace dts::schema::internal

@@ -1,0 +1,113 @@
+// Thin RAII + error-checking layer over the HDF5 C API, shared by the trial-file and manifest code.
+// Only schema/*.cc include this. Every failure becomes an IoError naming the file (and HDF5's innermost
+// message, e.g. "truncated file: eof = ..."), never a crash or HDF5's own stack dump on stderr.
+#pragma once
+
+#include <hdf5.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace dts::schema::internal {
+
+// Owns one HDF5 identifier of any kind; closes it with the matching H5*close.
+class Handle {
+ public:
+  Handle() = default;
+  explicit Handle(hid_t id) : id_(id) {}
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  Handle(Handle&& other) noexcept : id_(other.id_) { other.id_ = H5I_INVALID_HID; }
+  Handle& operator=(Handle&& other) noexcept;
+  ~Handle() { Close(); }
+  hid_t get() const { return id_; }
+  operator hid_t() const { return id_; }  // NOLINT(google-explicit-constructor): reads like the C API
+  void Close() noexcept;
+  hid_t Release() noexcept {
+    const hid_t id = id_;
+    id_ = H5I_INVALID_HID;
+    return id;
+  }
+
+ private:
+  hid_t id_ = H5I_INVALID_HID;
+};
+
+// Everything about one file being read or written: the path (for messages) and its root id.
+class File {
+ public:
+  // Creates `real_path` (truncating), while messages name `path`.
+  static File Create(const std::string& path, const std::string& real_path);
+  // Opens read-only and checks the root attributes `format` and `schema_version`.
+  static File OpenChecked(const std::string& path, const char* format, int schema_version);
+
+  hid_t root() const { return file_; }
+  const std::string& path() const { return path_; }
+  void Close();  // closes (which flushes: strong close degree); errors name the path
+
+  // Throws IoError(path, what + HDF5's message) when `status` < 0; returns it otherwise.
+  hid_t Check(hid_t status, const std::string& what) const;
+  [[noreturn]] void Fail(const std::string& what) const;
+
+  Handle CreateGroup(hid_t parent, const char* name) const;
+  Handle OpenGroup(hid_t parent, const char* name, const std::string& where) const;
+  bool Exists(hid_t parent, const char* name) const;
+
+  void WriteString(hid_t obj, const char* name, const std::string& value) const;
+  void WriteInt64(hid_t obj, const char* name, std::int64_t value) const;
+  void WriteUInt64(hid_t obj, const char* name, std::uint64_t value) const;
+  void WriteDouble(hid_t obj, const char* name, double value) const;
+  // `where` names the object in messages ("/", "/metrics/test").
+  std::string ReadString(hid_t obj, const char* name, const std::string& where) const;
+  std::int64_t ReadInt64(hid_t obj, const char* name, const std::string& where) const;
+  std::uint64_t ReadUInt64(hid_t obj, const char* name, const std::string& where) const;
+  double ReadDouble(hid_t obj, const char* name, const std::string& where) const;
+  std::vector<std::string> AttributeNames(hid_t obj, const std::string& where) const;
+
+  // A 1-D chunked, unlimited dataset of compound rows. `rows` points at n packed structs of `memtype`.
+  void WriteTable(hid_t parent, const char* name, hid_t memtype, const void* rows, std::size_t n) const;
+  // Reads all rows into `out` (resized to n * row_size bytes); returns n. Members are matched by name, so a
+  // missing member is an error naming the dataset. Caller reclaims variable-length strings (ReclaimStrings).
+  std::size_t ReadTable(hid_t parent, const char* name, const std::string& where, hid_t memtype,
+                        std::vector<unsigned char>& out, std::size_t row_size) const;
+  void ReclaimStrings(hid_t memtype, std::vector<unsigned char>& rows, std::size_t n) const;
+
+  void WriteStrings(hid_t parent, const char* name, const std::vector<std::string>& values) const;
+  std::vector<std::string> ReadStrings(hid_t parent, const char* name, const std::string& where) const;
+  void WriteBytes(hid_t parent, const char* name, const std::string& bytes) const;
+  std::uint64_t BytesSize(hid_t parent, const char* name, const std::string& where) const;
+  std::string ReadBytes(hid_t parent, const char* name, const std::string& where) const;
+
+ private:
+  File(std::string path, Handle file) : path_(std::move(path)), file_(std::move(file)) {}
+  std::string path_;
+  Handle file_;
+};
+
+// Builds an in-memory compound type member by member.
+class CompoundType {
+ public:
+  explicit CompoundType(std::size_t size);
+  CompoundType& Int32(const char* name, std::size_t offset);
+  CompoundType& Int64(const char* name, std::size_t offset);
+  CompoundType& UInt64(const char* name, std::size_t offset);
+  CompoundType& Double(const char* name, std::size_t offset);
+  CompoundType& String(const char* name, std::size_t offset);  // member is a char* (variable length)
+  hid_t get() const { return type_; }
+
+ private:
+  Handle type_;
+};
+
+// Writes a file atomically: `fill` writes into PATH.tmp, which is then fsynced and renamed over `path`,
+// and the directory fsynced. On any error the temporary is removed and the error rethrown.
+void WriteAtomically(const std::string& path, const char* format, int schema_version,
+                     const std::function<void(File&)>& fill);
+
+// Turns off HDF5's automatic error printing (once per process); called by every entry point.
+void SilenceHdf5Errors();
+
+}  // namespace dts::schema::internal

@@ -1,0 +1,97 @@
+#include "schema/sweep_manifest.h"
+
+#include <cstddef>
+
+#include "schema/internal/h5.h"
+#include "schema/trial_schema.h"
+
+namespace dts::schema {
+namespace {
+
+using internal::CompoundType;
+using internal::File;
+
+// PlannedTrial with C strings, as HDF5 reads and writes variable-length members.
+struct PlanRow {
+  char* trial_id;
+  char* stage;
+  char* config_id;
+  char* variant;
+  std::int32_t fold;
+  std::uint64_t seed;
+  char* status;
+  char* failure;
+  std::int32_t attempts;
+  double seconds;
+  double dev_score;
+  char* config_ini;
+};
+
+CompoundType PlanType() {
+  namespace f = plan_field;
+  CompoundType t(sizeof(PlanRow));
+  t.String(f::kTrialId, offsetof(PlanRow, trial_id))
+      .String(f::kStage, offsetof(PlanRow, stage))
+      .String(f::kConfigId, offsetof(PlanRow, config_id))
+      .String(f::kVariant, offsetof(PlanRow, variant))
+      .Int32(f::kFold, offsetof(PlanRow, fold))
+      .UInt64(f::kSeed, offsetof(PlanRow, seed))
+      .String(f::kStatus, offsetof(PlanRow, status))
+      .String(f::kFailure, offsetof(PlanRow, failure))
+      .Int32(f::kAttempts, offsetof(PlanRow, attempts))
+      .Double(f::kSeconds, offsetof(PlanRow, seconds))
+      .Double(f::kDevScore, offsetof(PlanRow, dev_score))
+      .String(f::kConfigIni, offsetof(PlanRow, config_ini));
+  return t;
+}
+
+char* Mutable(const std::string& s) { return const_cast<char*>(s.c_str()); }  // HDF5 only reads it
+std::string Text(const char* s) { return s != nullptr ? s : ""; }
+
+}  // namespace
+
+void WriteSweepManifest(const std::string& path, const SweepManifest& manifest) {
+  std::vector<PlanRow> rows;
+  rows.reserve(manifest.trials.size());
+  for (const auto& t : manifest.trials) {
+    rows.push_back({Mutable(t.trial_id), Mutable(t.stage), Mutable(t.config_id), Mutable(t.variant), t.fold,
+                    t.seed, Mutable(t.status), Mutable(t.failure), t.attempts, t.seconds, t.dev_score,
+                    Mutable(t.config_ini)});
+  }
+  internal::WriteAtomically(path, kSweepFormat, kSweepSchemaVersion, [&](File& file) {
+    namespace a = sweep_attr;
+    file.WriteString(file.root(), a::kSweepName, manifest.sweep_name);
+    file.WriteString(file.root(), a::kSweepIni, manifest.sweep_ini);
+    file.WriteString(file.root(), a::kStatus, manifest.status);
+    file.WriteString(file.root(), a::kDtsVersion, manifest.dts_version);
+    const CompoundType type = PlanType();
+    file.WriteTable(file.root(), kTrialsDataset, type.get(), rows.data(), rows.size());
+  });
+}
+
+SweepManifest ReadSweepManifest(const std::string& path) {
+  File file = File::OpenChecked(path, kSweepFormat, kSweepSchemaVersion);
+  namespace a = sweep_attr;
+  SweepManifest manifest;
+  manifest.sweep_name = file.ReadString(file.root(), a::kSweepName, "/");
+  manifest.sweep_ini = file.ReadString(file.root(), a::kSweepIni, "/");
+  manifest.status = file.ReadString(file.root(), a::kStatus, "/");
+  manifest.dts_version = file.ReadString(file.root(), a::kDtsVersion, "/");
+  const CompoundType type = PlanType();
+  std::vector<unsigned char> buffer;
+  const std::size_t n = file.ReadTable(file.root(), kTrialsDataset, std::string("/") + kTrialsDataset,
+                                       type.get(), buffer, sizeof(PlanRow));
+  const auto* rows = reinterpret_cast<const PlanRow*>(buffer.data());
+  manifest.trials.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const PlanRow& r = rows[i];
+    manifest.trials.push_back({Text(r.trial_id), Text(r.stage), Text(r.config_id), Text(r.variant), r.fold,
+                               r.seed, Text(r.status), Text(r.failure), r.attempts, r.seconds, r.dev_score,
+                               Text(r.config_ini)});
+  }
+  file.ReclaimStrings(type.get(), buffer, n);
+  file.Close();
+  return manifest;
+}
+
+}  // namespace dts::schema

@@ -1,0 +1,310 @@
+#include "schema/trial_file.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <iterator>
+#include <sstream>
+
+#include "common/error.h"
+#include "schema/internal/h5.h"
+#include "schema/trial_schema.h"
+
+namespace dts::schema {
+namespace {
+
+using internal::CompoundType;
+using internal::File;
+using internal::Handle;
+
+CompoundType EpochType() {
+  namespace f = epoch_field;
+  CompoundType t(sizeof(EpochRow));
+  t.Int32(f::kEpoch, offsetof(EpochRow, epoch))
+      .Double(f::kTrainLoss, offsetof(EpochRow, train_loss))
+      .Double(f::kNerLoss, offsetof(EpochRow, ner_loss))
+      .Double(f::kReLoss, offsetof(EpochRow, re_loss))
+      .Double(f::kDevNerF1Micro, offsetof(EpochRow, dev_ner_f1_micro))
+      .Double(f::kDevNerF1Macro, offsetof(EpochRow, dev_ner_f1_macro))
+      .Double(f::kDevReF1Micro, offsetof(EpochRow, dev_re_f1_micro))
+      .Double(f::kDevReF1Macro, offsetof(EpochRow, dev_re_f1_macro))
+      .Double(f::kDevScore, offsetof(EpochRow, dev_score))
+      .Double(f::kSeconds, offsetof(EpochRow, seconds))
+      .Double(f::kSentencesPerSecond, offsetof(EpochRow, sentences_per_second));
+  return t;
+}
+
+CompoundType ThetaType() {
+  namespace f = score_field;
+  const std::size_t re = offsetof(ThetaPoint, re);
+  CompoundType t(sizeof(ThetaPoint));
+  t.Double(f::kTheta, offsetof(ThetaPoint, theta))
+      .Double(f::kPrecisionMicro, re + offsetof(Scores, precision_micro))
+      .Double(f::kRecallMicro, re + offsetof(Scores, recall_micro))
+      .Double(f::kF1Micro, re + offsetof(Scores, f1_micro))
+      .Double(f::kPrecisionMacro, re + offsetof(Scores, precision_macro))
+      .Double(f::kRecallMacro, re + offsetof(Scores, recall_macro))
+      .Double(f::kF1Macro, re + offsetof(Scores, f1_macro));
+  return t;
+}
+
+// TypeScore with a C string, as HDF5 reads and writes variable-length members.
+struct TypeRow {
+  char* type;
+  std::int64_t tp, fp, fn;
+  double precision, recall, f1;
+};
+
+CompoundType TypeRowType() {
+  namespace f = type_field;
+  CompoundType t(sizeof(TypeRow));
+  t.String(f::kType, offsetof(TypeRow, type))
+      .Int64(f::kTp, offsetof(TypeRow, tp))
+      .Int64(f::kFp, offsetof(TypeRow, fp))
+      .Int64(f::kFn, offsetof(TypeRow, fn))
+      .Double(f::kPrecision, offsetof(TypeRow, precision))
+      .Double(f::kRecall, offsetof(TypeRow, recall))
+      .Double(f::kF1, offsetof(TypeRow, f1));
+  return t;
+}
+
+// (name suffix, member) pairs of Scores, in the order of the schema.
+struct ScoreMember {
+  const char* name;
+  double Scores::*member;
+};
+constexpr ScoreMember kScoreMembers[] = {
+    {score_field::kPrecisionMicro, &Scores::precision_micro},
+    {score_field::kRecallMicro, &Scores::recall_micro},
+    {score_field::kF1Micro, &Scores::f1_micro},
+    {score_field::kPrecisionMacro, &Scores::precision_macro},
+    {score_field::kRecallMacro, &Scores::recall_macro},
+    {score_field::kF1Macro, &Scores::f1_macro},
+};
+
+void WriteTask(const File& file, hid_t group, const char* prefix, const char* per_type_name,
+               const TaskMetrics& task) {
+  for (const auto& m : kScoreMembers) {
+    file.WriteDouble(group, (std::string(prefix) + m.name).c_str(), task.scores.*m.member);
+  }
+  std::vector<TypeRow> rows;
+  rows.reserve(task.per_type.size());
+  for (const auto& t : task.per_type) {
+    rows.push_back({const_cast<char*>(t.type.c_str()), t.tp, t.fp, t.fn, t.precision, t.recall, t.f1});
+  }
+  const CompoundType type = TypeRowType();
+  file.WriteTable(group, per_type_name, type.get(), rows.data(), rows.size());
+}
+
+TaskMetrics ReadTask(const File& file, hid_t group, const std::string& where, const char* prefix,
+                     const char* per_type_name) {
+  TaskMetrics task;
+  for (const auto& m : kScoreMembers) {
+    task.scores.*m.member = file.ReadDouble(group, (std::string(prefix) + m.name).c_str(), where);
+  }
+  const CompoundType type = TypeRowType();
+  std::vector<unsigned char> buffer;
+  const std::size_t n =
+      file.ReadTable(group, per_type_name, where + "/" + per_type_name, type.get(), buffer, sizeof(TypeRow));
+  const auto* rows = reinterpret_cast<const TypeRow*>(buffer.data());
+  for (std::size_t i = 0; i < n; ++i) {
+    const TypeRow& r = rows[i];
+    task.per_type.push_back({r.type != nullptr ? r.type : "", r.tp, r.fp, r.fn, r.precision, r.recall, r.f1});
+  }
+  file.ReclaimStrings(type.get(), buffer, n);
+  return task;
+}
+
+void WriteSplit(const File& file, hid_t metrics, const char* name, const SplitMetrics& split) {
+  Handle group = file.CreateGroup(metrics, name);
+  WriteTask(file, group, score_field::kNerPrefix, kNerPerTypeDataset, split.ner);
+  WriteTask(file, group, score_field::kRePrefix, kRePerTypeDataset, split.re);
+}
+
+std::optional<SplitMetrics> ReadSplit(const File& file, hid_t metrics, const char* name) {
+  if (!file.Exists(metrics, name)) return std::nullopt;
+  const std::string where = std::string("/") + kMetricsGroup + "/" + name;
+  Handle group = file.OpenGroup(metrics, name, where);
+  SplitMetrics split;
+  split.ner = ReadTask(file, group, where, score_field::kNerPrefix, kNerPerTypeDataset);
+  split.re = ReadTask(file, group, where, score_field::kRePrefix, kRePerTypeDataset);
+  return split;
+}
+
+void CheckWritable(const std::string& path, const TrialFile& trial) {
+  if (!IsTrialStatus(trial.status))
+    throw IoError(path, "refusing to write unknown status '" + trial.status + "'");
+  if (!IsFailureClass(trial.failure_class)) {
+    throw IoError(path, "refusing to write unknown failure_class '" + trial.failure_class + "'");
+  }
+}
+
+}  // namespace
+
+bool IsTrialStatus(const std::string& status) {
+  return std::find(std::begin(kTrialStatuses), std::end(kTrialStatuses), status) != std::end(kTrialStatuses);
+}
+
+bool IsFailureClass(const std::string& failure_class) {
+  return std::find(std::begin(kFailureClasses), std::end(kFailureClasses), failure_class) !=
+         std::end(kFailureClasses);
+}
+
+std::map<std::string, std::string> ParseConfigIni(const std::string& text, const std::string& name) {
+  std::map<std::string, std::string> values;
+  std::istringstream in(text);
+  std::string line;
+  std::string section;
+  int number = 0;
+  const auto trim = [](std::string s) {
+    const auto first = s.find_first_not_of(" \t\r");
+    if (first == std::string::npos) return std::string();
+    const auto last = s.find_last_not_of(" \t\r");
+    return s.substr(first, last - first + 1);
+  };
+  while (std::getline(in, line)) {
+    ++number;
+    line = trim(line);
+    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+    const std::string where = name + ": config_ini line " + std::to_string(number);
+    if (line.front() == '[') {
+      if (line.back() != ']') throw Error(where + ": unterminated section header");
+      section = trim(line.substr(1, line.size() - 2));
+      continue;
+    }
+    const auto eq = line.find('=');
+    if (eq == std::string::npos) throw Error(where + ": expected 'key = value'");
+    if (section.empty()) throw Error(where + ": key outside a [section]");
+    values[section + "." + trim(line.substr(0, eq))] = trim(line.substr(eq + 1));
+  }
+  return values;
+}
+
+void WriteTrialFile(const std::string& path, const TrialFile& trial) {
+  CheckWritable(path, trial);
+  std::map<std::string, std::string> config;
+  try {
+    config = ParseConfigIni(trial.config_ini, "trial " + trial.trial_id);
+  } catch (const Error& e) {
+    throw IoError(path, e.what());
+  }
+  internal::WriteAtomically(path, kTrialFormat, kTrialSchemaVersion, [&](File& file) {
+    namespace a = trial_attr;
+    const hid_t root = file.root();
+    file.WriteString(root, a::kTrialId, trial.trial_id);
+    file.WriteString(root, a::kStatus, trial.status);
+    file.WriteString(root, a::kFailureClass, trial.failure_class);
+    file.WriteString(root, a::kFailureMessage, trial.failure_message);
+    file.WriteString(root, a::kConfigIni, trial.config_ini);
+    file.WriteString(root, a::kStage, trial.stage);
+    file.WriteString(root, a::kVariant, trial.variant);
+    file.WriteString(root, a::kConfigId, trial.config_id);
+    file.WriteString(root, a::kDataset, trial.dataset);
+    file.WriteInt64(root, a::kFold, trial.fold);
+    file.WriteUInt64(root, a::kSeed, trial.seed);
+    file.WriteString(root, a::kDataFingerprint, trial.data_fingerprint);
+    file.WriteInt64(root, a::kTrainableParameters, trial.trainable_parameters);
+    file.WriteString(root, a::kDtsVersion, trial.dts_version);
+    file.WriteString(root, a::kHost, trial.host);
+    file.WriteString(root, a::kStartTime, trial.start_time);
+    file.WriteString(root, a::kEndTime, trial.end_time);
+    file.WriteInt64(root, a::kBestEpoch, trial.best_epoch);
+    file.WriteInt64(root, a::kEpochsRun, trial.epochs_run);
+    file.WriteDouble(root, a::kThetaR, trial.theta_r);
+
+    Handle config_group = file.CreateGroup(root, kConfigGroup);
+    for (const auto& [key, value] : config) file.WriteString(config_group, key.c_str(), value);
+
+    const CompoundType epoch_type = EpochType();
+    file.WriteTable(root, kEpochsDataset, epoch_type.get(), trial.epochs.data(), trial.epochs.size());
+    const CompoundType theta_type = ThetaType();
+    file.WriteTable(root, kThetaCurveDataset, theta_type.get(), trial.theta_curve.data(),
+                    trial.theta_curve.size());
+
+    Handle metrics = file.CreateGroup(root, kMetricsGroup);
+    if (trial.dev) WriteSplit(file, metrics, kDevGroup, *trial.dev);
+    if (trial.test) WriteSplit(file, metrics, kTestGroup, *trial.test);
+
+    file.WriteStrings(root, kPredictionsDataset, trial.predictions);
+
+    Handle checkpoint = file.CreateGroup(root, kCheckpointGroup);
+    if (trial.best_model) file.WriteBytes(checkpoint, kBestModelDataset, *trial.best_model);
+    if (trial.resume) file.WriteBytes(checkpoint, kResumeDataset, *trial.resume);
+  });
+}
+
+TrialFile ReadTrialFile(const std::string& path, bool with_checkpoints) {
+  File file = File::OpenChecked(path, kTrialFormat, kTrialSchemaVersion);
+  namespace a = trial_attr;
+  const hid_t root = file.root();
+  const std::string where = "/";
+  TrialFile trial;
+  trial.schema_version = kTrialSchemaVersion;
+  trial.trial_id = file.ReadString(root, a::kTrialId, where);
+  trial.status = file.ReadString(root, a::kStatus, where);
+  if (!IsTrialStatus(trial.status)) file.Fail("unknown status '" + trial.status + "'");
+  trial.failure_class = file.ReadString(root, a::kFailureClass, where);
+  if (!IsFailureClass(trial.failure_class)) file.Fail("unknown failure_class '" + trial.failure_class + "'");
+  trial.failure_message = file.ReadString(root, a::kFailureMessage, where);
+  trial.config_ini = file.ReadString(root, a::kConfigIni, where);
+  trial.stage = file.ReadString(root, a::kStage, where);
+  trial.variant = file.ReadString(root, a::kVariant, where);
+  trial.config_id = file.ReadString(root, a::kConfigId, where);
+  trial.dataset = file.ReadString(root, a::kDataset, where);
+  trial.fold = static_cast<int>(file.ReadInt64(root, a::kFold, where));
+  trial.seed = file.ReadUInt64(root, a::kSeed, where);
+  trial.data_fingerprint = file.ReadString(root, a::kDataFingerprint, where);
+  trial.trainable_parameters = file.ReadInt64(root, a::kTrainableParameters, where);
+  trial.dts_version = file.ReadString(root, a::kDtsVersion, where);
+  trial.host = file.ReadString(root, a::kHost, where);
+  trial.start_time = file.ReadString(root, a::kStartTime, where);
+  trial.end_time = file.ReadString(root, a::kEndTime, where);
+  trial.best_epoch = static_cast<int>(file.ReadInt64(root, a::kBestEpoch, where));
+  trial.epochs_run = static_cast<int>(file.ReadInt64(root, a::kEpochsRun, where));
+  trial.theta_r = file.ReadDouble(root, a::kThetaR, where);
+
+  {
+    const std::string config_where = std::string("/") + kConfigGroup;
+    Handle config = file.OpenGroup(root, kConfigGroup, config_where);
+    for (const auto& key : file.AttributeNames(config, config_where)) {
+      trial.config[key] = file.ReadString(config, key.c_str(), config_where);
+    }
+  }
+
+  std::vector<unsigned char> buffer;
+  {
+    const CompoundType type = EpochType();
+    const std::size_t n = file.ReadTable(root, kEpochsDataset, std::string("/") + kEpochsDataset, type.get(),
+                                         buffer, sizeof(EpochRow));
+    const auto* rows = reinterpret_cast<const EpochRow*>(buffer.data());
+    trial.epochs.assign(rows, rows + n);
+  }
+  {
+    const CompoundType type = ThetaType();
+    const std::size_t n = file.ReadTable(root, kThetaCurveDataset, std::string("/") + kThetaCurveDataset,
+                                         type.get(), buffer, sizeof(ThetaPoint));
+    const auto* rows = reinterpret_cast<const ThetaPoint*>(buffer.data());
+    trial.theta_curve.assign(rows, rows + n);
+  }
+  {
+    Handle metrics = file.OpenGroup(root, kMetricsGroup, std::string("/") + kMetricsGroup);
+    trial.dev = ReadSplit(file, metrics, kDevGroup);
+    trial.test = ReadSplit(file, metrics, kTestGroup);
+  }
+  trial.predictions = file.ReadStrings(root, kPredictionsDataset, std::string("/") + kPredictionsDataset);
+  {
+    const std::string group_where = std::string("/") + kCheckpointGroup;
+    Handle checkpoint = file.OpenGroup(root, kCheckpointGroup, group_where);
+    const auto blob = [&](const char* name, std::optional<std::string>& bytes, std::uint64_t& size) {
+      if (!file.Exists(checkpoint, name)) return;
+      const std::string blob_where = group_where + "/" + name;
+      size = file.BytesSize(checkpoint, name, blob_where);
+      if (with_checkpoints) bytes = file.ReadBytes(checkpoint, name, blob_where);
+    };
+    blob(kBestModelDataset, trial.best_model, trial.best_model_bytes);
+    blob(kResumeDataset, trial.resume, trial.resume_bytes);
+  }
+  file.Close();
+  return trial;
+}
+
+}  // namespace dts::schema

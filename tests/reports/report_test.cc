@@ -1,0 +1,485 @@
+#include "reports/report.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+
+#include "common/error.h"
+#include "reports/references.h"
+#include "reports/table.h"
+#include "schema/sweep_manifest.h"
+#include "schema/trial_file.h"
+
+namespace dts::reports {
+namespace {
+
+namespace fs = std::filesystem;
+using schema::PlannedTrial;
+using schema::TrialFile;
+
+std::string ReadText(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The CSV as rows of column -> field.
+std::vector<std::map<std::string, std::string>> ReadCsv(const fs::path& path) {
+  std::ifstream in(path);
+  EXPECT_TRUE(in) << path;
+  std::string line;
+  std::getline(in, line);
+  const auto header = SplitCsvLine(line);
+  std::vector<std::map<std::string, std::string>> rows;
+  while (std::getline(in, line)) {
+    const auto fields = SplitCsvLine(line);
+    EXPECT_EQ(fields.size(), header.size()) << line;
+    std::map<std::string, std::string> row;
+    for (std::size_t i = 0; i < header.size() && i < fields.size(); ++i) row[header[i]] = fields[i];
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+// Expected mean and sample std, computed with the sum-of-squares formula (the report uses two passes).
+struct Expected {
+  double sum = 0, sum_sq = 0;
+  int n = 0;
+  void Add(double v) {
+    sum += v;
+    sum_sq += v * v;
+    ++n;
+  }
+  double Mean() const { return sum / n; }
+  double Std() const { return std::sqrt((sum_sq - n * Mean() * Mean()) / (n - 1)); }
+};
+
+// Deterministic, irregular scores so that no two trials and no two fields agree.
+double Score(int trial, int field) {
+  return 50 + std::fmod(trial * 7.31 + field * 3.17 + trial * field * 0.013, 40.0);
+}
+
+schema::Scores MakeScores(int trial, int base_field) {
+  return {Score(trial, base_field),     Score(trial, base_field + 1), Score(trial, base_field + 2),
+          Score(trial, base_field + 3), Score(trial, base_field + 4), Score(trial, base_field + 5)};
+}
+
+std::string ConfigIni(int shared, int ner, int re, const std::string& cell, const std::string& format,
+                      int fold, int seed) {
+  std::ostringstream ini;
+  ini << "[data]\nfold = " << fold << "\nformat = " << format << "\npath = corpora/" << format << "\n\n"
+      << "[model]\ncell = " << cell << "\nhidden = 64\nner_layers = " << ner << "\nre_layers = " << re
+      << "\nshared_layers = " << shared << "\n\n[train]\nlr = 0.001\nseed = " << seed << "\n";
+  return ini.str();
+}
+
+class SweepFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("dts-report-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "trials");
+  }
+  // DTS_KEEP_TEST_OUTPUT=1 keeps the sweep and its report for a look at the rendered tables and plots.
+  void TearDown() override {
+    if (std::getenv("DTS_KEEP_TEST_OUTPUT") == nullptr) fs::remove_all(dir_);
+  }
+
+  // Plans a trial; writes its file with `status` unless status is "" (not started).
+  void Add(const std::string& stage, const std::string& config_id, const std::string& variant,
+           const std::string& dataset, int fold, int seed, int shared, int ner, int re,
+           const std::string& cell, const std::string& status, double dev_score, long long params) {
+    const int index = static_cast<int>(manifest_.trials.size());
+    PlannedTrial plan;
+    plan.trial_id = "t" + std::to_string(index);
+    plan.stage = stage;
+    plan.config_id = config_id;
+    plan.variant = variant;
+    plan.fold = fold;
+    plan.seed = static_cast<std::uint64_t>(seed);
+    plan.status = status.empty() ? "planned" : status;
+    plan.dev_score = status == "completed" ? dev_score : -1;
+    plan.config_ini = ConfigIni(shared, ner, re, cell, dataset, fold, seed);
+    manifest_.trials.push_back(plan);
+    if (status.empty()) return;
+    TrialFile t;
+    t.trial_id = plan.trial_id;
+    t.status = status;
+    t.config_ini = plan.config_ini;
+    t.stage = stage;
+    t.variant = variant;
+    t.config_id = config_id;
+    t.dataset = dataset;
+    t.fold = fold;
+    t.seed = plan.seed;
+    t.trainable_parameters = params;
+    t.epochs.push_back({1, 1, 0.5, 0.5, 0, 0, 0, 0, dev_score, 1, 1});
+    t.theta_r = 0.4;
+    for (int i = 1; i <= 9; ++i) t.theta_curve.push_back({i * 0.1, MakeScores(index + i, 30)});
+    if (status == "completed") {
+      schema::SplitMetrics test;
+      test.ner.scores = MakeScores(index, 0);
+      test.re.scores = MakeScores(index, 10);
+      t.test = test;
+      t.dev = test;
+      completed_[plan.trial_id] = test;
+    }
+    schema::WriteTrialFile((dir_ / "trials" / (plan.trial_id + ".h5")).string(), t);
+  }
+
+  void WriteManifest() {
+    manifest_.sweep_name = "unit_sweep";
+    manifest_.status = "running";
+    manifest_.dts_version = "test";
+    schema::WriteSweepManifest((dir_ / "sweep.h5").string(), manifest_);
+  }
+
+  // Expected statistics of one metric over the completed trials of (stage, config_id or variant).
+  Expected Over(const std::string& stage, const std::string& config_id, const std::string& variant,
+                double (*metric)(const schema::SplitMetrics&)) const {
+    Expected e;
+    for (const auto& plan : manifest_.trials) {
+      if (plan.stage != stage || (!config_id.empty() && plan.config_id != config_id) ||
+          (!variant.empty() && plan.variant != variant)) {
+        continue;
+      }
+      const auto it = completed_.find(plan.trial_id);
+      if (it != completed_.end()) e.Add(metric(it->second));
+    }
+    return e;
+  }
+
+  // A small two-dataset sweep: ADE cross-validated (incomplete), CoNLL04 fixed split with an ablation.
+  void BuildSweep() {
+    // Search: four ADE and three CoNLL04 configurations.
+    Add("search", "sA", "", "ade", 0, 1, 1, 0, 1, "lstm", "completed", 70.0, 1000);
+    Add("search", "sB", "", "ade", 0, 1, 2, 1, 1, "gru", "completed", 80.5, 2000);
+    Add("search", "sC", "", "ade", 0, 1, 3, 0, 0, "lstm", "completed", 75.0, 3000);
+    Add("search", "sD", "", "ade", 0, 1, 1, 2, 2, "gru", "failed", 0, 4000);
+    Add("search", "sE", "", "conll04", 0, 1, 2, 0, 2, "lstm", "completed", 60.0, 5000);
+    Add("search", "sF", "", "conll04", 0, 1, 2, 1, 2, "lstm", "completed", 65.0, 6000);
+    // Final, ADE: the selected config (best dev) over 10 folds, 8 completed, 1 running, 1 not started;
+    // and a second configuration with a worse dev score.
+    for (int fold = 0; fold < 10; ++fold) {
+      const std::string status = fold < 8 ? "completed" : (fold == 8 ? "running" : "");
+      Add("final", "fA", "", "ade", fold, 1, 2, 1, 1, "gru", status, 81.0 + fold * 0.1, 2000);
+    }
+    for (int fold = 0; fold < 10; ++fold) {
+      Add("final", "fA2", "", "ade", fold, 1, 3, 0, 0, "lstm", fold < 2 ? "completed" : "", 60.0, 3000);
+    }
+    // Final, CoNLL04: 5 seeds, all completed.
+    for (int seed = 1; seed <= 5; ++seed)
+      Add("final", "fC", "", "conll04", 0, seed, 2, 1, 2, "lstm", "completed", 66, 6000);
+    // Ablation, CoNLL04: 3 seeds per variant; one no_re_specific seed failed.
+    const struct {
+      const char* variant;
+      const char* config;
+      int shared, ner, re;
+    } variants[] = {{"baseline", "aB", 2, 1, 2},
+                    {"no_ner_specific", "aN", 3, 0, 2},
+                    {"no_re_specific", "aR", 4, 1, 0},
+                    {"no_task_specific", "aT", 5, 0, 0}};
+    for (const auto& v : variants) {
+      for (int seed = 1; seed <= 3; ++seed) {
+        const bool failed = std::string(v.variant) == "no_re_specific" && seed == 3;
+        Add("ablation", v.config, v.variant, "conll04", 0, seed, v.shared, v.ner, v.re, "lstm",
+            failed ? "failed" : "completed", 64, 6000 + v.shared);
+      }
+    }
+    WriteManifest();
+  }
+
+  fs::path dir_;
+  schema::SweepManifest manifest_;
+  std::map<std::string, schema::SplitMetrics> completed_;
+};
+
+double NerF1Macro(const schema::SplitMetrics& m) { return m.ner.scores.f1_macro; }
+double NerPMacro(const schema::SplitMetrics& m) { return m.ner.scores.precision_macro; }
+double ReRMacro(const schema::SplitMetrics& m) { return m.re.scores.recall_macro; }
+double ReF1Macro(const schema::SplitMetrics& m) { return m.re.scores.f1_macro; }
+double NerF1Micro(const schema::SplitMetrics& m) { return m.ner.scores.f1_micro; }
+double ReF1Micro(const schema::SplitMetrics& m) { return m.re.scores.f1_micro; }
+double MeanF1Micro(const schema::SplitMetrics& m) {
+  return (m.ner.scores.f1_micro + m.re.scores.f1_micro) / 2;
+}
+double MeanF1Macro(const schema::SplitMetrics& m) {
+  return (m.ner.scores.f1_macro + m.re.scores.f1_macro) / 2;
+}
+
+const std::map<std::string, std::string>& FindRow(const std::vector<std::map<std::string, std::string>>& rows,
+                                                  const std::map<std::string, std::string>& match) {
+  for (const auto& row : rows) {
+    bool ok = true;
+    for (const auto& [k, v] : match) ok = ok && row.count(k) && row.at(k) == v;
+    if (ok) return row;
+  }
+  static const std::map<std::string, std::string> none;
+  ADD_FAILURE() << "no CSV row matches";
+  return none;
+}
+
+void ExpectNear(const std::map<std::string, std::string>& row, const std::string& column, double expected) {
+  ASSERT_TRUE(row.count(column)) << column;
+  ASSERT_FALSE(row.at(column).empty()) << column;
+  EXPECT_NEAR(std::stod(row.at(column)), expected, 1e-9) << column;
+}
+
+TEST_F(SweepFixture, ResultsCsvMatchesIndependentlyComputedStatistics) {
+  BuildSweep();
+  ReportOptions options;
+  options.sweep_dir = dir_.string();
+  options.plots = false;
+  const ReportOutput out = WriteReport(options);
+  const auto rows = ReadCsv(dir_ / "report" / "results.csv");
+
+  // ADE: the best-dev final configuration fA, macro only (cross-validated), 8 of 10 folds.
+  const auto& ade = FindRow(rows, {{"dataset", "ade"}, {"averaging", "macro"}, {"source", "this sweep"}});
+  EXPECT_EQ(ade.at("config_id"), "fA");
+  EXPECT_EQ(ade.at("completed"), "8");
+  EXPECT_EQ(ade.at("planned"), "10");
+  EXPECT_EQ(ade.at("unit"), "folds");
+  for (const auto& [column, metric] :
+       std::vector<std::pair<std::string, double (*)(const schema::SplitMetrics&)>>{
+           {"ner_f1", NerF1Macro},
+           {"ner_precision", NerPMacro},
+           {"re_recall", ReRMacro},
+           {"re_f1", ReF1Macro},
+           {"mean_f1", MeanF1Macro}}) {
+    const Expected e = Over("final", "fA", "", metric);
+    ASSERT_EQ(e.n, 8);
+    ExpectNear(ade, column + "_mean", e.Mean());
+    ExpectNear(ade, column + "_std", e.Std());
+  }
+  for (const auto& row : rows) EXPECT_FALSE(row.at("dataset") == "ade" && row.at("averaging") == "micro");
+
+  // CoNLL04: micro and macro over 5 seeds.
+  const auto& micro = FindRow(rows, {{"dataset", "conll04"}, {"averaging", "micro"}});
+  EXPECT_EQ(micro.at("completed"), "5");
+  EXPECT_EQ(micro.at("unit"), "seeds");
+  ExpectNear(micro, "ner_f1_mean", Over("final", "fC", "", NerF1Micro).Mean());
+  ExpectNear(micro, "ner_f1_std", Over("final", "fC", "", NerF1Micro).Std());
+  ExpectNear(micro, "re_f1_mean", Over("final", "fC", "", ReF1Micro).Mean());
+  ExpectNear(micro, "mean_f1_std", Over("final", "fC", "", MeanF1Micro).Std());
+  const auto& macro = FindRow(rows, {{"dataset", "conll04"}, {"averaging", "macro"}});
+  ExpectNear(macro, "re_f1_mean", Over("final", "fC", "", ReF1Macro).Mean());
+
+  // Displayed: the partial cell is marked.
+  const std::string md = ReadText(dir_ / "report" / "results.md");
+  EXPECT_NE(md.find("8/10 folds"), std::string::npos) << md;
+  EXPECT_NE(out.summary.find("8/10 folds"), std::string::npos);
+  EXPECT_NE(out.summary.find("### Test results"), std::string::npos);
+}
+
+TEST_F(SweepFixture, AblationCsvHasDeltasAgainstBaseline) {
+  BuildSweep();
+  ReportOptions options;
+  options.sweep_dir = dir_.string();
+  options.plots = false;
+  WriteReport(options);
+  const auto rows = ReadCsv(dir_ / "report" / "ablation.csv");
+  ASSERT_EQ(rows.size(), 8u);  // 4 variants x (micro, macro)
+  const Expected base = Over("ablation", "", "baseline", ReF1Micro);
+  const Expected no_re = Over("ablation", "", "no_re_specific", ReF1Micro);
+  ASSERT_EQ(no_re.n, 2);
+  const auto& row = FindRow(rows, {{"variant", "no_re_specific"}, {"averaging", "micro"}});
+  EXPECT_EQ(row.at("completed"), "2");
+  EXPECT_EQ(row.at("planned"), "3");
+  EXPECT_EQ(row.at("shared_layers"), "4");
+  EXPECT_EQ(row.at("re_layers"), "0");
+  EXPECT_EQ(row.at("parameters"), "6004");
+  ExpectNear(row, "re_f1_mean", no_re.Mean());
+  ExpectNear(row, "re_f1_std", no_re.Std());
+  ExpectNear(row, "re_f1_delta", no_re.Mean() - base.Mean());
+  const auto& baseline = FindRow(rows, {{"variant", "baseline"}, {"averaging", "macro"}});
+  EXPECT_EQ(baseline.at("ner_f1_delta"), "");
+  ExpectNear(baseline, "ner_f1_mean", Over("ablation", "", "baseline", NerF1Macro).Mean());
+  EXPECT_NE(ReadText(dir_ / "report" / "ablation.md").find("2/3 seeds"), std::string::npos);
+}
+
+TEST_F(SweepFixture, HyperparameterAndSearchTables) {
+  BuildSweep();
+  ReportOptions options;
+  options.sweep_dir = dir_.string();
+  options.plots = false;
+  options.top_k = 2;
+  WriteReport(options);
+  const auto hyper = ReadCsv(dir_ / "report" / "hyperparameters.csv");
+  const auto& shared = FindRow(hyper, {{"key", "model.shared_layers"}});
+  EXPECT_EQ(shared.at("searched"), "1");
+  EXPECT_EQ(shared.at("ade"), "2");
+  EXPECT_EQ(shared.at("conll04"), "2");
+  const auto& hidden = FindRow(hyper, {{"key", "model.hidden"}});
+  EXPECT_EQ(hidden.at("searched"), "0");  // shown as a main key, not varied
+  EXPECT_EQ(FindRow(hyper, {{"key", "trainable_parameters"}}).at("ade"), "2000");
+  for (const auto& row : hyper) {
+    EXPECT_NE(row.at("key"), "data.fold");  // per-run keys are not hyperparameters
+    EXPECT_NE(row.at("key"), "train.seed");
+  }
+  // Search: every scored ADE configuration in the CSV, best first; the failed one has no score.
+  const auto search = ReadCsv(dir_ / "report" / "search_ade.csv");
+  ASSERT_EQ(search.size(), 3u);
+  EXPECT_EQ(search[0].at("config_id"), "sB");
+  EXPECT_EQ(search[1].at("config_id"), "sC");
+  EXPECT_EQ(search[2].at("config_id"), "sA");
+  ExpectNear(search[0], "dev_score", 80.5);
+  const std::string top = ReadText(dir_ / "report" / "search_top_ade.md");
+  EXPECT_EQ(std::count(top.begin(), top.end(), '\n'),
+            2 + 2 + 2 + 2 + 1);                           // title, blank, header, rule, 2 rows...
+  EXPECT_EQ(top.find("| sA"), std::string::npos) << top;  // third best is outside the top 2
+  // theta curve of the selected ADE configuration, averaged over the runs that have one (8 + running 1).
+  const auto theta = ReadCsv(dir_ / "report" / "theta_ade.csv");
+  ASSERT_EQ(theta.size(), 9u);
+  EXPECT_EQ(theta[0].at("runs"), "9");
+}
+
+TEST_F(SweepFixture, LatexIsBalancedAndEscaped) {
+  BuildSweep();
+  ReportOptions options;
+  options.sweep_dir = dir_.string();
+  options.plots = false;
+  const ReportOutput out = WriteReport(options);
+  int tex_files = 0;
+  for (const auto& name : out.files) {
+    if (fs::path(name).extension() != ".tex") continue;
+    ++tex_files;
+    const std::string tex = ReadText(dir_ / "report" / name);
+    std::vector<std::string> stack;
+    const std::regex env(R"(\\(begin|end)\{([a-z]+)\})");
+    for (auto it = std::sregex_iterator(tex.begin(), tex.end(), env); it != std::sregex_iterator(); ++it) {
+      if ((*it)[1] == "begin") {
+        stack.push_back((*it)[2]);
+      } else {
+        ASSERT_FALSE(stack.empty()) << name;
+        EXPECT_EQ(stack.back(), (*it)[2]) << name;
+        stack.pop_back();
+      }
+    }
+    EXPECT_TRUE(stack.empty()) << name;
+    EXPECT_NE(tex.find("\\toprule"), std::string::npos) << name;
+    EXPECT_NE(tex.find("\\bottomrule"), std::string::npos) << name;
+    // Every _, %, & in text is escaped: outside \label{...} no bare one remains (& as column separator is
+    // written " & ", so check for a letter-adjacent one).
+    std::istringstream lines(tex);
+    std::string line;
+    while (std::getline(lines, line)) {
+      if (line.rfind("%", 0) == 0 || line.rfind("\\label", 0) == 0) continue;
+      for (std::size_t i = 0; i < line.size(); ++i) {
+        if (line[i] == '_' || line[i] == '%' || line[i] == '#') {
+          EXPECT_TRUE(i > 0 && line[i - 1] == '\\') << name << ": unescaped '" << line[i] << "' in: " << line;
+        }
+      }
+    }
+    EXPECT_EQ(tex.find("±"), std::string::npos) << name;
+  }
+  EXPECT_GE(tex_files, 4);
+  const std::string hyper = ReadText(dir_ / "report" / "hyperparameters.tex");
+  EXPECT_NE(hyper.find("model.shared\\_layers"), std::string::npos);
+  EXPECT_NE(ReadText(dir_ / "report" / "results.tex").find("$\\pm$"), std::string::npos);
+}
+
+TEST(LatexEscapeTest, EscapesSpecialCharacters) {
+  EXPECT_EQ(LatexEscape("a_b 5% R&D #1 $x {y} ~ ^ \\"),
+            "a\\_b 5\\% R\\&D \\#1 \\$x \\{y\\} \\textasciitilde{} \\textasciicircum{} \\textbackslash{}");
+  EXPECT_EQ(LatexEscape("1.0 ± 0.5"), "1.0 $\\pm$ 0.5");
+}
+
+TEST_F(SweepFixture, CorruptTrialFileIsSkippedWithAWarningNamingIt) {
+  BuildSweep();
+  const fs::path corrupt = dir_ / "trials" / "t0.h5";
+  fs::resize_file(corrupt, fs::file_size(corrupt) / 2);
+  {
+    std::ofstream garbage(dir_ / "trials" / "zz-garbage.h5");
+    garbage << "not hdf5 at all";
+  }
+  std::ofstream(dir_ / "trials" / "t1.h5.tmp") << "a killed writer's leftover";
+  ReportOptions options;
+  options.sweep_dir = dir_.string();
+  options.plots = false;
+  const ReportOutput out = WriteReport(options);
+  int named = 0;
+  for (const auto& w : out.warnings) {
+    if (w.find(corrupt.string()) != std::string::npos) ++named;
+    if (w.find("zz-garbage.h5") != std::string::npos) ++named;
+    EXPECT_EQ(w.find("t1.h5.tmp"), std::string::npos) << w;
+  }
+  EXPECT_EQ(named, 2);
+  // The corrupt search trial no longer counts as completed.
+  const auto search = ReadCsv(dir_ / "report" / "search_ade.csv");
+  EXPECT_EQ(search.size(), 3u);  // sA still has its manifest dev score; its file is gone
+  const auto progress = ReadCsv(dir_ / "report" / "progress.csv");
+  const auto& row = FindRow(progress, {{"Stage", "search"}});
+  EXPECT_EQ(row.at("completed"), "4");  // 5 completed search trials, one file unreadable
+  EXPECT_NE(ReadText(dir_ / "report" / "index.md").find("zz-garbage.h5"), std::string::npos);
+}
+
+TEST(ReportTest, RefusesADirectoryWithoutManifest) {
+  const fs::path dir = fs::temp_directory_path() / ("dts-report-nosweep-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  ReportOptions options;
+  options.sweep_dir = dir.string();
+  try {
+    WriteReport(options);
+    FAIL() << "expected IoError";
+  } catch (const IoError& e) {
+    EXPECT_EQ(std::string(e.what()), dir.string() + ": not a sweep directory (no sweep.h5)");
+  }
+  EXPECT_FALSE(fs::exists(dir / "report"));
+  fs::remove_all(dir);
+}
+
+TEST_F(SweepFixture, ReferenceRowsAreMatchedAndCited) {
+  BuildSweep();
+  const fs::path refs = dir_ / "refs.csv";
+  std::ofstream(refs)
+      << "# comment\n"
+         "dataset,system,averaging,ner_precision,ner_recall,ner_f1,re_precision,re_recall,re_f1,source\n"
+         "CoNLL04,Paper A,micro,,,89.78,,,71.08,\"Author, Title (2020), Table 2\"\n"
+         "ADE,Paper A,macro,,,89.48,,,83.74,\"Author, Title (2020), Table 2\"\n"
+         "ADE,Paper A,micro,,,1,,,1,wrong averaging: not shown\n";
+  ReportOptions options;
+  options.sweep_dir = dir_.string();
+  options.plots = false;
+  options.reference_files = {refs.string()};
+  WriteReport(options);
+  const auto rows = ReadCsv(dir_ / "report" / "results.csv");
+  const auto& ade = FindRow(rows, {{"dataset", "ade"}, {"system", "Paper A"}});
+  ExpectNear(ade, "mean_f1_mean", (89.48 + 83.74) / 2);
+  EXPECT_EQ(ade.at("source"), "Author, Title (2020), Table 2");
+  int paper_rows = 0;
+  for (const auto& row : rows) paper_rows += row.at("system") == "Paper A";
+  EXPECT_EQ(paper_rows, 2);
+
+  std::ofstream(refs) << "dataset,system,averaging,ner_f1,re_f1,source\nADE,X,macro,abc,1,s\n";
+  EXPECT_THROW(WriteReport(options), InputError);
+}
+
+TEST_F(SweepFixture, PlotsAreRenderedWhenGnuplotIsAvailable) {
+  BuildSweep();
+  ReportOptions options;
+  options.sweep_dir = dir_.string();
+  const ReportOutput out = WriteReport(options);
+  EXPECT_TRUE(fs::exists(dir_ / "report" / "search_ade.gp"));
+  EXPECT_TRUE(fs::exists(dir_ / "report" / "theta_ade.dat"));
+  bool gnuplot_warning = false;
+  for (const auto& w : out.warnings)
+    gnuplot_warning = gnuplot_warning || w.find("gnuplot") != std::string::npos;
+  if (gnuplot_warning) GTEST_SKIP() << "gnuplot not installed";
+  for (const char* svg : {"search_ade.svg", "theta_ade.svg", "search_conll04.svg"}) {
+    ASSERT_TRUE(fs::exists(dir_ / "report" / svg)) << svg;
+    EXPECT_NE(ReadText(dir_ / "report" / svg).find("<svg"), std::string::npos) << svg;
+  }
+  EXPECT_NE(ReadText(dir_ / "report" / "index.md").find("(search_ade.svg)"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace dts::reports

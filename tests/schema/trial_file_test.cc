@@ -1,0 +1,329 @@
+#include "schema/trial_file.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "common/error.h"
+#include "schema/sweep_manifest.h"
+
+namespace dts::schema {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A fresh directory per test, removed afterwards.
+class TrialFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("dts-schema-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
+  fs::path dir_;
+};
+
+Scores MakeScores(double base) {
+  return {base + 0.1, base + 0.2, base + 0.3, base + 0.4, base + 0.5, base + 0.6};
+}
+
+SplitMetrics MakeSplit(double base) {
+  SplitMetrics split;
+  split.ner.scores = MakeScores(base);
+  split.ner.per_type = {{"Drug", 10, 2, 3, 83.3, 76.9, 80.0}, {"Adverse-Effect", 7, 1, 0, 87.5, 100, 93.3}};
+  split.re.scores = MakeScores(base + 10);
+  split.re.per_type = {{"Adverse-Effect", 4, 5, 6, 44.4, 40.0, 42.1}};
+  return split;
+}
+
+// Every field set to a distinct, non-default value, so a field the writer or reader drops shows up.
+TrialFile MakeTrial() {
+  TrialFile t;
+  t.trial_id = "7f3a00112233aabb";
+  t.status = "completed";
+  t.failure_class = "crashed";
+  t.failure_message = "signal 11 on attempt 1 (retried)";
+  t.config_ini = "[model]\ncell = gru\nshared_layers = 2\n\n[optim]\nlr = 0.001\n";
+  t.stage = "final";
+  t.variant = "no_ner_specific";
+  t.config_id = "c0ffee";
+  t.dataset = "conll04";
+  t.fold = 7;
+  t.seed = 18446744073709551557ULL;  // above INT64_MAX: must survive as unsigned
+  t.data_fingerprint = "fp-0123";
+  t.trainable_parameters = 6123456789LL;
+  t.dts_version = "0.1.0-abc";
+  t.host = "node17";
+  t.start_time = "2020-05-01T12:00:00Z";
+  t.end_time = "2020-05-01T13:30:00Z";
+  t.best_epoch = 12;
+  t.epochs_run = 17;
+  t.theta_r = 0.35;
+  for (int e = 1; e <= 70; ++e) {  // more rows than one chunk
+    t.epochs.push_back({e, 1.0 / e, 0.5 / e, 0.25 / e, 50.0 + e * 0.1, 49.0 + e * 0.1, 30.0 + e * 0.2,
+                        29.0 + e * 0.2, 40.0 + e * 0.15, 61.5 + e, 300.0 + e});
+  }
+  for (int i = 1; i <= 19; ++i) t.theta_curve.push_back({i * 0.05, MakeScores(i)});
+  t.dev = MakeSplit(60);
+  t.test = MakeSplit(70);
+  t.predictions = {R"({"id":"s1","tokens":["Edgar","lives","in","Boston"],"entities":[],"relations":[]})", "",
+                   R"({"id":"s3","tokens":["ünïcödé"]})"};
+  t.best_model = std::string("\x00\x01\xff model", 9);
+  t.resume = std::string(3 * 1024 * 1024, '\x5a');
+  return t;
+}
+
+void ExpectScoresEq(const Scores& a, const Scores& b) {
+  EXPECT_EQ(a.precision_micro, b.precision_micro);
+  EXPECT_EQ(a.recall_micro, b.recall_micro);
+  EXPECT_EQ(a.f1_micro, b.f1_micro);
+  EXPECT_EQ(a.precision_macro, b.precision_macro);
+  EXPECT_EQ(a.recall_macro, b.recall_macro);
+  EXPECT_EQ(a.f1_macro, b.f1_macro);
+}
+
+void ExpectTaskEq(const TaskMetrics& a, const TaskMetrics& b) {
+  ExpectScoresEq(a.scores, b.scores);
+  ASSERT_EQ(a.per_type.size(), b.per_type.size());
+  for (std::size_t i = 0; i < a.per_type.size(); ++i) {
+    EXPECT_EQ(a.per_type[i].type, b.per_type[i].type);
+    EXPECT_EQ(a.per_type[i].tp, b.per_type[i].tp);
+    EXPECT_EQ(a.per_type[i].fp, b.per_type[i].fp);
+    EXPECT_EQ(a.per_type[i].fn, b.per_type[i].fn);
+    EXPECT_EQ(a.per_type[i].precision, b.per_type[i].precision);
+    EXPECT_EQ(a.per_type[i].recall, b.per_type[i].recall);
+    EXPECT_EQ(a.per_type[i].f1, b.per_type[i].f1);
+  }
+}
+
+void ExpectEpochEq(const EpochRow& a, const EpochRow& b) {
+  EXPECT_EQ(a.epoch, b.epoch);
+  EXPECT_EQ(a.train_loss, b.train_loss);
+  EXPECT_EQ(a.ner_loss, b.ner_loss);
+  EXPECT_EQ(a.re_loss, b.re_loss);
+  EXPECT_EQ(a.dev_ner_f1_micro, b.dev_ner_f1_micro);
+  EXPECT_EQ(a.dev_ner_f1_macro, b.dev_ner_f1_macro);
+  EXPECT_EQ(a.dev_re_f1_micro, b.dev_re_f1_micro);
+  EXPECT_EQ(a.dev_re_f1_macro, b.dev_re_f1_macro);
+  EXPECT_EQ(a.dev_score, b.dev_score);
+  EXPECT_EQ(a.seconds, b.seconds);
+  EXPECT_EQ(a.sentences_per_second, b.sentences_per_second);
+}
+
+// Returns the error message of `f`, which must throw IoError naming `path`.
+template <class F>
+std::string IoErrorOf(const std::string& path, F&& f) {
+  try {
+    f();
+  } catch (const IoError& e) {
+    EXPECT_EQ(e.path(), path);
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+    return e.what();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "expected IoError, got: " << e.what();
+    return "";
+  }
+  ADD_FAILURE() << "expected IoError for " << path << ", nothing thrown";
+  return "";
+}
+
+TEST_F(TrialFileTest, RoundTripsEveryField) {
+  const TrialFile in = MakeTrial();
+  const std::string path = Path("trial.h5");
+  WriteTrialFile(path, in);
+  const TrialFile out = ReadTrialFile(path, /*with_checkpoints=*/true);
+
+  EXPECT_EQ(out.schema_version, kTrialSchemaVersion);
+  EXPECT_EQ(out.trial_id, in.trial_id);
+  EXPECT_EQ(out.status, in.status);
+  EXPECT_EQ(out.failure_class, in.failure_class);
+  EXPECT_EQ(out.failure_message, in.failure_message);
+  EXPECT_EQ(out.config_ini, in.config_ini);
+  const std::map<std::string, std::string> expected_config{
+      {"model.cell", "gru"}, {"model.shared_layers", "2"}, {"optim.lr", "0.001"}};
+  EXPECT_EQ(out.config, expected_config);
+  EXPECT_EQ(out.stage, in.stage);
+  EXPECT_EQ(out.variant, in.variant);
+  EXPECT_EQ(out.config_id, in.config_id);
+  EXPECT_EQ(out.dataset, in.dataset);
+  EXPECT_EQ(out.fold, in.fold);
+  EXPECT_EQ(out.seed, in.seed);
+  EXPECT_EQ(out.data_fingerprint, in.data_fingerprint);
+  EXPECT_EQ(out.trainable_parameters, in.trainable_parameters);
+  EXPECT_EQ(out.dts_version, in.dts_version);
+  EXPECT_EQ(out.host, in.host);
+  EXPECT_EQ(out.start_time, in.start_time);
+  EXPECT_EQ(out.end_time, in.end_time);
+  EXPECT_EQ(out.best_epoch, in.best_epoch);
+  EXPECT_EQ(out.epochs_run, in.epochs_run);
+  EXPECT_EQ(out.theta_r, in.theta_r);
+
+  ASSERT_EQ(out.epochs.size(), in.epochs.size());
+  for (std::size_t i = 0; i < in.epochs.size(); ++i) ExpectEpochEq(out.epochs[i], in.epochs[i]);
+  ASSERT_EQ(out.theta_curve.size(), in.theta_curve.size());
+  for (std::size_t i = 0; i < in.theta_curve.size(); ++i) {
+    EXPECT_EQ(out.theta_curve[i].theta, in.theta_curve[i].theta);
+    ExpectScoresEq(out.theta_curve[i].re, in.theta_curve[i].re);
+  }
+  ASSERT_TRUE(out.dev.has_value());
+  ASSERT_TRUE(out.test.has_value());
+  ExpectTaskEq(out.dev->ner, in.dev->ner);
+  ExpectTaskEq(out.dev->re, in.dev->re);
+  ExpectTaskEq(out.test->ner, in.test->ner);
+  ExpectTaskEq(out.test->re, in.test->re);
+  EXPECT_EQ(out.predictions, in.predictions);
+  EXPECT_EQ(out.best_model, in.best_model);
+  EXPECT_EQ(out.resume, in.resume);
+  EXPECT_EQ(out.best_model_bytes, in.best_model->size());
+  EXPECT_EQ(out.resume_bytes, in.resume->size());
+}
+
+TEST_F(TrialFileTest, SkipsCheckpointsUnlessAskedButReportsTheirSizes) {
+  const TrialFile in = MakeTrial();
+  const std::string path = Path("trial.h5");
+  WriteTrialFile(path, in);
+  const TrialFile out = ReadTrialFile(path);
+  EXPECT_FALSE(out.best_model.has_value());
+  EXPECT_FALSE(out.resume.has_value());
+  EXPECT_EQ(out.best_model_bytes, 9u);
+  EXPECT_EQ(out.resume_bytes, 3u * 1024 * 1024);
+}
+
+TEST_F(TrialFileTest, RunningTrialHasNoMetricsOrCheckpoints) {
+  TrialFile in;
+  in.trial_id = "t";
+  in.status = "running";
+  const std::string path = Path("running.h5");
+  WriteTrialFile(path, in);
+  const TrialFile out = ReadTrialFile(path, true);
+  EXPECT_EQ(out.status, "running");
+  EXPECT_FALSE(out.dev.has_value());
+  EXPECT_FALSE(out.test.has_value());
+  EXPECT_FALSE(out.best_model.has_value());
+  EXPECT_FALSE(out.resume.has_value());
+  EXPECT_TRUE(out.epochs.empty());
+  EXPECT_TRUE(out.predictions.empty());
+  EXPECT_TRUE(out.config.empty());
+}
+
+TEST_F(TrialFileTest, UpdateReplacesCheckpointAndKeepsTheRest) {
+  const std::string path = Path("trial.h5");
+  WriteTrialFile(path, MakeTrial());
+  UpdateTrialFile(path, [](TrialFile& t) {
+    t.epochs.push_back({71, 0.01, 0, 0, 0, 0, 0, 0, 99.0, 1, 1});
+    t.resume = std::string("new state");
+  });
+  const TrialFile out = ReadTrialFile(path, true);
+  ASSERT_EQ(out.epochs.size(), 71u);
+  EXPECT_EQ(out.epochs.back().dev_score, 99.0);
+  EXPECT_EQ(out.resume, std::string("new state"));
+  EXPECT_EQ(out.best_model, MakeTrial().best_model);
+  // The rewrite must not grow the file by the old checkpoint's size.
+  EXPECT_LT(fs::file_size(path), 1024u * 1024u);
+}
+
+TEST_F(TrialFileTest, StaleTemporaryDoesNotAffectReadingOrWriting) {
+  const std::string path = Path("trial.h5");
+  const TrialFile in = MakeTrial();
+  WriteTrialFile(path, in);
+  // What a writer killed mid-write leaves behind: a half-written PATH.tmp.
+  {
+    std::ofstream tmp(path + ".tmp", std::ios::binary);
+    tmp << "\x89HDF\r\n\x1a\n half a file";
+  }
+  EXPECT_EQ(ReadTrialFile(path).trial_id, in.trial_id);
+  TrialFile changed = in;
+  changed.status = "diverged";
+  WriteTrialFile(path, changed);
+  EXPECT_EQ(ReadTrialFile(path).status, "diverged");
+  EXPECT_FALSE(fs::exists(path + ".tmp"));
+}
+
+TEST_F(TrialFileTest, FailedWriteLeavesOldFileIntact) {
+  const std::string path = Path("trial.h5");
+  WriteTrialFile(path, MakeTrial());
+  TrialFile bad = MakeTrial();
+  bad.status = "exploded";
+  IoErrorOf(path, [&] { WriteTrialFile(path, bad); });
+  TrialFile bad_ini = MakeTrial();
+  bad_ini.config_ini = "[model]\nno equals sign here\n";
+  const std::string message = IoErrorOf(path, [&] { WriteTrialFile(path, bad_ini); });
+  EXPECT_NE(message.find("line 2"), std::string::npos) << message;
+  EXPECT_EQ(ReadTrialFile(path).status, "completed");
+  EXPECT_FALSE(fs::exists(path + ".tmp"));
+}
+
+TEST_F(TrialFileTest, TruncatedFileIsAnIoErrorNamingIt) {
+  const std::string path = Path("trial.h5");
+  WriteTrialFile(path, MakeTrial());
+  fs::resize_file(path, fs::file_size(path) / 2);
+  const std::string message = IoErrorOf(path, [&] { ReadTrialFile(path); });
+  EXPECT_NE(message.find("truncated"), std::string::npos) << message;
+}
+
+TEST_F(TrialFileTest, TruncatedSmallFileIsAnIoError) {
+  // Without big checkpoints, half the file cuts into metadata rather than raw data.
+  TrialFile t = MakeTrial();
+  t.resume.reset();
+  t.best_model.reset();
+  const std::string path = Path("small.h5");
+  WriteTrialFile(path, t);
+  for (const double fraction : {0.9, 0.5, 0.1}) {
+    WriteTrialFile(path, t);
+    fs::resize_file(path, static_cast<std::uintmax_t>(fs::file_size(path) * fraction));
+    IoErrorOf(path, [&] { ReadTrialFile(path, true); });
+  }
+}
+
+TEST_F(TrialFileTest, GarbageEmptyMissingAndForeignFilesAreIoErrors) {
+  const std::string garbage = Path("garbage.h5");
+  {
+    std::ofstream out(garbage, std::ios::binary);
+    for (int i = 0; i < 4096; ++i) out.put(static_cast<char>((i * 131) % 251));
+  }
+  EXPECT_NE(IoErrorOf(garbage, [&] { ReadTrialFile(garbage); }).find("not an HDF5 file"), std::string::npos);
+
+  const std::string empty = Path("empty.h5");
+  std::ofstream{empty};
+  IoErrorOf(empty, [&] { ReadTrialFile(empty); });
+
+  const std::string missing = Path("missing.h5");
+  EXPECT_NE(IoErrorOf(missing, [&] { ReadTrialFile(missing); }).find("no such file"), std::string::npos);
+
+  // A valid HDF5 file of the other dts kind: the manifest is not a trial file.
+  const std::string manifest = Path("sweep.h5");
+  WriteSweepManifest(manifest, SweepManifest{"s", "", "running", "v", {}});
+  EXPECT_NE(IoErrorOf(manifest, [&] { ReadTrialFile(manifest); }).find("dts-sweep"), std::string::npos);
+  IoErrorOf(Path("trial.h5"), [&] { ReadSweepManifest(Path("trial.h5")); });
+}
+
+TEST_F(TrialFileTest, CorruptedBytesAreAnIoErrorNotACrash) {
+  TrialFile t = MakeTrial();
+  t.resume.reset();
+  const std::string path = Path("trial.h5");
+  WriteTrialFile(path, t);
+  const auto size = fs::file_size(path);
+  // Overwrite the metadata near the start (after the superblock): checksums must catch it.
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(static_cast<std::streamoff>(std::min<std::uintmax_t>(200, size / 4)));
+  for (int i = 0; i < 512; ++i) f.put('\x42');
+  f.close();
+  IoErrorOf(path, [&] { ReadTrialFile(path, true); });
+}
+
+TEST(ParseConfigIniTest, FlattensSectionsAndSkipsComments) {
+  const auto values = ParseConfigIni("# c\n[a]\nx = 1\n; c\n[b]\n  y=two words \n", "t");
+  const std::map<std::string, std::string> expected{{"a.x", "1"}, {"b.y", "two words"}};
+  EXPECT_EQ(values, expected);
+  EXPECT_THROW(ParseConfigIni("x = 1\n", "t"), Error);
+  EXPECT_THROW(ParseConfigIni("[a\n", "t"), Error);
+}
+
+}  // namespace
+}  // namespace dts::schema
