@@ -1,0 +1,99 @@
+// dts-sweep: runs a whole sweep (search, final, ablation) over MPI ranks, or over in-process ranks with
+// --local-ranks N. Option parsing and one library call (orchestrator/sweep.h).
+#include <boost/program_options.hpp>
+#include <exception>
+#include <iostream>
+#include <thread>
+
+#include "common/app.h"
+#include "common/error.h"
+#include "common/exit_codes.h"
+#include "common/stop.h"
+#include "orchestrator/comm.h"
+#include "orchestrator/mpi_comm.h"
+#include "orchestrator/sweep.h"
+
+namespace po = boost::program_options;
+
+namespace {
+
+int Main(int argc, char** argv, std::vector<std::string>& args) {
+  dts::orchestrator::SweepOptions options;
+  int local_ranks = 0;
+  po::options_description desc(
+      "Usage: mpirun -np N dts-sweep --config SWEEP.ini --out DIR [options]\n"
+      "Exit codes: 0 done, 75 stopped by SIGTERM/SIGUSR1 (run the same command again), 2 usage, 3 bad config");
+  desc.add_options()("help", "this text")("config", po::value(&options.sweep_path)->required(), "sweep file (INI)")(
+      "out", po::value(&options.out_dir), "sweep directory: sweep.h5 and trials/ (required unless --dry-run)")(
+      "dry-run", po::bool_switch(&options.dry_run), "print the plan and the cost estimate; run nothing")(
+      "json", po::bool_switch(&options.json), "also print one JSON line per event on stdout")(
+      "trial-command", po::value(&options.trial_command), "override [sweep] trial_command")(
+      "local-ranks", po::value(&local_ranks),
+      "run N ranks as threads of this process instead of MPI (1 coordinator + N-1 workers)");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(desc).run(), vm);
+    if (vm.count("help")) {
+      std::cout << desc << std::endl;
+      return dts::kExitOk;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw dts::UsageError(e.what());
+  }
+  if (options.out_dir.empty()) {
+    if (!options.dry_run) throw dts::UsageError("--out DIR is required");
+    options.out_dir = ".dts-sweep-dry-run";
+  }
+  dts::InstallStopHandlers();
+  if (local_ranks > 0) {
+    if (local_ranks < 2) throw dts::UsageError("--local-ranks needs at least 2 (1 coordinator + workers)");
+    auto group = dts::orchestrator::MakeInProcessGroup(local_ranks);
+    std::vector<std::thread> workers;
+    for (int rank = 1; rank < local_ranks; ++rank) {
+      workers.emplace_back([&, rank] {
+        try {
+          dts::orchestrator::RunSweep(options, *group[rank]);
+        } catch (...) {
+          std::string message;
+          const int code = dts::ExitCodeForCurrentException(message);
+          std::cerr << "dts-sweep[r" << rank << "]: " << message << std::endl;
+          std::_Exit(code);
+        }
+      });
+    }
+    int rc = dts::kExitOk;
+    try {
+      rc = dts::orchestrator::RunSweep(options, *group[0]);
+    } catch (...) {
+      // RunSweep told the workers to stop; join them before the error leaves (a joinable thread terminates).
+      for (auto& worker : workers) worker.join();
+      throw;
+    }
+    for (auto& worker : workers) worker.join();
+    return rc;
+  }
+  dts::orchestrator::MpiSession mpi(&argc, &argv);
+  const int rank = mpi.World().Rank();
+  int rc = dts::kExitOk;
+  try {
+    rc = dts::orchestrator::RunSweep(options, mpi.World());
+  } catch (...) {
+    std::string message;
+    const int code = dts::ExitCodeForCurrentException(message);
+    std::cerr << "dts-sweep[r" << rank << "]: " << message << std::endl;
+    // Rank 0 told the workers to stop before rethrowing, so everyone can finalize; a worker that fails leaves
+    // the coordinator waiting for its result, so it aborts the job.
+    if (rank != 0) dts::orchestrator::MpiSession::Abort(code);
+    mpi.Finalize();
+    return code;
+  }
+  mpi.Finalize();
+  return rc;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return dts::RunApp("dts-sweep", argc, argv, [&](std::vector<std::string>& args) { return Main(argc, argv, args); });
+}

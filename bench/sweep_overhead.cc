@@ -1,0 +1,82 @@
+// Coordinator overhead: runs `mpirun -np N dts-sweep` over synthetic 1-second trials (no training) for N in
+// 2..64 oversubscribed ranks and prints, per N: coordinator CPU ms per trial dispatched, worker utilization
+// (trial seconds / the workers' seconds from their hello to the end of the sweep: MPI start-up of 64 ranks on a
+// small machine is not scheduling overhead) and the coordinator's CPU share over its run. Prints
+// figures, asserts nothing.
+//
+//   sweep_overhead [--ranks 2,4,8,16,32,64] [--trial-seconds 1] [--trials-per-worker 4]
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+int main(int argc, char** argv) {
+  std::vector<int> ranks{2, 4, 8, 16, 32, 64};
+  double trial_seconds = 1;
+  int per_worker = 4;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string a = argv[i];
+    if (a == "--ranks") {
+      ranks.clear();
+      std::stringstream list(argv[i + 1]);
+      std::string item;
+      while (std::getline(list, item, ',')) ranks.push_back(std::stoi(item));
+    } else if (a == "--trial-seconds") {
+      trial_seconds = std::stod(argv[i + 1]);
+    } else if (a == "--trials-per-worker") {
+      per_worker = std::stoi(argv[i + 1]);
+    }
+  }
+  const fs::path dir = fs::temp_directory_path() / ("dts-sweep-bench-" + std::to_string(getpid()));
+  std::printf("trial %.2f s, %d trials per worker, launcher %s\n", trial_seconds, per_worker, DTS_MPIEXEC);
+  std::printf("%6s %7s %8s %14s %13s %12s\n", "ranks", "trials", "wall_s", "coord_ms/trial", "utilization",
+              "coord_cpu_%");
+  for (int n : ranks) {
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const int trials = per_worker * (n - 1);
+    std::ofstream(dir / "sweep.ini") << "[sweep]\nstages = search\nprogress_every_s = 3600\nvalidate_with_trial = false\n"
+                                     << "trial_command = " << DTS_SYNTHETIC_TRIAL << "\n[space]\nsynthetic.id = int(1, "
+                                     << trials << ")\n[base]\nsynthetic.seconds = " << trial_seconds << "\n";
+    const std::string events = (dir / "events.jsonl").string();
+    std::ostringstream command;
+    command << DTS_MPIEXEC << " -np " << n << " " << DTS_MPI_PREFLAGS << " " << DTS_SWEEP << " --config "
+            << (dir / "sweep.ini").string() << " --out " << (dir / "out").string() << " --json > " << events
+            << " 2> " << (dir / "stderr.log").string();
+    if (std::system(command.str().c_str()) != 0) {
+      std::printf("%6d failed: see %s\n", n, (dir / "stderr.log").c_str());
+      continue;
+    }
+    double busy = 0, cpu = 0, wall = 0, ready_sum = 0;
+    int done = 0;
+    std::ifstream in(events);
+    std::string line;
+    while (std::getline(in, line)) {
+      const auto event = nlohmann::json::parse(line);
+      if (event["event"] == "trial" && event["outcome"] == "completed") {
+        busy += event["seconds"].get<double>();
+        ++done;
+      }
+      if (event["event"] == "hello") ready_sum += event["t"].get<double>();
+      if (event["event"] == "sweep") {
+        cpu = event["process_cpu_s"].get<double>();
+        wall = event["wall_s"].get<double>();
+      }
+    }
+    std::printf("%6d %7d %8.2f %14.3f %12.1f%% %11.2f%%\n", n, done, wall, 1000 * cpu / std::max(1, done),
+                100 * busy / ((n - 1) * wall - ready_sum), 100 * cpu / wall);
+    std::fflush(stdout);
+  }
+  fs::remove_all(dir);
+  return 0;
+}

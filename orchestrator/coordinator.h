@@ -1,0 +1,83 @@
+// Rank 0: plans each stage, hands trials to free workers, classifies and retries failures, keeps DIR/sweep.h5
+// current, and stops cleanly on SIGTERM/SIGUSR1. All of it through Communicator, so it runs unchanged over
+// MPI and over the in-process group of the tests.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <iosfwd>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "orchestrator/comm.h"
+#include "orchestrator/planner.h"
+#include "orchestrator/sweep_config.h"
+#include "orchestrator/trial_runner.h"
+#include "schema/sweep_manifest.h"
+
+namespace dts::orchestrator {
+
+struct CoordinatorOptions {
+  std::string out_dir;            // DIR: sweep.h5 and trials/
+  std::string trial_command;      // resolved executable; empty: sweep.trial_command resolved
+  bool json = false;              // one JSON line per event on json_out
+  std::ostream* log = nullptr;    // progress and events; nullptr: std::cerr
+  std::ostream* json_out = nullptr;  // nullptr: std::cout
+  std::chrono::milliseconds receive_timeout{250};
+};
+
+class Coordinator {
+ public:
+  Coordinator(const SweepConfig& sweep, Communicator& comm, CoordinatorOptions options, ParamCounter counter);
+  // Runs every stage to the end: kExitOk, or kExitResumeMe when stopped by a signal (trials checkpointed).
+  // Failed trials do not fail the sweep; they are recorded in the manifest with their class.
+  int Run();
+  const schema::SweepManifest& manifest() const { return manifest_; }
+
+ private:
+  struct WorkerState {
+    bool ready = false;  // said hello
+    bool busy = false;
+    std::string trial_id;
+    int device_count = 0;
+  };
+
+  void AddStage(const std::string& stage, const StagePlan& plan);
+  void RunStage(const std::string& stage);
+  void Dispatch();
+  void Handle(const Envelope& envelope);
+  void HandleResult(int rank, const Result& result);
+  void WriteManifest();
+  void Progress(const std::string& stage, bool force);
+  void Event(const std::string& json_line);
+  double EstimatedCost(const schema::PlannedTrial& row) const;
+  std::string Prefix() const;
+
+  const SweepConfig& sweep_;
+  Communicator& comm_;
+  CoordinatorOptions options_;
+  Planner planner_;
+  schema::SweepManifest manifest_;
+  std::map<std::string, size_t> index_;                    // trial id -> row
+  std::map<std::string, schema::PlannedTrial> previous_;   // rows of an earlier run on the same DIR
+  std::deque<size_t> pending_;
+  std::vector<WorkerState> workers_;
+  std::string stage_;
+  bool stopping_ = false;
+  bool dirty_ = true;  // the manifest on disk is behind manifest_
+  std::chrono::steady_clock::time_point last_progress_{};
+  double finished_seconds_ = 0;  // wall seconds of attempts finished in this run, for the ETA
+  int finished_count_ = 0;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  double start_cpu_s_ = 0;
+  int manifest_writes_ = 0;
+  std::chrono::steady_clock::time_point last_write_{};
+  double manifest_write_s_ = 0;
+  double manifest_write_cpu_s_ = 0;
+};
+
+// Worker ranks: say hello, run each assigned trial with `runner`, report, until kStop.
+void RunWorker(Communicator& comm, const TrialRunner& runner, int device_count);
+
+}  // namespace dts::orchestrator

@@ -1,0 +1,314 @@
+#include "orchestrator/planner.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "common/error.h"
+#include "common/hash.h"
+#include "common/params.h"
+#include "orchestrator/trial_keys.h"
+
+namespace dts::orchestrator {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void HashFile(Hasher& hasher, const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError(path.string(), "cannot read corpus file for its fingerprint");
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  hasher.Add(bytes.str());
+}
+
+std::string Get(const TrialConfig& config, const std::string& key, const std::string& fallback) {
+  auto it = config.find(key);
+  return it == config.end() ? fallback : it->second;
+}
+
+int GetInt(const TrialConfig& config, const std::string& key, int fallback) {
+  auto it = config.find(key);
+  if (it == config.end()) return fallback;
+  try {
+    return std::stoi(it->second);
+  } catch (const std::exception&) {
+    throw ConfigError("", key, key + " = '" + it->second + "' is not an integer");
+  }
+}
+
+// Uniform double in [0, 1) from 53 random bits: unlike std::uniform_real_distribution, the same on every
+// standard library, so a seeded random sweep plans the same trials everywhere.
+double Unit(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
+
+}  // namespace
+
+std::string DataFingerprint(const TrialConfig& base) {
+  const std::string path = Get(base, keys::kDataPath, "");
+  std::error_code ec;
+  if (path.empty() || !fs::exists(path, ec)) return "none";
+  Hasher hasher;
+  if (fs::is_directory(path, ec)) {
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::recursive_directory_iterator(path))
+      if (entry.is_regular_file()) files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) {
+      hasher.Add(fs::relative(file, path).string());
+      HashFile(hasher, file);
+    }
+  } else {
+    HashFile(hasher, path);
+  }
+  return hasher.Hex();
+}
+
+std::string MakeTrialId(const TrialConfig& config, int fold, std::uint64_t seed, const std::string& fingerprint) {
+  return Hasher().Add(CanonicalText(config, /*labels=*/false)).Add(std::to_string(fold)).Add(seed).Add(fingerprint).Hex();
+}
+
+std::string MakeConfigId(const TrialConfig& config) {
+  TrialConfig stripped = config;
+  stripped.erase(keys::kFold);
+  stripped.erase(keys::kSeed);
+  return Hasher().Add(CanonicalText(stripped, /*labels=*/false)).Hex().substr(0, 12);
+}
+
+bool IsCrossValidated(const SweepConfig& sweep) {
+  switch (sweep.sweep.corpus) {
+    case CorpusKind::kCrossValidated:
+      return true;
+    case CorpusKind::kFixedSplit:
+      return false;
+    case CorpusKind::kAuto:
+      break;
+  }
+  if (Get(sweep.base, keys::kDataFormat, "") == "ade") return true;
+  const std::string path = Get(sweep.base, keys::kDataPath, "");
+  std::error_code ec;
+  if (path.empty() || !fs::exists(path, ec))
+    throw ConfigError(sweep.path, "sweep.corpus",
+                      "sweep.corpus = auto needs an existing data.path; set sweep.corpus to cross_validated or "
+                      "fixed_split");
+  return !fs::is_directory(path, ec);
+}
+
+std::vector<TrialConfig> SearchPoints(const SweepConfig& sweep) {
+  std::vector<TrialConfig> points;
+  std::set<std::string> seen;
+  auto add = [&](TrialConfig config) {
+    if (!SatisfiesConstraints(sweep, config)) return;
+    if (seen.insert(CanonicalText(config)).second) points.push_back(std::move(config));
+  };
+  if (sweep.sweep.strategy == Strategy::kGrid) {
+    // Values per dimension; the grid is their product in file order, last dimension fastest.
+    std::vector<std::vector<std::string>> values;
+    for (const auto& dim : sweep.space) {
+      if (dim.kind == Dimension::Kind::kList) {
+        values.push_back(dim.values);
+      } else {
+        std::vector<std::string> range;
+        for (long long v = static_cast<long long>(dim.lo); v <= static_cast<long long>(dim.hi); ++v)
+          range.push_back(std::to_string(v));
+        values.push_back(range);
+      }
+    }
+    std::vector<size_t> index(values.size(), 0);
+    for (;;) {
+      TrialConfig config = sweep.base;
+      for (size_t d = 0; d < values.size(); ++d) config[sweep.space[d].key] = values[d][index[d]];
+      add(std::move(config));
+      size_t d = values.size();
+      while (d > 0) {
+        --d;
+        if (++index[d] < values[d].size()) break;
+        index[d] = 0;
+        if (d == 0) return points;
+      }
+      if (values.empty()) return points;
+    }
+  }
+  std::mt19937_64 rng(static_cast<std::uint64_t>(sweep.sweep.seed));
+  const long long max_draws = 1000LL * sweep.sweep.budget;
+  for (long long draw = 0; draw < max_draws && points.size() < static_cast<size_t>(sweep.sweep.budget); ++draw) {
+    TrialConfig config = sweep.base;
+    for (const auto& dim : sweep.space) {
+      const double u = Unit(rng);
+      switch (dim.kind) {
+        case Dimension::Kind::kList:
+          config[dim.key] = dim.values[std::min(dim.values.size() - 1, static_cast<size_t>(u * dim.values.size()))];
+          break;
+        case Dimension::Kind::kInt: {
+          const long long n = static_cast<long long>(dim.hi - dim.lo) + 1;
+          config[dim.key] = std::to_string(static_cast<long long>(dim.lo) + std::min(n - 1, static_cast<long long>(u * n)));
+          break;
+        }
+        case Dimension::Kind::kReal:
+          config[dim.key] = FormatDouble(dim.lo + u * (dim.hi - dim.lo));
+          break;
+        case Dimension::Kind::kLogReal:
+          config[dim.key] = FormatDouble(std::exp(std::log(dim.lo) + u * (std::log(dim.hi) - std::log(dim.lo))));
+          break;
+      }
+    }
+    add(std::move(config));
+  }
+  return points;
+}
+
+Planner::Planner(const SweepConfig& sweep, std::string fingerprint, ParamCounter counter)
+    : sweep_(sweep), fingerprint_(std::move(fingerprint)), counter_(std::move(counter)) {}
+
+PlannedTrial Planner::Make(TrialConfig config, const std::string& stage, const std::string& variant, int fold,
+                           std::uint64_t seed) const {
+  config[keys::kFold] = std::to_string(fold);
+  config[keys::kSeed] = std::to_string(seed);
+  config[keys::kStage] = stage;
+  config[keys::kVariant] = variant.empty() ? "none" : variant;
+  PlannedTrial trial;
+  trial.trial_id = MakeTrialId(config, fold, seed, fingerprint_);
+  trial.config_id = MakeConfigId(config);
+  trial.stage = stage;
+  trial.variant = variant;
+  trial.fold = fold;
+  trial.seed = seed;
+  trial.status = "planned";
+  trial.config_ini = CanonicalText(config);
+  return trial;
+}
+
+StagePlan Planner::PlanSearch() const {
+  StagePlan plan;
+  const auto points = SearchPoints(sweep_);
+  if (points.empty())
+    throw ConfigError(sweep_.path, "space", "the search space is empty once [constraints] are applied");
+  for (const auto& point : points) {
+    TrialConfig config = point;
+    config[keys::kProtocol] = "dev";
+    for (int s = 0; s < sweep_.sweep.search_seeds; ++s)
+      plan.trials.push_back(Make(config, "search", "", 0, static_cast<std::uint64_t>(sweep_.sweep.seed + s)));
+  }
+  plan.notes.push_back(std::to_string(points.size()) + " search configurations x " +
+                       std::to_string(sweep_.sweep.search_seeds) + " seeds, fold 0, data.protocol = dev");
+  return plan;
+}
+
+std::vector<std::pair<std::string, double>> Planner::RankConfigs(const std::vector<PlannedTrial>& done) const {
+  std::map<std::string, std::pair<double, int>> sums;
+  for (const auto& row : done) {
+    if (row.stage != "search") continue;
+    if (row.status == "completed") {
+      sums[row.config_id].first += std::max(0.0, row.dev_score);
+      sums[row.config_id].second += 1;
+    } else if (row.status == "diverged") {  // a result: the worst score
+      sums[row.config_id].second += 1;
+    }
+  }
+  std::vector<std::pair<std::string, double>> ranked;
+  for (const auto& [id, sum] : sums) ranked.emplace_back(id, sum.first / sum.second);
+  std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  return ranked;
+}
+
+const PlannedTrial* Planner::ConfigRow(const std::vector<PlannedTrial>& done, const std::string& config_id) const {
+  for (const auto& row : done)
+    if (row.stage == "search" && row.config_id == config_id) return &row;
+  return nullptr;
+}
+
+StagePlan Planner::PlanFinal(const std::vector<PlannedTrial>& done) const {
+  StagePlan plan;
+  const auto ranked = RankConfigs(done);
+  if (ranked.empty()) throw Error("final stage: no search trial completed, nothing to select");
+  const bool cross_validated = IsCrossValidated(sweep_);
+  const size_t k = std::min<size_t>(ranked.size(), sweep_.sweep.final_top_k);
+  for (size_t i = 0; i < k; ++i) {
+    TrialConfig config = ParseTrialConfig(ConfigRow(done, ranked[i].first)->config_ini);
+    config[keys::kProtocol] = "final";
+    if (cross_validated) {
+      const int folds = GetInt(config, keys::kFolds, 10);
+      for (int fold = 0; fold < folds; ++fold)
+        plan.trials.push_back(Make(config, "final", "", fold, static_cast<std::uint64_t>(sweep_.sweep.seed)));
+    } else {
+      for (int s = 0; s < sweep_.sweep.final_seeds; ++s)
+        plan.trials.push_back(Make(config, "final", "", 0, static_cast<std::uint64_t>(sweep_.sweep.seed + s)));
+    }
+    std::ostringstream note;
+    note << "final: config " << ranked[i].first << " (mean dev " << ranked[i].second << ") on "
+         << (cross_validated ? "every fold, one seed" : std::to_string(sweep_.sweep.final_seeds) + " seeds");
+    plan.notes.push_back(note.str());
+  }
+  return plan;
+}
+
+StagePlan Planner::PlanAblation(const std::vector<PlannedTrial>& done) const {
+  StagePlan plan;
+  const auto ranked = RankConfigs(done);
+  if (ranked.empty()) throw Error("ablation stage: no search trial completed, nothing to ablate");
+  TrialConfig best = ParseTrialConfig(ConfigRow(done, ranked.front().first)->config_ini);
+  best[keys::kProtocol] = "final";
+  const int shared = GetInt(best, keys::kSharedLayers, 1);
+  const int ner = GetInt(best, keys::kNerLayers, 0);
+  const int re = GetInt(best, keys::kReLayers, 0);
+  const long long target = counter_(best);
+  struct Variant {
+    const char* name;
+    bool drop_ner, drop_re;
+  };
+  std::vector<std::pair<std::string, TrialConfig>> variants{{"baseline", best}};
+  for (const Variant& v : {Variant{"no_ner_specific", true, false}, Variant{"no_re_specific", false, true},
+                           Variant{"no_task_specific", true, true}}) {
+    // A variant that removes nothing is the baseline, and removing both when one is already absent is the
+    // single-task variant again: neither is planned twice.
+    if ((v.drop_ner && ner == 0) || (v.drop_re && re == 0)) {
+      plan.notes.push_back(std::string("ablation: ") + v.name + " skipped: the best configuration has no " +
+                           (v.drop_ner && ner == 0 ? "NER" : "RE") + "-specific layers");
+      continue;
+    }
+    TrialConfig ablated = best;
+    if (v.drop_ner) ablated[keys::kNerLayers] = "0";
+    if (v.drop_re) ablated[keys::kReLayers] = "0";
+    // Extra shared layers: the count whose parameter total is closest to the original's; ties prefer fewer.
+    AblationChoice choice;
+    choice.variant = v.name;
+    choice.target_params = target;
+    long long best_gap = -1;
+    const int removed = (v.drop_ner ? ner : 0) + (v.drop_re ? re : 0);
+    for (int extra = 0; shared + extra <= sweep_.sweep.max_shared_layers; ++extra) {
+      TrialConfig candidate = ablated;
+      candidate[keys::kSharedLayers] = std::to_string(shared + extra);
+      const long long params = counter_(candidate);
+      const long long gap = std::llabs(params - target);
+      if (best_gap < 0 || gap < best_gap) {
+        best_gap = gap;
+        choice.extra_shared = extra;
+        choice.params = params;
+      }
+    }
+    // The cap binds when the closest allowed count is the cap itself while the variant still has fewer
+    // parameters than the original: one more shared layer (not allowed) might have come closer.
+    choice.capped = shared + choice.extra_shared == sweep_.sweep.max_shared_layers && choice.params < target &&
+                    removed > choice.extra_shared;
+    ablated[keys::kSharedLayers] = std::to_string(shared + choice.extra_shared);
+    std::ostringstream note;
+    note << "ablation: " << v.name << ": +" << choice.extra_shared << " shared layers -> " << choice.params
+         << " parameters (original " << target << ")"
+         << (choice.capped ? "; capped at sweep.max_shared_layers = " + std::to_string(sweep_.sweep.max_shared_layers)
+                           : std::string());
+    plan.notes.push_back(note.str());
+    plan.ablation.push_back(choice);
+    variants.emplace_back(v.name, ablated);
+  }
+  for (const auto& [name, config] : variants)
+    for (int s = 0; s < sweep_.sweep.ablation_seeds; ++s)
+      plan.trials.push_back(Make(config, "ablation", name, 0, static_cast<std::uint64_t>(sweep_.sweep.seed + s)));
+  return plan;
+}
+
+}  // namespace dts::orchestrator

@@ -1,0 +1,120 @@
+#include "orchestrator/protocol.h"
+
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+
+namespace dts::orchestrator {
+
+namespace {
+
+using Json = nlohmann::json;
+
+Json Parse(const std::string& payload, const char* what) {
+  try {
+    return Json::parse(payload);
+  } catch (const std::exception& e) {
+    throw Error(std::string("protocol: malformed ") + what + " message: " + e.what());
+  }
+}
+
+template <class T>
+void Get(const Json& json, const char* key, T& value, const char* what) {
+  auto it = json.find(key);
+  if (it == json.end()) throw Error(std::string("protocol: ") + what + " message lacks '" + key + "'");
+  try {
+    value = it->get<T>();
+  } catch (const std::exception& e) {
+    throw Error(std::string("protocol: ") + what + "." + key + ": " + e.what());
+  }
+}
+
+constexpr std::pair<TrialOutcome, const char*> kOutcomeNames[] = {
+    {TrialOutcome::kCompleted, "completed"},     {TrialOutcome::kDiverged, "diverged"},
+    {TrialOutcome::kBadConfig, "bad_config"},    {TrialOutcome::kInterrupted, "interrupted"},
+    {TrialOutcome::kCrashed, "crashed"},         {TrialOutcome::kInfrastructure, "infrastructure"},
+};
+
+}  // namespace
+
+std::string OutcomeName(TrialOutcome outcome) {
+  for (const auto& [value, name] : kOutcomeNames)
+    if (value == outcome) return name;
+  return "unknown";
+}
+
+TrialOutcome ParseOutcome(const std::string& name) {
+  for (const auto& [value, text] : kOutcomeNames)
+    if (text == name) return value;
+  throw Error("protocol: unknown trial outcome '" + name + "'");
+}
+
+std::string Hello::Encode() const {
+  return Json{{"version", version}, {"host", host}, {"local_rank", local_rank}, {"device_count", device_count}}
+      .dump();
+}
+Hello Hello::Decode(const std::string& payload) {
+  const Json json = Parse(payload, "hello");
+  Hello m;
+  Get(json, "version", m.version, "hello");
+  Get(json, "host", m.host, "hello");
+  Get(json, "local_rank", m.local_rank, "hello");
+  Get(json, "device_count", m.device_count, "hello");
+  return m;
+}
+
+std::string Assign::Encode() const {
+  return Json{{"trial_id", trial_id},       {"command", command},     {"config_ini", config_ini},
+              {"config_path", config_path}, {"trial_path", trial_path}, {"log_path", log_path},
+              {"resume", resume},           {"threads", threads},     {"use_gpu", use_gpu},
+              {"attempt", attempt},         {"timeout_s", timeout_s}}
+      .dump();
+}
+Assign Assign::Decode(const std::string& payload) {
+  const Json json = Parse(payload, "assign");
+  Assign m;
+  Get(json, "trial_id", m.trial_id, "assign");
+  Get(json, "command", m.command, "assign");
+  Get(json, "config_ini", m.config_ini, "assign");
+  Get(json, "config_path", m.config_path, "assign");
+  Get(json, "trial_path", m.trial_path, "assign");
+  Get(json, "log_path", m.log_path, "assign");
+  Get(json, "resume", m.resume, "assign");
+  Get(json, "threads", m.threads, "assign");
+  Get(json, "use_gpu", m.use_gpu, "assign");
+  Get(json, "attempt", m.attempt, "assign");
+  Get(json, "timeout_s", m.timeout_s, "assign");
+  return m;
+}
+
+std::string Result::Encode() const {
+  return Json{{"trial_id", trial_id},       {"outcome", OutcomeName(outcome)}, {"exit_code", exit_code},
+              {"term_signal", term_signal}, {"seconds", seconds},              {"dev_score", dev_score},
+              {"final_line", final_line},   {"message", message}}
+      .dump();
+}
+Result Result::Decode(const std::string& payload) {
+  const Json json = Parse(payload, "result");
+  Result m;
+  std::string outcome;
+  Get(json, "trial_id", m.trial_id, "result");
+  Get(json, "outcome", outcome, "result");
+  m.outcome = ParseOutcome(outcome);
+  Get(json, "exit_code", m.exit_code, "result");
+  Get(json, "term_signal", m.term_signal, "result");
+  Get(json, "seconds", m.seconds, "result");
+  Get(json, "dev_score", m.dev_score, "result");
+  Get(json, "final_line", m.final_line, "result");
+  Get(json, "message", m.message, "result");
+  return m;
+}
+
+std::string Stop::Encode() const { return Json{{"reason", reason}}.dump(); }
+Stop Stop::Decode(const std::string& payload) {
+  const Json json = Parse(payload, "stop");
+  Stop m;
+  Get(json, "reason", m.reason, "stop");
+  return m;
+}
+
+}  // namespace dts::orchestrator

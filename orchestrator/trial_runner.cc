@@ -1,0 +1,316 @@
+#include "orchestrator/trial_runner.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/error.h"
+#include "common/exit_codes.h"
+#include "common/stop.h"
+
+extern char** environ;
+
+namespace dts::orchestrator {
+
+namespace fs = std::filesystem;
+
+TrialOutcome ClassifyExit(int exit_code, int term_signal) {
+  if (term_signal != 0) return TrialOutcome::kCrashed;
+  switch (exit_code) {
+    case kExitOk:
+      return TrialOutcome::kCompleted;
+    case kExitDiverged:
+      return TrialOutcome::kDiverged;
+    case kExitUsage:
+    case kExitBadConfig:
+    case kExitBadInput:
+      return TrialOutcome::kBadConfig;
+    case kExitResumeMe:
+      return TrialOutcome::kInterrupted;
+    case kExitIo:
+    case 126:  // found but not executable
+    case 127:  // not found (the shell convention; also our exec failure)
+      return TrialOutcome::kInfrastructure;
+    default:
+      return TrialOutcome::kCrashed;
+  }
+}
+
+std::vector<std::string> TrialArgv(const Assign& assign, int local_rank, int device_count) {
+  std::vector<std::string> argv{assign.command, "--config", assign.config_path, "--out", assign.trial_path};
+  if (assign.resume) argv.push_back("--resume");
+  argv.insert(argv.end(), {"--threads", std::to_string(assign.threads)});
+  if (assign.use_gpu && device_count > 0) {
+    argv.insert(argv.end(), {"--device", "cuda:" + std::to_string(local_rank % device_count)});
+  } else {
+    argv.insert(argv.end(), {"--device", "cpu"});
+  }
+  return argv;
+}
+
+int VisibleCudaDevices() {
+  if (const char* visible = std::getenv("CUDA_VISIBLE_DEVICES")) {
+    const std::string text = visible;
+    if (text.empty() || text == "-1" || text == "NoDevFiles") return 0;
+    int count = 1;
+    for (char c : text) count += c == ',';
+    return count;
+  }
+  int count = 0;
+  std::error_code ec;
+  for (int i = 0; i < 64; ++i)
+    if (fs::exists("/dev/nvidia" + std::to_string(i), ec)) ++count;
+  return count;
+}
+
+std::string ResolveExecutable(const std::string& command) {
+  if (command.find('/') != std::string::npos) return command;
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec && fs::exists(self.parent_path() / command, ec)) return (self.parent_path() / command).string();
+  if (const char* path = std::getenv("PATH")) {
+    std::stringstream dirs(path);
+    std::string dir;
+    while (std::getline(dirs, dir, ':')) {
+      if (!dir.empty() && access((fs::path(dir) / command).c_str(), X_OK) == 0) return (fs::path(dir) / command).string();
+    }
+  }
+  return command;  // exec fails later and the attempt is classified kInfrastructure
+}
+
+namespace {
+
+void WriteFileAtomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out.flush()) throw IoError(tmp, "cannot write");
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) throw IoError(path, "cannot rename from " + tmp + ": " + ec.message());
+}
+
+std::vector<char*> CArgs(std::vector<std::string>& argv) {
+  std::vector<char*> out;
+  for (auto& arg : argv) out.push_back(arg.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+// Spawns argv with stdout (and stderr) into a pipe; returns the pid (or -errno) and the read end.
+// fork + exec rather than posix_spawn for one reason: PR_SET_PDEATHSIG. If this rank dies (kill -9 of the
+// whole job), the trial gets SIGTERM, checkpoints and exits instead of running on as an orphan that a restarted
+// sweep would race with.
+pid_t Spawn(std::vector<std::string> argv, int& read_fd, bool merge_stderr) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return -errno;
+  auto cargs = CArgs(argv);
+  const bool has_slash = argv[0].find('/') != std::string::npos;
+  const pid_t parent = getpid();
+  int error_pipe[2];  // reports an exec failure to the parent (closed by exec on success)
+  if (pipe2(error_pipe, O_CLOEXEC) != 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return -errno;
+  }
+  const pid_t pid = fork();
+  if (pid == 0) {
+    // Child: async-signal-safe calls only until exec (the parent may have other threads).
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(kExitResumeMe);
+    dup2(fds[1], STDOUT_FILENO);
+    if (merge_stderr) dup2(fds[1], STDERR_FILENO);
+    struct sigaction action {};
+    action.sa_handler = SIG_DFL;
+    sigemptyset(&action.sa_mask);
+    for (int s : {SIGTERM, SIGUSR1, SIGINT, SIGPIPE}) sigaction(s, &action, nullptr);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (has_slash) execv(cargs[0], cargs.data());
+    else execvp(cargs[0], cargs.data());
+    const int error = errno;
+    (void)!write(error_pipe[1], &error, sizeof error);
+    _exit(127);
+  }
+  close(fds[1]);
+  close(error_pipe[1]);
+  if (pid < 0) {
+    const int error = errno;
+    close(fds[0]);
+    close(error_pipe[0]);
+    return -error;
+  }
+  int exec_error = 0;
+  ssize_t n;
+  while ((n = read(error_pipe[0], &exec_error, sizeof exec_error)) < 0 && errno == EINTR) {
+  }
+  close(error_pipe[0]);
+  if (n == static_cast<ssize_t>(sizeof exec_error)) {
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    close(fds[0]);
+    return -exec_error;
+  }
+  read_fd = fds[0];
+  return pid;
+}
+
+std::string LastLineOf(const std::string& text, const std::string& skip_prefix1, const std::string& skip_prefix2) {
+  std::string last;
+  std::stringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.empty() || line.rfind(skip_prefix1, 0) == 0 || line.rfind(skip_prefix2, 0) == 0) continue;
+    last = line;
+  }
+  return last;
+}
+
+}  // namespace
+
+Result RunChildTrial(const Assign& assign, int local_rank, int device_count) {
+  Result result;
+  result.trial_id = assign.trial_id;
+  const auto start = std::chrono::steady_clock::now();
+  auto finish = [&](TrialOutcome outcome, std::string message) {
+    result.outcome = outcome;
+    result.message = std::move(message);
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return result;
+  };
+  try {
+    fs::create_directories(fs::path(assign.config_path).parent_path());
+    WriteFileAtomically(assign.config_path, assign.config_ini);
+  } catch (const std::exception& e) {
+    return finish(TrialOutcome::kInfrastructure, e.what());
+  }
+  const auto argv = TrialArgv(assign, local_rank, device_count);
+  const int log_fd = open(assign.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0) return finish(TrialOutcome::kInfrastructure, assign.log_path + ": " + std::strerror(errno));
+  {
+    std::string header = "=== attempt " + std::to_string(assign.attempt) + ":";
+    for (const auto& arg : argv) header += " " + arg;
+    header += "\n";
+    (void)!write(log_fd, header.data(), header.size());
+  }
+  int read_fd = -1;
+  const pid_t pid = Spawn(argv, read_fd, /*merge_stderr=*/true);
+  if (pid < 0) {
+    close(log_fd);
+    result.exit_code = 127;
+    return finish(TrialOutcome::kInfrastructure, "cannot start " + argv[0] + ": " + std::strerror(-pid));
+  }
+  // Read the child's output until it closes it, waking at least every 200 ms (and at once on a signal, which
+  // interrupts poll) to pass a stop request on. No busy-waiting: poll sleeps in the kernel.
+  std::string output;
+  bool forwarded = false, timed_out = false;
+  char buffer[4096];
+  for (;;) {
+    if (assign.timeout_s > 0 && !timed_out &&
+        std::chrono::steady_clock::now() - start > std::chrono::duration<double>(assign.timeout_s)) {
+      kill(pid, SIGKILL);  // a hung trial may ignore SIGTERM; its checkpoint is whatever it last wrote
+      timed_out = true;
+    }
+    if (StopRequested() && !forwarded) {
+      const int signal = StopSignal() == SIGUSR1 ? SIGUSR1 : SIGTERM;
+      kill(pid, signal);
+      forwarded = true;
+    }
+    pollfd pfd{read_fd, POLLIN, 0};
+    const int ready = poll(&pfd, 1, 200);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) continue;
+    const ssize_t n = read(read_fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    output.append(buffer, static_cast<size_t>(n));
+    (void)!write(log_fd, buffer, static_cast<size_t>(n));
+    // Keep memory bounded for chatty trials: only the tail matters for parsing and messages.
+    if (output.size() > (1u << 20)) output.erase(0, output.size() - (1u << 19));
+  }
+  close(read_fd);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      close(log_fd);
+      return finish(TrialOutcome::kInfrastructure, std::string("waitpid: ") + std::strerror(errno));
+    }
+    if (StopRequested() && !forwarded) {
+      kill(pid, SIGTERM);
+      forwarded = true;
+    }
+  }
+  close(log_fd);
+  if (WIFSIGNALED(status)) {
+    result.term_signal = WTERMSIG(status);
+  } else {
+    result.exit_code = WEXITSTATUS(status);
+  }
+  // Parse the child's report lines.
+  std::stringstream lines(output);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind("dev_score=", 0) == 0) {
+      try {
+        result.dev_score = std::stod(line.substr(10));
+      } catch (const std::exception&) {
+        result.dev_score = -1;
+      }
+    } else if (line.rfind("final test ", 0) == 0) {
+      result.final_line = line;
+    }
+  }
+  const TrialOutcome outcome = ClassifyExit(result.exit_code, result.term_signal);
+  std::string message;
+  if (outcome != TrialOutcome::kCompleted) {
+    message = result.term_signal ? std::string("killed by signal ") + std::to_string(result.term_signal) + " (" +
+                                       strsignal(result.term_signal) + ")"
+                                 : "exit code " + std::to_string(result.exit_code);
+    const std::string last = LastLineOf(output, "dev_score=", "final test ");
+    if (timed_out) message = "timed out after " + std::to_string(static_cast<long>(assign.timeout_s)) + " s";
+    else if (!last.empty()) message += ": " + last;
+  }
+  return finish(outcome, message);
+}
+
+std::string CaptureOutput(const std::vector<std::string>& argv) {
+  int read_fd = -1;
+  const pid_t pid = Spawn(argv, read_fd, /*merge_stderr=*/false);
+  if (pid < 0) throw Error("cannot start " + argv[0] + ": " + std::strerror(-pid));
+  std::string output;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = read(read_fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    output.append(buffer, static_cast<size_t>(n));
+  }
+  close(read_fd);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  std::string command;
+  for (const auto& arg : argv) command += (command.empty() ? "" : " ") + arg;
+  if (WIFSIGNALED(status)) throw Error("'" + command + "' was killed by signal " + std::to_string(WTERMSIG(status)));
+  if (WEXITSTATUS(status) != 0)
+    throw Error("'" + command + "' failed with exit code " + std::to_string(WEXITSTATUS(status)));
+  return output;
+}
+
+}  // namespace dts::orchestrator

@@ -1,0 +1,119 @@
+#include "orchestrator/protocol.h"
+
+#include <gtest/gtest.h>
+
+#include "common/error.h"
+#include "orchestrator/trial_runner.h"
+
+namespace dts::orchestrator {
+namespace {
+
+TEST(ProtocolTest, HelloRoundTrips) {
+  Hello m;
+  m.host = "node7";
+  m.local_rank = 3;
+  m.device_count = 4;
+  const Hello back = Hello::Decode(m.Encode());
+  EXPECT_EQ(back.version, kProtocolVersion);
+  EXPECT_EQ(back.host, "node7");
+  EXPECT_EQ(back.local_rank, 3);
+  EXPECT_EQ(back.device_count, 4);
+}
+
+TEST(ProtocolTest, AssignRoundTrips) {
+  Assign m;
+  m.trial_id = "0123456789abcdef";
+  m.command = "/bin/dts-train";
+  m.config_ini = "[model]\nshared_layers = 2\n\"quoted\" \\ text\n";
+  m.config_path = "d/trials/x.ini";
+  m.trial_path = "d/trials/x.h5";
+  m.log_path = "d/trials/x.log";
+  m.resume = true;
+  m.threads = 6;
+  m.use_gpu = true;
+  m.attempt = 3;
+  m.timeout_s = 12.5;
+  const Assign b = Assign::Decode(m.Encode());
+  EXPECT_EQ(b.trial_id, m.trial_id);
+  EXPECT_EQ(b.command, m.command);
+  EXPECT_EQ(b.config_ini, m.config_ini);
+  EXPECT_EQ(b.config_path, m.config_path);
+  EXPECT_EQ(b.trial_path, m.trial_path);
+  EXPECT_EQ(b.log_path, m.log_path);
+  EXPECT_TRUE(b.resume);
+  EXPECT_EQ(b.threads, 6);
+  EXPECT_TRUE(b.use_gpu);
+  EXPECT_EQ(b.attempt, 3);
+  EXPECT_DOUBLE_EQ(b.timeout_s, 12.5);
+}
+
+TEST(ProtocolTest, ResultRoundTripsEveryOutcome) {
+  for (auto outcome : {TrialOutcome::kCompleted, TrialOutcome::kDiverged, TrialOutcome::kBadConfig,
+                       TrialOutcome::kInterrupted, TrialOutcome::kCrashed, TrialOutcome::kInfrastructure}) {
+    Result m;
+    m.trial_id = "abc";
+    m.outcome = outcome;
+    m.exit_code = 75;
+    m.term_signal = 11;
+    m.seconds = 1.25;
+    m.dev_score = 83.5;
+    m.final_line = "final test ner_f1_micro=1";
+    m.message = "killed by signal 11";
+    const Result b = Result::Decode(m.Encode());
+    EXPECT_EQ(b.outcome, outcome) << OutcomeName(outcome);
+    EXPECT_EQ(ParseOutcome(OutcomeName(outcome)), outcome);
+    EXPECT_EQ(b.trial_id, "abc");
+    EXPECT_EQ(b.exit_code, 75);
+    EXPECT_EQ(b.term_signal, 11);
+    EXPECT_DOUBLE_EQ(b.seconds, 1.25);
+    EXPECT_DOUBLE_EQ(b.dev_score, 83.5);
+    EXPECT_EQ(b.final_line, m.final_line);
+    EXPECT_EQ(b.message, m.message);
+  }
+}
+
+TEST(ProtocolTest, StopRoundTrips) { EXPECT_EQ(Stop::Decode(Stop{"interrupted"}.Encode()).reason, "interrupted"); }
+
+TEST(ProtocolTest, MalformedMessagesThrowNamingTheMessage) {
+  EXPECT_THROW(Assign::Decode("{not json"), Error);
+  try {
+    Result::Decode(R"({"trial_id":"x"})");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("result"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(ParseOutcome("exploded"), Error);
+}
+
+TEST(ClassifyExitTest, MapsExitCodesAndSignalsToFailureClasses) {
+  EXPECT_EQ(ClassifyExit(0, 0), TrialOutcome::kCompleted);
+  EXPECT_EQ(ClassifyExit(6, 0), TrialOutcome::kDiverged);
+  EXPECT_EQ(ClassifyExit(3, 0), TrialOutcome::kBadConfig);
+  EXPECT_EQ(ClassifyExit(2, 0), TrialOutcome::kBadConfig);
+  EXPECT_EQ(ClassifyExit(4, 0), TrialOutcome::kBadConfig);
+  EXPECT_EQ(ClassifyExit(75, 0), TrialOutcome::kInterrupted);
+  EXPECT_EQ(ClassifyExit(5, 0), TrialOutcome::kInfrastructure);
+  EXPECT_EQ(ClassifyExit(127, 0), TrialOutcome::kInfrastructure);
+  EXPECT_EQ(ClassifyExit(1, 0), TrialOutcome::kCrashed);
+  EXPECT_EQ(ClassifyExit(-1, 11), TrialOutcome::kCrashed);
+  EXPECT_EQ(ClassifyExit(-1, 9), TrialOutcome::kCrashed);
+}
+
+TEST(TrialArgvTest, PassesResumeThreadsAndDevice) {
+  Assign a;
+  a.command = "dts-train";
+  a.config_path = "c.ini";
+  a.trial_path = "t.h5";
+  a.threads = 4;
+  EXPECT_EQ(TrialArgv(a, 5, 0),
+            (std::vector<std::string>{"dts-train", "--config", "c.ini", "--out", "t.h5", "--threads", "4", "--device",
+                                      "cpu"}));
+  a.resume = true;
+  a.use_gpu = true;
+  EXPECT_EQ(TrialArgv(a, 5, 2),
+            (std::vector<std::string>{"dts-train", "--config", "c.ini", "--out", "t.h5", "--resume", "--threads", "4",
+                                      "--device", "cuda:1"}));
+}
+
+}  // namespace
+}  // namespace dts::orchestrator

@@ -1,0 +1,174 @@
+// dts-sweep as a process with real trial children (dts-synthetic-trial): kill -9 and restart, a trial that
+// crashes on purpose, and the trial runner's isolation of a segfaulting child.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "common/exit_codes.h"
+#include "orchestrator/trial_runner.h"
+#include "schema/sweep_manifest.h"
+
+namespace dts::orchestrator {
+namespace {
+
+namespace fs = std::filesystem;
+
+class SweepProcessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("dts-sweep-" + std::to_string(getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string WriteSweep(const std::string& text) {
+    std::ofstream(dir_ / "base.ini") << "[model]\nshared_layers = 1\nner_layers = 1\nre_layers = 1\n"
+                                        "[train]\nmax_epochs = 3\n[data]\nfolds = 3\n";
+    std::ofstream(dir_ / "sweep.ini") << "[sweep]\nbase = base.ini\ntrial_command = " DTS_SYNTHETIC_TRIAL "\n"
+                                      << text;
+    return (dir_ / "sweep.ini").string();
+  }
+  // Starts dts-sweep; returns its pid.
+  pid_t Start(const std::string& sweep, const fs::path& out) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+      const std::string log = (out.string() + ".stderr");
+      freopen(log.c_str(), "a", stderr);
+      freopen("/dev/null", "w", stdout);
+      execl(DTS_SWEEP, DTS_SWEEP, "--config", sweep.c_str(), "--out", out.c_str(), "--local-ranks", "4",
+            static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    return pid;
+  }
+  int Wait(pid_t pid) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  static std::map<std::string, int> Executions(const fs::path& out) {
+    std::map<std::string, int> counts;
+    std::ifstream in(out / "synthetic-executions.log");
+    std::string name, word;
+    while (in >> name >> word) ++counts[name.substr(0, name.size() - 3)];  // "<id>.h5 completed"
+    return counts;
+  }
+  fs::path dir_;
+};
+
+TEST_F(SweepProcessTest, KillDashNineMidRunThenRestartCompletesEveryTrialOnceWithIdenticalResults) {
+  const std::string sweep = WriteSweep(
+      "corpus = cross_validated\nfinal_top_k = 1\nablation_seeds = 2\n[space]\nmodel.shared_layers = 1, 2\n"
+      "model.re_layers = 1, 2\n[base]\nsynthetic.seconds = 0.3\n");
+  // The uninterrupted reference.
+  ASSERT_EQ(Wait(Start(sweep, dir_ / "ref")), kExitOk) << "see " << (dir_ / "ref.stderr");
+  const auto reference = schema::ReadSweepManifest((dir_ / "ref" / "sweep.h5").string());
+
+  const fs::path out = dir_ / "killed";
+  const pid_t pid = Start(sweep, out);
+  // Kill once a few trials have finished and others are running.
+  for (int i = 0; i < 400 && Executions(out).size() < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  ASSERT_GE(Executions(out).size(), 3u);
+  kill(pid, SIGKILL);
+  Wait(pid);
+  const size_t before = Executions(out).size();
+  ASSERT_LT(before, reference.trials.size()) << "the sweep finished before it could be killed";
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // orphaned trials got SIGTERM and checkpoint
+  ASSERT_EQ(Wait(Start(sweep, out)), kExitOk) << "see " << out << ".stderr";
+
+  const auto resumed = schema::ReadSweepManifest((out / "sweep.h5").string());
+  EXPECT_EQ(resumed.status, "completed");
+  ASSERT_EQ(resumed.trials.size(), reference.trials.size());
+  std::map<std::string, const schema::PlannedTrial*> ref_rows;
+  for (const auto& row : reference.trials) ref_rows[row.trial_id] = &row;
+  const auto executions = Executions(out);
+  for (const auto& row : resumed.trials) {
+    ASSERT_TRUE(ref_rows.count(row.trial_id)) << row.trial_id;
+    EXPECT_EQ(row.status, "completed") << row.trial_id;
+    EXPECT_EQ(row.dev_score, ref_rows[row.trial_id]->dev_score) << row.trial_id;
+    EXPECT_EQ(executions.count(row.trial_id) ? executions.at(row.trial_id) : 0, 1)
+        << "trial " << row.trial_id << " must complete exactly once";
+  }
+  EXPECT_EQ(executions.size(), resumed.trials.size());
+}
+
+TEST_F(SweepProcessTest, CrashingTrialIsClassifiedAndTheRestComplete) {
+  // debug.fault = crash at epoch 0 hits only the grid point with fault_epoch 0 (3 epochs: 5, 6 never come).
+  const std::string sweep = WriteSweep(
+      "stages = search\nmax_retries = 1\n[space]\ndebug.fault_epoch = 0, 5, 6\n[base]\ndebug.fault = crash\n"
+      "synthetic.seconds = 0.01\n");
+  ASSERT_EQ(Wait(Start(sweep, dir_ / "out")), kExitOk);
+  const auto m = schema::ReadSweepManifest((dir_ / "out" / "sweep.h5").string());
+  ASSERT_EQ(m.trials.size(), 3u);
+  int failed = 0;
+  for (const auto& row : m.trials) {
+    if (row.config_ini.find("fault_epoch = 0") != std::string::npos) {
+      ++failed;
+      EXPECT_EQ(row.status, "failed");
+      EXPECT_EQ(row.attempts, 2) << "crashed trials are retried max_retries times";
+      EXPECT_NE(row.failure.find("crashed: killed by signal 11"), std::string::npos) << row.failure;
+    } else {
+      EXPECT_EQ(row.status, "completed") << row.failure;
+    }
+  }
+  EXPECT_EQ(failed, 1);
+}
+
+TEST_F(SweepProcessTest, ChildTrialOutcomesAreReadFromTheWaitStatus) {
+  auto run = [&](const std::string& ini, bool resume = false) {
+    Assign a;
+    a.trial_id = "t";
+    a.command = DTS_SYNTHETIC_TRIAL;
+    a.config_ini = ini;
+    a.config_path = (dir_ / "trials" / "t.ini").string();
+    a.trial_path = (dir_ / "trials" / "t.h5").string();
+    a.log_path = (dir_ / "t.log").string();
+    a.resume = resume;
+    return RunChildTrial(a, 0, 0);
+  };
+  Result ok = run("[synthetic]\nseconds = 0\n");
+  EXPECT_EQ(ok.outcome, TrialOutcome::kCompleted) << ok.message;
+  EXPECT_GT(ok.dev_score, 0);
+  EXPECT_EQ(ok.final_line.rfind("final test ner_f1_micro=", 0), 0u);
+  fs::remove(dir_ / "trials" / "t.h5");
+  Result segv = run("[debug]\nfault = crash\n");
+  EXPECT_EQ(segv.outcome, TrialOutcome::kCrashed);
+  EXPECT_EQ(segv.term_signal, SIGSEGV);
+  Result abrt = run("[debug]\nfault = abort\n");
+  EXPECT_EQ(abrt.term_signal, SIGABRT);
+  Result nan = run("[debug]\nfault = nan\n");
+  EXPECT_EQ(nan.outcome, TrialOutcome::kDiverged);
+  EXPECT_NE(nan.message.find("injected NaN"), std::string::npos) << nan.message;
+  Result bad = run("[model]\nshared_layers = 4\n");
+  EXPECT_EQ(bad.outcome, TrialOutcome::kBadConfig);
+  EXPECT_NE(bad.message.find("model.shared_layers = 4 is out of range"), std::string::npos) << bad.message;
+  Assign missing;
+  missing.trial_id = "m";
+  missing.command = "/nonexistent/dts-train";
+  missing.config_path = (dir_ / "trials" / "m.ini").string();
+  missing.trial_path = (dir_ / "trials" / "m.h5").string();
+  missing.log_path = (dir_ / "m.log").string();
+  EXPECT_EQ(RunChildTrial(missing, 0, 0).outcome, TrialOutcome::kInfrastructure);
+  Assign hang;
+  hang = missing;
+  hang.command = DTS_SYNTHETIC_TRIAL;
+  hang.config_ini = "[debug]\nfault = hang\n";
+  hang.timeout_s = 0.5;
+  const Result hung = RunChildTrial(hang, 0, 0);
+  EXPECT_EQ(hung.outcome, TrialOutcome::kCrashed);
+  EXPECT_EQ(hung.term_signal, SIGKILL);
+  EXPECT_NE(hung.message.find("timed out"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace dts::orchestrator
