@@ -1,0 +1,187 @@
+// Training and inference throughput of the joint model on one CPU thread, in sentences per second, for the
+// architectures the issue names (1+1+1 and 3+3+3 layers, LSTM and GRU, H = 64, batch 16), on ADE sentences
+// (../shared/data/ade when present, else synthetic sentences of ADE-like length). Prints figures; asserts nothing.
+//
+//   build-*/bench/model_throughput [--sentences N] [--ade PATH]
+#include <sys/resource.h>
+
+#include <ctime>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <torch/csrc/autograd/profiler_legacy.h>
+#include <torch/torch.h>
+
+#include "data/readers.h"
+#include "model/batch.h"
+#include "model/joint_model.h"
+#include "model/optimizer.h"
+
+namespace model = dts::model;
+namespace data = dts::data;
+
+namespace {
+
+// Process CPU time, not wall time: with one thread they agree on an idle machine, and CPU time stays
+// meaningful on a shared, oversubscribed one (CI, developer machines running builds).
+double Now() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+long PeakRssMiB() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024;
+}
+
+// 20-30 tokens, one drug and one effect with a relation, like an ADE sentence.
+std::vector<data::Sentence> Synthetic(int n) {
+  std::mt19937 rng(1);
+  std::vector<data::Sentence> out;
+  for (int i = 0; i < n; ++i) {
+    data::Sentence s;
+    s.id = "syn:" + std::to_string(i);
+    const int length = 20 + static_cast<int>(rng() % 11);
+    for (int t = 0; t < length; ++t) s.tokens.push_back({"w" + std::to_string(rng() % 3000), -1, -1});
+    const int drug = static_cast<int>(rng() % (length - 6));
+    s.entities = {{"Drug", drug, drug + 1}, {"Adverse-Effect", drug + 3, drug + 5}};
+    s.relations = {{"Adverse-Effect", 1, 0}};
+    out.push_back(s);
+  }
+  return out;
+}
+
+struct Result {
+  double train_per_s, infer_per_s;
+  int64_t parameters;
+  double batch_ms, forward_ms, backward_ms, step_ms;  // per training batch
+};
+
+Result Measure(const model::ModelConfig& config, const model::Vocabularies& vocabularies,
+               const std::vector<data::Sentence>& sentences, bool bucketed) {
+  torch::manual_seed(1);
+  model::JointModel net(config, vocabularies);
+  auto optimizer = model::MakeOptimizer(model::OptimConfig{}, net->TrainableParameters());
+  const int batch_size = 16;
+  std::vector<std::vector<int>> batches;
+  if (bucketed) {
+    batches = model::LengthBucketedBatches(sentences, batch_size, 1);
+  } else {
+    for (std::size_t i = 0; i < sentences.size(); i += batch_size) {
+      batches.emplace_back();
+      for (std::size_t j = i; j < std::min(sentences.size(), i + batch_size); ++j) batches.back().push_back(j);
+    }
+  }
+  auto pointers = [&](const std::vector<int>& ids) {
+    std::vector<const data::Sentence*> out;
+    for (int i : ids) out.push_back(&sentences[i]);
+    return out;
+  };
+  double phase[4] = {0, 0, 0, 0};
+  auto train = [&](const std::vector<int>& ids) {
+    double t0 = Now();
+    const auto batch = model::MakeBatch(pointers(ids), vocabularies, torch::kCPU, true);
+    double t1 = Now();
+    optimizer->zero_grad();
+    const auto loss = net->Loss(batch, 5.0).total;
+    double t2 = Now();
+    loss.backward();
+    double t3 = Now();
+    optimizer->step();
+    double t4 = Now();
+    phase[0] += t1 - t0, phase[1] += t2 - t1, phase[2] += t3 - t2, phase[3] += t4 - t3;
+  };
+  net->train();
+  for (int i = 0; i < 3; ++i) train(batches[i]);  // warm-up: allocator, thread pools
+  for (double& p : phase) p = 0;
+  double start = Now();
+  for (const auto& ids : batches) train(ids);
+  const double train_s = Now() - start;
+  const double per_batch_ms = 1000.0 / batches.size();
+  start = Now();
+  for (const auto& ids : batches) net->Predict(model::MakeBatch(pointers(ids), vocabularies, torch::kCPU, false));
+  const double infer_s = Now() - start;
+  return {sentences.size() / train_s, sentences.size() / infer_s, net->TrainableParameterCount(),
+          phase[0] * per_batch_ms, phase[1] * per_batch_ms, phase[2] * per_batch_ms, phase[3] * per_batch_ms};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int n = 800;
+  int char_dim = 25;
+  std::string profile;  // --profile FILE: chrome trace of 1+1+1 LSTM training batches, then exit
+  std::string ade = "../shared/data/ade/DRUG-AE.rel";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string key = argv[i];
+    if (key == "--sentences") n = std::stoi(argv[i + 1]);
+    if (key == "--ade") ade = argv[i + 1];
+    if (key == "--char-dim") char_dim = std::stoi(argv[i + 1]);
+    if (key == "--profile") profile = argv[i + 1];
+  }
+  torch::set_num_threads(1);
+  std::vector<data::Sentence> sentences;
+  std::string source;
+  if (std::filesystem::exists(ade)) {
+    sentences = data::ReadCorpus(data::CorpusFormat::kAde, ade).sentences;
+    if (static_cast<int>(sentences.size()) > n) sentences.resize(n);
+    source = ade;
+  } else {
+    sentences = Synthetic(n);
+    source = "synthetic (20-30 tokens)";
+  }
+  double tokens = 0;
+  for (const auto& s : sentences) tokens += s.tokens.size();
+  std::printf("sentences: %zu from %s, mean length %.1f tokens; 1 thread, batch 16, H = 64, other dims default; "
+              "rates per CPU second\n",
+              sentences.size(), source.c_str(), tokens / sentences.size());
+  const auto vocabularies = model::BuildVocabularies(sentences, data::DataConfig{}, nullptr);
+  if (!profile.empty()) {
+    model::ModelConfig config;
+    config.hidden = 64;
+    config.char_dim = char_dim;
+    model::JointModel net(config, vocabularies);
+    auto optimizer = model::MakeOptimizer(model::OptimConfig{}, net->TrainableParameters());
+    const auto batches = model::LengthBucketedBatches(sentences, 16, 1);
+    torch::autograd::profiler::RecordProfile guard(profile);
+    for (std::size_t b = 0; b < std::min<std::size_t>(10, batches.size()); ++b) {
+      std::vector<const data::Sentence*> ptrs;
+      for (int i : batches[b]) ptrs.push_back(&sentences[i]);
+      const auto batch = model::MakeBatch(ptrs, vocabularies, torch::kCPU, true);
+      optimizer->zero_grad();
+      net->Loss(batch, 5.0).total.backward();
+      optimizer->step();
+    }
+    return 0;
+  }
+  std::printf("| layers (shared+NER+RE) | cell | batches | parameters | train sent/s | inference sent/s | "
+              "ms/batch: build, forward, backward, step |\n");
+  std::printf("|---|---|---|---:|---:|---:|---|\n");
+  struct Case {
+    int layers;
+    model::CellType cell;
+    bool bucketed;
+  };
+  for (const Case c : {Case{1, model::CellType::kLstm, false}, Case{1, model::CellType::kLstm, true},
+                       Case{1, model::CellType::kGru, true}, Case{3, model::CellType::kLstm, true},
+                       Case{3, model::CellType::kGru, true}}) {
+    model::ModelConfig config;
+    config.hidden = 64;
+    config.char_dim = char_dim;
+    config.cell = c.cell;
+    config.shared_layers = config.ner_layers = config.re_layers = c.layers;
+    const auto r = Measure(config, vocabularies, sentences, c.bucketed);
+    std::printf("| %d+%d+%d | %s | %s | %lld | %.0f | %.0f | %.1f, %.1f, %.1f, %.1f |\n", c.layers, c.layers,
+                c.layers, c.cell == model::CellType::kLstm ? "LSTM" : "GRU",
+                c.bucketed ? "length-bucketed" : "file order", static_cast<long long>(r.parameters), r.train_per_s,
+                r.infer_per_s, r.batch_ms, r.forward_ms, r.backward_ms, r.step_ms);
+    std::fflush(stdout);
+  }
+  std::printf("peak RSS: %ld MiB\n", PeakRssMiB());
+  return 0;
+}

@@ -1,0 +1,228 @@
+#include "model/layers.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace dts::model {
+
+namespace F = torch::nn::functional;
+
+torch::Tensor Activate(Activation activation, const torch::Tensor& x) {
+  switch (activation) {
+    case Activation::kRelu:
+      return torch::relu(x);
+    case Activation::kTanh:
+      return torch::tanh(x);
+    case Activation::kSigmoid:
+      return torch::sigmoid(x);
+    case Activation::kGelu:
+      return torch::gelu(x);
+    case Activation::kElu:
+      return torch::elu(x);
+    case Activation::kLinear:
+      return x;
+  }
+  throw std::logic_error("Activate: unknown activation");
+}
+
+SequenceLayout SequenceLayout::Make(const torch::Tensor& lengths, int64_t max_len, const torch::Device& device) {
+  const auto n = lengths.to(device, torch::kInt64).unsqueeze(1);                    // [B, 1]
+  const auto t = torch::arange(max_len, torch::TensorOptions(torch::kInt64).device(device)).unsqueeze(0);
+  return {n.squeeze(1) - 1, torch::where(t < n, n - 1 - t, t)};
+}
+
+torch::Tensor ReverseWithin(const torch::Tensor& x, const SequenceLayout& layout) {
+  return x.gather(1, layout.reverse.unsqueeze(2).expand({-1, -1, x.size(2)}));
+}
+
+BiRnnLayerImpl::BiRnnLayerImpl(CellType cell, int64_t input_size, int64_t hidden_size) {
+  const char* names[2] = {"forward", "backward"};
+  for (int d = 0; d < 2; ++d) {
+    switch (cell) {
+      case CellType::kLstm:
+        lstm_[d] = register_module(
+            names[d], torch::nn::LSTM(torch::nn::LSTMOptions(input_size, hidden_size).batch_first(true)));
+        break;
+      case CellType::kGru:
+        gru_[d] = register_module(
+            names[d], torch::nn::GRU(torch::nn::GRUOptions(input_size, hidden_size).batch_first(true)));
+        break;
+    }
+  }
+}
+
+torch::Tensor BiRnnLayerImpl::Run(int direction, const torch::Tensor& x) {
+  if (lstm_[direction]) return std::get<0>(lstm_[direction]->forward(x));
+  return std::get<0>(gru_[direction]->forward(x));
+}
+
+torch::Tensor BiRnnLayerImpl::forward(const torch::Tensor& x, const SequenceLayout& layout) {
+  return torch::cat({Run(0, x), ReverseWithin(Run(1, ReverseWithin(x, layout)), layout)}, 2);
+}
+
+torch::Tensor BiRnnLayerImpl::FinalStates(const torch::Tensor& x, const SequenceLayout& layout) {
+  // The forward direction ends at the last real token; the backward one at the first, which is position
+  // length - 1 of its reversed run.
+  const auto index = layout.last.view({-1, 1, 1});
+  auto last_of = [&](const torch::Tensor& y) {
+    return y.gather(1, index.expand({-1, 1, y.size(2)})).squeeze(1);
+  };
+  return torch::cat({last_of(Run(0, x)), last_of(Run(1, ReverseWithin(x, layout)))}, 1);
+}
+
+BiRnnStackImpl::BiRnnStackImpl(CellType cell, int64_t input_size, int64_t hidden_size, int layers, double dropout)
+    : dropout_(dropout), output_size_(layers > 0 ? 2 * hidden_size : input_size) {
+  for (int i = 0; i < layers; ++i) {
+    layers_.push_back(register_module("layer" + std::to_string(i),
+                                      BiRnnLayer(cell, i == 0 ? input_size : 2 * hidden_size, hidden_size)));
+  }
+}
+
+torch::Tensor BiRnnStackImpl::forward(const torch::Tensor& input, const SequenceLayout& layout) {
+  torch::Tensor x = input;
+  for (auto& layer : layers_) {
+    if (dropout_ > 0 && is_training()) x = F::dropout(x, F::DropoutFuncOptions().p(dropout_).training(true));
+    x = layer->forward(x, layout);
+  }
+  return x;
+}
+
+EmbedderImpl::EmbedderImpl(const ModelConfig& config, int64_t words, int64_t chars, const torch::Tensor& word_vectors)
+    : config_(config) {
+  word_ = register_module("word", torch::nn::Embedding(words, config.word_dim));
+  if (word_vectors.defined()) {
+    if (word_vectors.dim() != 2 || word_vectors.size(0) != words || word_vectors.size(1) != config.word_dim)
+      throw std::invalid_argument("Embedder: word vectors must be [" + std::to_string(words) + ", " +
+                                  std::to_string(config.word_dim) + "]");
+    torch::NoGradGuard no_grad;
+    word_->weight.copy_(word_vectors);
+  }
+  if (config.freeze_word_vectors) word_->weight.set_requires_grad(false);
+  output_size_ = config.word_dim;
+  if (config.char_dim > 0) {
+    char_ = register_module("char", torch::nn::Embedding(chars, config.char_dim));
+    char_rnn_ = register_module("char_rnn", BiRnnLayer(config.cell, config.char_dim, config.char_hidden));
+    output_size_ += 2 * config.char_hidden;
+  }
+  if (config.casing) output_size_ += kCasingCount - 1;
+  if (config.contextual) {
+    mix_weights_ = register_parameter("mix_weights", torch::zeros({config.contextual_layers}));
+    mix_scale_ = register_parameter("mix_scale", torch::ones({1}));
+    output_size_ += config.contextual_dim;
+  }
+}
+
+torch::Tensor EmbedderImpl::forward(const Batch& batch) {
+  std::vector<torch::Tensor> parts{word_->forward(batch.words)};
+  if (char_) {
+    const auto layout = SequenceLayout::Make(batch.char_lengths, batch.char_ids.size(1), batch.char_ids.device());
+    auto per_string = char_rnn_->FinalStates(char_->forward(batch.char_ids), layout);  // [U, 2h]
+    per_string = torch::cat({per_string, per_string.new_zeros({1, per_string.size(1)})}, 0);
+    parts.push_back(per_string.index_select(0, batch.token_types.reshape(-1))
+                        .view({batch.size, batch.max_len, per_string.size(1)}));
+  }
+  if (config_.casing) {
+    parts.push_back(
+        F::one_hot(batch.casing, kCasingCount).narrow(-1, 1, kCasingCount - 1).to(parts[0].scalar_type()));
+  }
+  if (config_.contextual) {
+    if (!batch.contextual.defined())
+      throw std::invalid_argument("Embedder: model.contextual is on but the batch has no contextual embeddings");
+    const auto weights = torch::softmax(mix_weights_, 0).view({1, -1, 1, 1});
+    parts.push_back((batch.contextual * weights).sum(1) * mix_scale_);
+  }
+  return torch::cat(parts, -1);
+}
+
+CrfImpl::CrfImpl(int64_t num_tags) {
+  transitions = register_parameter("transitions", torch::empty({num_tags, num_tags}).uniform_(-0.1, 0.1));
+  start = register_parameter("start", torch::empty({num_tags}).uniform_(-0.1, 0.1));
+  end = register_parameter("end", torch::empty({num_tags}).uniform_(-0.1, 0.1));
+}
+
+torch::Tensor CrfImpl::LogPartition(const torch::Tensor& emissions, const torch::Tensor& mask) {
+  const int64_t L = emissions.size(1);
+  auto alpha = start.unsqueeze(0) + emissions.select(1, 0);  // [B, T]
+  const auto trans = transitions.unsqueeze(0);               // [1, T, T]
+  for (int64_t t = 1; t < L; ++t) {
+    auto next = torch::logsumexp(alpha.unsqueeze(2) + trans, 1) + emissions.select(1, t);
+    alpha = torch::where(mask.select(1, t).unsqueeze(1), next, alpha);
+  }
+  return torch::logsumexp(alpha + end.unsqueeze(0), 1);
+}
+
+torch::Tensor CrfImpl::SequenceScore(const torch::Tensor& emissions, const torch::Tensor& tags,
+                                     const torch::Tensor& mask) {
+  const int64_t L = emissions.size(1);
+  const auto maskf = mask.to(emissions.scalar_type());
+  auto score = (emissions.gather(2, tags.unsqueeze(2)).squeeze(2) * maskf).sum(1);
+  score = score + start.index_select(0, tags.select(1, 0));
+  if (L > 1) {
+    const auto from = tags.narrow(1, 0, L - 1), to = tags.narrow(1, 1, L - 1);
+    const auto trans = transitions.index({from, to});  // [B, L-1]
+    score = score + (trans * maskf.narrow(1, 1, L - 1)).sum(1);
+  }
+  const auto last = mask.sum(1).sub(1).unsqueeze(1);  // [B, 1]
+  return score + end.index_select(0, tags.gather(1, last).squeeze(1));
+}
+
+std::vector<std::vector<int64_t>> CrfImpl::Viterbi(const torch::Tensor& emissions, const torch::Tensor& mask) {
+  torch::NoGradGuard no_grad;
+  const int64_t B = emissions.size(0), L = emissions.size(1);
+  auto score = start.unsqueeze(0) + emissions.select(1, 0);
+  const auto trans = transitions.unsqueeze(0);
+  std::vector<torch::Tensor> backpointers;
+  backpointers.reserve(L);
+  for (int64_t t = 1; t < L; ++t) {
+    auto [best, index] = (score.unsqueeze(2) + trans).max(1);  // over the previous tag
+    score = torch::where(mask.select(1, t).unsqueeze(1), best + emissions.select(1, t), score);
+    backpointers.push_back(index);
+  }
+  const auto last = (score + end.unsqueeze(0)).argmax(1).to(torch::kCPU).contiguous();
+  const auto lengths = mask.sum(1).to(torch::kCPU, torch::kInt64).contiguous();
+  const int64_t* last_data = last.data_ptr<int64_t>();
+  const int64_t* length_data = lengths.data_ptr<int64_t>();
+  // One transfer, then the backtrack is a few integer reads per token on the host.
+  const auto bp = L > 1 ? torch::stack(backpointers).to(torch::kCPU).contiguous() : torch::Tensor();  // [L-1, B, T]
+  const int64_t T = emissions.size(2);
+  const int64_t* bp_data = L > 1 ? bp.data_ptr<int64_t>() : nullptr;
+  std::vector<std::vector<int64_t>> paths(B);
+  for (int64_t b = 0; b < B; ++b) {
+    const int64_t n = length_data[b];
+    auto& path = paths[b];
+    path.assign(n, 0);
+    path[n - 1] = last_data[b];
+    for (int64_t t = n - 1; t > 0; --t) path[t - 1] = bp_data[((t - 1) * B + b) * T + path[t]];
+  }
+  return paths;
+}
+
+RelationScorerImpl::RelationScorerImpl(int64_t input_size, int64_t relations, int64_t ffnn_size,
+                                       Activation activation, double dropout)
+    : activation_(activation), dropout_(dropout) {
+  distmult = register_parameter("distmult",
+                                torch::randn({relations, input_size}) / std::sqrt(static_cast<double>(input_size)));
+  r1 = register_module("r1", torch::nn::Linear(input_size, ffnn_size));
+  r2 = register_module("r2", torch::nn::Linear(relations + 1, relations));
+}
+
+torch::Tensor RelationScorerImpl::PairMask(const torch::Tensor& entity_mask) {
+  const int64_t E = entity_mask.size(1);
+  const auto upper = torch::ones({E, E}, entity_mask.options()).triu(1);
+  return entity_mask.unsqueeze(2) & entity_mask.unsqueeze(1) & upper.unsqueeze(0);
+}
+
+torch::Tensor RelationScorerImpl::forward(const torch::Tensor& g, const torch::Tensor& entity_mask) {
+  const int64_t K = distmult.size(0), p = distmult.size(1);
+  const auto x = F::dropout(g, F::DropoutFuncOptions().p(dropout_).training(is_training() && dropout_ > 0));
+  const auto pairs = PairMask(entity_mask);  // [B, E, E]
+  // DistMult for every relation type and ordered pair in one batched matmul: [B, K, E, E].
+  const auto xs = x.unsqueeze(1);
+  const auto dm = torch::matmul(xs * distmult.view({1, K, 1, p}), xs.transpose(2, 3)).permute({0, 2, 3, 1});
+  const auto f = F::normalize(Activate(activation_, r1->forward(x)), F::NormalizeFuncOptions().dim(-1).eps(1e-8));
+  const auto cosine_distance = 1.0 - torch::matmul(f, f.transpose(1, 2));  // [B, E, E]
+  const auto features = torch::cat({dm, cosine_distance.unsqueeze(-1)}, -1);  // [B, E, E, K + 1]
+  return r2->forward(features.index({pairs}));                                   // [P, K]
+}
+
+}  // namespace dts::model

@@ -1,0 +1,123 @@
+// The building blocks of the joint model: the token embedder, BiRNN layers and stacks (one cell factory),
+// the linear-chain CRF and the relation scorer. Each is an XImpl + TORCH_MODULE pair.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "model/batch.h"
+#include "model/model_config.h"
+
+namespace dts::model {
+
+torch::Tensor Activate(Activation activation, const torch::Tensor& x);
+
+// Where each padded sequence of a batch ends, and the index that reverses every sequence within its own
+// length (an involution: applying it twice restores the order). Padding stays at the end either way.
+struct SequenceLayout {
+  torch::Tensor last;     // [B] int64, length - 1, on the data's device
+  torch::Tensor reverse;  // [B, L] int64: t -> length - 1 - t for t < length, t otherwise
+  static SequenceLayout Make(const torch::Tensor& lengths, int64_t max_len, const torch::Device& device);
+};
+
+// One bidirectional recurrent layer over padded, batch-first input; the constructor is the only switch on
+// CellType, and it hides that LibTorch's LSTM and GRU return different tuple types.
+// The backward direction runs as a forward pass over each sequence reversed within its length, so in both
+// directions padding only ever follows the real tokens: it cannot reach them, and results do not depend on
+// padding. (Packed sequences give the same guarantee, but LibTorch's CPU kernel slices its input once per
+// time step and each slice's backward allocates and zero-fills the whole input: quadratic, and 3x slower.)
+class BiRnnLayerImpl : public torch::nn::Module {
+ public:
+  BiRnnLayerImpl(CellType cell, int64_t input_size, int64_t hidden_size);
+  // [B, L, input] -> [B, L, 2 * hidden]; positions past a sequence's length hold unspecified values.
+  torch::Tensor forward(const torch::Tensor& x, const SequenceLayout& layout);
+  // The last state of each direction, concatenated: [B, 2 * hidden].
+  torch::Tensor FinalStates(const torch::Tensor& x, const SequenceLayout& layout);
+
+ private:
+  torch::Tensor Run(int direction, const torch::Tensor& x);
+  torch::nn::LSTM lstm_[2] = {nullptr, nullptr};
+  torch::nn::GRU gru_[2] = {nullptr, nullptr};
+};
+TORCH_MODULE(BiRnnLayer);
+
+// Reverses each sequence of x [B, L, D] within its length.
+torch::Tensor ReverseWithin(const torch::Tensor& x, const SequenceLayout& layout);
+
+// `layers` BiRNN layers (possibly 0: then the identity), dropout before each.
+class BiRnnStackImpl : public torch::nn::Module {
+ public:
+  BiRnnStackImpl(CellType cell, int64_t input_size, int64_t hidden_size, int layers, double dropout);
+  torch::Tensor forward(const torch::Tensor& x, const SequenceLayout& layout);
+  int64_t output_size() const { return output_size_; }
+
+ private:
+  std::vector<BiRnnLayer> layers_;
+  double dropout_;
+  int64_t output_size_;
+};
+TORCH_MODULE(BiRnnStack);
+
+// v_i = word ∘ char BiRNN ∘ casing one-hot ∘ scaled softmax mix of contextual layers (each part optional but
+// the word embedding).
+class EmbedderImpl : public torch::nn::Module {
+ public:
+  // `word_vectors`: undefined for random initialisation, else [words, word_dim] (copied).
+  EmbedderImpl(const ModelConfig& config, int64_t words, int64_t chars, const torch::Tensor& word_vectors);
+  torch::Tensor forward(const Batch& batch);  // [B, L, output_size()]
+  int64_t output_size() const { return output_size_; }
+
+ private:
+  ModelConfig config_;
+  torch::nn::Embedding word_{nullptr};
+  torch::nn::Embedding char_{nullptr};
+  BiRnnLayer char_rnn_{nullptr};
+  torch::Tensor mix_weights_;  // [contextual_layers], softmax-normalised in forward
+  torch::Tensor mix_scale_;    // [1]
+  int64_t output_size_ = 0;
+};
+TORCH_MODULE(Embedder);
+
+// Linear-chain CRF over tag scores. transitions[i][j] scores tag i followed by tag j.
+class CrfImpl : public torch::nn::Module {
+ public:
+  explicit CrfImpl(int64_t num_tags);
+  // log Z per sentence: [B]. emissions [B, L, T]; mask [B, L] bool, a prefix of each row, mask[:, 0] true.
+  torch::Tensor LogPartition(const torch::Tensor& emissions, const torch::Tensor& mask);
+  // Score of the given tag sequences: [B].
+  torch::Tensor SequenceScore(const torch::Tensor& emissions, const torch::Tensor& tags, const torch::Tensor& mask);
+  // -log p(tags | emissions): [B].
+  torch::Tensor NegLogLikelihood(const torch::Tensor& emissions, const torch::Tensor& tags,
+                                 const torch::Tensor& mask) {
+    return LogPartition(emissions, mask) - SequenceScore(emissions, tags, mask);
+  }
+  // Best tag sequence of each sentence (its real length).
+  std::vector<std::vector<int64_t>> Viterbi(const torch::Tensor& emissions, const torch::Tensor& mask);
+
+  torch::Tensor transitions, start, end;
+};
+TORCH_MODULE(Crf);
+
+// Scores every unordered pair (i < j) of entities of each sentence at once:
+// s = r2([DistMult_k(g_i, g_j) for k] ∘ (1 - cos(r1(g_i), r1(g_j)))), one logit per relation type.
+class RelationScorerImpl : public torch::nn::Module {
+ public:
+  RelationScorerImpl(int64_t input_size, int64_t relations, int64_t ffnn_size, Activation activation,
+                     double dropout);
+  // g [B, E, p], entity_mask [B, E] bool -> logits [P, K], rows in PairMask(entity_mask) row-major order.
+  torch::Tensor forward(const torch::Tensor& g, const torch::Tensor& entity_mask);
+  // [B, E, E] bool: both entities real and i < j.
+  static torch::Tensor PairMask(const torch::Tensor& entity_mask);
+
+  torch::Tensor distmult;  // [K, p], the diagonals of M^{r_k}
+  torch::nn::Linear r1{nullptr}, r2{nullptr};
+
+ private:
+  Activation activation_;
+  double dropout_;
+};
+TORCH_MODULE(RelationScorer);
+
+}  // namespace dts::model

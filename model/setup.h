@@ -1,0 +1,30 @@
+// From a TrainConfig to a ready model: load the data split, read word vectors, build the vocabularies from the
+// training part, seed, construct the model on the device. dts-train --dry-run and the trainer share it.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <torch/torch.h>
+
+#include "data/dataset.h"
+#include "model/contextual.h"
+#include "model/joint_model.h"
+#include "model/train_config.h"
+
+namespace dts::model {
+
+struct ModelSetup {
+  data::Dataset dataset;
+  JointModel model{nullptr};
+  std::unique_ptr<ContextualEmbeddings> contextual;  // null unless model.contextual
+  std::string vector_coverage;                       // empty without data.word_vectors
+};
+
+// Seeds LibTorch's generator with train.seed before constructing, so the same config gives the same weights.
+ModelSetup SetUpModel(const TrainConfig& config, const torch::Device& device);
+
+// A few lines for a human: dataset, vocabulary sizes, coverage, and "trainable parameters: N".
+std::string DescribeSetup(const ModelSetup& setup);
+
+}  // namespace dts::model

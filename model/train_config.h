@@ -1,0 +1,82 @@
+// The root configuration of one training run and the schema that reads, checks and prints it.
+// Each section's table is declared next to its struct; TrainSchema() joins them, and everything else
+// (INI reader, --section.key overrides, --help, --dump-config, docs/config.md, trial ids) derives from it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/ini.h"
+#include "common/params.h"
+#include "data/data_config.h"
+#include "model/model_config.h"
+
+namespace dts::model {
+
+enum class OptimizerType { kAdam, kNadam };
+enum class EarlyStopMetric { kNerF1, kReF1, kMean };
+
+// [train]
+struct OptimConfig {
+  OptimizerType optimizer = OptimizerType::kAdam;
+  double lr = 5e-4;
+  int batch_size = 16;
+  double lambda_r = 5.0;
+  double clip_norm = 0.0;  // 0: no clipping
+  int seed = 1;
+  int max_epochs = 100;
+  int patience = 10;
+  EarlyStopMetric early_stop_metric = EarlyStopMetric::kMean;
+  double time_limit_s = 0.0;  // 0: none
+  int threads = 1;
+};
+
+enum class ThetaMode { kFixed, kDevBest };
+
+// [eval]
+struct EvalConfig {
+  double theta_r = 0.5;
+  ThetaMode theta_r_mode = ThetaMode::kFixed;
+};
+
+// [trial]: labels a sweep attaches to a run; they change no computation.
+struct TrialMeta {
+  std::string stage = "single";
+  std::string variant;
+};
+
+enum class Fault { kNone, kCrash, kAbort, kNan, kHang };
+
+// [debug]: fault injection, so the sweep's failure handling can be tested end to end. Off by default.
+struct DebugConfig {
+  Fault fault = Fault::kNone;
+  int fault_epoch = 1;
+};
+
+struct TrainConfig {
+  data::DataConfig data;
+  ModelConfig model;
+  OptimConfig train;
+  EvalConfig eval;
+  TrialMeta trial;
+  DebugConfig debug;
+};
+
+const ParamTable<OptimConfig>& OptimParams();
+const ParamTable<EvalConfig>& EvalParams();
+const ParamTable<TrialMeta>& TrialParams();
+const ParamTable<DebugConfig>& DebugParams();
+const ConfigSchema<TrainConfig>& TrainSchema();
+
+// Cross-field checks the per-key ranges cannot express; throws ConfigError naming the key.
+void Validate(const TrainConfig& config);
+
+// Defaults, then the INI file, then the overrides (in order), then Validate. `ini_path` may be empty.
+TrainConfig LoadTrainConfig(const std::string& ini_path, const std::vector<IniEntry>& overrides = {});
+// The same from INI text (what a checkpoint or a trial file stores).
+TrainConfig ParseTrainConfig(const std::string& ini_text, const std::string& name);
+
+// docs/config.md: generated from TrainSchema().
+std::string ConfigReferenceMarkdown();
+
+}  // namespace dts::model

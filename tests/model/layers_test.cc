@@ -1,0 +1,153 @@
+#include "model/layers.h"
+
+#include <cmath>
+#include <functional>
+#include <limits>
+
+#include <gtest/gtest.h>
+
+namespace dts::model {
+namespace {
+
+// Score of one tag path under the CRF, written out independently of the module.
+double PathScore(Crf& crf, const torch::Tensor& emissions, int b, const std::vector<int64_t>& path) {
+  double s = crf->start[path[0]].item<double>() + crf->end[path.back()].item<double>();
+  for (std::size_t t = 0; t < path.size(); ++t) s += emissions[b][t][path[t]].item<double>();
+  for (std::size_t t = 1; t < path.size(); ++t) s += crf->transitions[path[t - 1]][path[t]].item<double>();
+  return s;
+}
+
+void ForEachPath(int length, int tags, const std::function<void(const std::vector<int64_t>&)>& visit) {
+  std::vector<int64_t> path(length, 0);
+  while (true) {
+    visit(path);
+    int i = length - 1;
+    while (i >= 0 && ++path[i] == tags) path[i--] = 0;
+    if (i < 0) return;
+  }
+}
+
+struct CrfCase {
+  Crf crf{nullptr};
+  torch::Tensor emissions, mask;
+  std::vector<int> lengths;
+};
+
+CrfCase MakeCrfCase() {
+  torch::manual_seed(7);
+  CrfCase c;
+  const int T = 3;
+  c.lengths = {4, 1, 3};
+  c.crf = Crf(T);
+  {
+    torch::NoGradGuard no_grad;
+    c.crf->transitions.normal_();
+    c.crf->start.normal_();
+    c.crf->end.normal_();
+  }
+  c.emissions = torch::randn({3, 4, T}, torch::kDouble);
+  c.crf->to(torch::kDouble);
+  c.mask = torch::zeros({3, 4}, torch::kBool);
+  for (int b = 0; b < 3; ++b) c.mask[b].narrow(0, 0, c.lengths[b]).fill_(true);
+  // Garbage in the padding must not matter.
+  c.emissions.masked_fill_(~c.mask.unsqueeze(2), 1e3);
+  return c;
+}
+
+TEST(Crf, LogPartitionMatchesBruteForce) {
+  auto c = MakeCrfCase();
+  const auto log_z = c.crf->LogPartition(c.emissions, c.mask);
+  for (int b = 0; b < 3; ++b) {
+    double total = 0;
+    ForEachPath(c.lengths[b], 3, [&](const auto& path) { total += std::exp(PathScore(c.crf, c.emissions, b, path)); });
+    EXPECT_NEAR(log_z[b].item<double>(), std::log(total), 1e-9) << "sentence " << b;
+  }
+}
+
+TEST(Crf, SequenceScoreMatchesHandComputation) {
+  auto c = MakeCrfCase();
+  auto tags = torch::tensor({2, 0, 1, 1, 1, 0, 0, 0, 0, 2, 2, 0}, torch::kInt64).view({3, 4});
+  const auto scores = c.crf->SequenceScore(c.emissions, tags, c.mask);
+  for (int b = 0; b < 3; ++b) {
+    std::vector<int64_t> path;
+    for (int t = 0; t < c.lengths[b]; ++t) path.push_back(tags[b][t].item<int64_t>());
+    EXPECT_NEAR(scores[b].item<double>(), PathScore(c.crf, c.emissions, b, path), 1e-9);
+  }
+}
+
+TEST(Crf, ViterbiMatchesBruteForce) {
+  auto c = MakeCrfCase();
+  const auto paths = c.crf->Viterbi(c.emissions, c.mask);
+  for (int b = 0; b < 3; ++b) {
+    double best = -std::numeric_limits<double>::infinity();
+    std::vector<int64_t> argmax;
+    ForEachPath(c.lengths[b], 3, [&](const auto& path) {
+      const double s = PathScore(c.crf, c.emissions, b, path);
+      if (s > best) best = s, argmax = path;
+    });
+    EXPECT_EQ(paths[b], argmax) << "sentence " << b;
+  }
+}
+
+TEST(RelationScorer, MatchesPerPairLoop) {
+  torch::manual_seed(3);
+  const int64_t p = 6, K = 3, f = 4;
+  RelationScorer scorer(p, K, f, Activation::kTanh, /*dropout=*/0.5);
+  scorer->eval();
+  const auto g = torch::randn({2, 4, p});
+  const auto mask = torch::tensor({1, 1, 1, 0, 1, 1, 0, 0}, torch::kBool).view({2, 4});
+  const auto logits = scorer->forward(g, mask);
+  ASSERT_EQ(logits.size(0), 3 + 1);  // sentence 0: 3 pairs of 3 entities; sentence 1: 1 pair
+  int row = 0;
+  for (int b = 0; b < 2; ++b) {
+    for (int i = 0; i < 4; ++i) {
+      for (int j = i + 1; j < 4; ++j) {
+        if (!mask[b][i].item<bool>() || !mask[b][j].item<bool>()) continue;
+        const auto gi = g[b][i], gj = g[b][j];
+        std::vector<torch::Tensor> features;
+        for (int k = 0; k < K; ++k) features.push_back((gi * scorer->distmult[k] * gj).sum().view({1}));
+        const auto fi = torch::tanh(scorer->r1->forward(gi)), fj = torch::tanh(scorer->r1->forward(gj));
+        features.push_back((1 - (fi * fj).sum() / (fi.norm() * fj.norm())).view({1}));
+        const auto expected = scorer->r2->forward(torch::cat(features));
+        EXPECT_TRUE(torch::allclose(logits[row], expected, 1e-5, 1e-5)) << b << " " << i << " " << j;
+        ++row;
+      }
+    }
+  }
+  // Scores do not depend on argument order: the scorer sees each unordered pair once.
+  const auto swapped = scorer->forward(g.index_select(1, torch::tensor({1, 0, 2, 3})), mask);
+  EXPECT_TRUE(torch::allclose(swapped[0], logits[0], 1e-5, 1e-5));
+}
+
+class BiRnnPadding : public ::testing::TestWithParam<CellType> {};
+
+TEST_P(BiRnnPadding, PaddedBatchEqualsEachSequenceAlone) {
+  torch::manual_seed(5);
+  BiRnnStack stack(GetParam(), 3, 4, 2, /*dropout=*/0.0);
+  auto x = torch::randn({3, 5, 3});
+  const auto lengths = torch::tensor({2, 5, 3}, torch::kInt64);
+  x[0].narrow(0, 2, 3).fill_(100);  // garbage in the padding must not matter
+  const auto out = stack->forward(x, SequenceLayout::Make(lengths, 5, torch::kCPU));
+  BiRnnLayer layer(GetParam(), 3, 4);
+  const auto finals = layer->FinalStates(x, SequenceLayout::Make(lengths, 5, torch::kCPU));
+  for (int b = 0; b < 3; ++b) {
+    const int64_t n = lengths[b].item<int64_t>();
+    const auto one = x[b].narrow(0, 0, n).unsqueeze(0);
+    const auto layout = SequenceLayout::Make(torch::tensor({n}), n, torch::kCPU);
+    EXPECT_TRUE(torch::allclose(out[b].narrow(0, 0, n), stack->forward(one, layout)[0], 1e-5, 1e-6)) << b;
+    EXPECT_TRUE(torch::allclose(finals[b], layer->FinalStates(one, layout)[0], 1e-5, 1e-6)) << b;
+  }
+  // The backward direction really runs right to left: its state at the first token has seen the last one.
+  const auto y = layer->forward(x, SequenceLayout::Make(lengths, 5, torch::kCPU));
+  auto x2 = x.clone();
+  x2[1][4].fill_(-3);
+  const auto y2 = layer->forward(x2, SequenceLayout::Make(lengths, 5, torch::kCPU));
+  EXPECT_FALSE(torch::allclose(y[1][0].narrow(0, 4, 4), y2[1][0].narrow(0, 4, 4)));
+  EXPECT_TRUE(torch::allclose(y[1][0].narrow(0, 0, 4), y2[1][0].narrow(0, 0, 4)));
+}
+
+INSTANTIATE_TEST_SUITE_P(Cells, BiRnnPadding, ::testing::Values(CellType::kLstm, CellType::kGru),
+                         [](const auto& info) { return info.param == CellType::kLstm ? "Lstm" : "Gru"; });
+
+}  // namespace
+}  // namespace dts::model
