@@ -1,0 +1,67 @@
+// dts-inspect: a trial file's summary (status, configuration, per-epoch table, dev and test scores).
+// A corrupt or truncated file gets a one-line error naming it.
+#include <cstdio>
+#include <iostream>
+
+#include "common/app.h"
+#include "common/error.h"
+#include "schema/trial_file.h"
+
+namespace {
+
+void PrintScores(const char* split, const dts::schema::SplitMetrics& m) {
+  std::printf("%-5s NER P/R/F1 micro %6.2f %6.2f %6.2f  macro %6.2f %6.2f %6.2f\n", split,
+              m.ner.scores.precision_micro, m.ner.scores.recall_micro, m.ner.scores.f1_micro,
+              m.ner.scores.precision_macro, m.ner.scores.recall_macro, m.ner.scores.f1_macro);
+  std::printf("%-5s RE  P/R/F1 micro %6.2f %6.2f %6.2f  macro %6.2f %6.2f %6.2f\n", split,
+              m.re.scores.precision_micro, m.re.scores.recall_micro, m.re.scores.f1_micro,
+              m.re.scores.precision_macro, m.re.scores.recall_macro, m.re.scores.f1_macro);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return dts::RunApp("dts-inspect", argc, argv, [](std::vector<std::string>& args) {
+    if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+      std::cout << "usage: dts-inspect TRIAL.h5 [--config | --predictions]\n"
+                   "  --config       also print the resolved configuration\n"
+                   "  --predictions  print only the stored test predictions, one JSON line per sentence\n";
+      return args.empty() ? 2 : 0;
+    }
+    const auto trial = dts::schema::ReadTrialFile(args[0]);
+    const std::string option = args.size() > 1 ? args[1] : "";
+    if (!option.empty() && option != "--config" && option != "--predictions")
+      throw dts::UsageError("unknown option '" + option + "'");
+    if (option == "--predictions") {
+      for (const auto& line : trial.predictions) std::printf("%s\n", line.c_str());
+      return 0;
+    }
+    const bool show_config = option == "--config";
+    std::printf("trial %s  status %s%s%s\n", trial.trial_id.c_str(), trial.status.c_str(),
+                trial.failure_class.empty() ? "" : ("  " + trial.failure_class + ": ").c_str(),
+                trial.failure_message.c_str());
+    std::printf("dataset %s  fold %d  seed %llu  stage %s%s  parameters %lld\n", trial.dataset.c_str(), trial.fold,
+                static_cast<unsigned long long>(trial.seed), trial.stage.c_str(),
+                trial.variant.empty() ? "" : (" (" + trial.variant + ")").c_str(),
+                static_cast<long long>(trial.trainable_parameters));
+    std::printf("started %s  ended %s  host %s  dts %s\n", trial.start_time.c_str(),
+                trial.end_time.empty() ? "-" : trial.end_time.c_str(), trial.host.c_str(), trial.dts_version.c_str());
+    std::printf("epochs run %d  best epoch %d  theta_r %.2f  checkpoints: best %llu bytes, resume %llu bytes\n",
+                trial.epochs_run, trial.best_epoch, trial.theta_r,
+                static_cast<unsigned long long>(trial.best_model_bytes),
+                static_cast<unsigned long long>(trial.resume_bytes));
+    if (!trial.epochs.empty()) {
+      std::printf("\nepoch   loss    dev NER F1 (mi/ma)  dev RE F1 (mi/ma)  score   sent/s  seconds\n");
+      for (const auto& e : trial.epochs) {
+        std::printf("%5d %7.4f   %6.2f %6.2f      %6.2f %6.2f    %6.2f %8.0f %8.1f\n", e.epoch, e.train_loss,
+                    e.dev_ner_f1_micro, e.dev_ner_f1_macro, e.dev_re_f1_micro, e.dev_re_f1_macro, e.dev_score,
+                    e.sentences_per_second, e.seconds);
+      }
+    }
+    std::printf("\n");
+    if (trial.dev) PrintScores("dev", *trial.dev);
+    if (trial.test) PrintScores("test", *trial.test);
+    if (show_config) std::printf("\n%s", trial.config_ini.c_str());
+    return 0;
+  });
+}

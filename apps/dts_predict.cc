@@ -1,0 +1,69 @@
+// dts-predict: run a trained trial file's best model over a corpus and write JSON lines.
+#include <fstream>
+#include <iostream>
+
+#include <boost/program_options.hpp>
+
+#include "common/app.h"
+#include "common/error.h"
+#include "data/readers.h"
+#include "model/checkpoint.h"
+#include "model/device.h"
+#include "schema/trial_file.h"
+#include "worker/evaluation.h"
+
+namespace po = boost::program_options;
+
+int main(int argc, char** argv) {
+  return dts::RunApp("dts-predict", argc, argv, [](std::vector<std::string>& args) {
+    std::string model_path, input, format, out, device;
+    double theta = -1;
+    int threads = 1;
+    po::options_description options("dts-predict --model TRIAL.h5 --input FILE [options]");
+    options.add_options()("help,h", "show this help")(
+        "model", po::value(&model_path)->required(), "trial file (dts-train --out) whose best model to use")(
+        "input", po::value(&input)->required(), "corpus to annotate")(
+        "format", po::value(&format)->default_value("json"), "corpus format: ade | conll04 | json")(
+        "out", po::value(&out), "write JSON lines here instead of stdout")(
+        "theta-r", po::value(&theta), "relation threshold (default: the one the trial chose)")(
+        "device", po::value(&device)->default_value("auto"), "auto | cpu | cuda:N")(
+        "threads", po::value(&threads)->default_value(1), "CPU threads");
+    po::variables_map vm;
+    try {
+      po::store(po::command_line_parser(args).options(options).run(), vm);
+      if (vm.count("help")) {
+        std::cout << options << std::endl;
+        return 0;
+      }
+      po::notify(vm);
+    } catch (const po::error& e) {
+      throw dts::UsageError(e.what());
+    }
+    torch::set_num_threads(threads);
+    const auto trial = dts::schema::ReadTrialFile(model_path, /*with_checkpoints=*/true);
+    if (!trial.best_model) throw dts::IoError(model_path, "has no trained model (status " + trial.status + ")");
+    const torch::Device torch_device = dts::model::ResolveDevice(device);
+    auto checkpoint = dts::model::LoadCheckpoint(*trial.best_model, torch_device, model_path);
+    const float theta_r = static_cast<float>(theta >= 0 ? theta : trial.theta_r);
+
+    dts::data::CorpusFormat corpus_format;
+    if (format == "ade") corpus_format = dts::data::CorpusFormat::kAde;
+    else if (format == "conll04") corpus_format = dts::data::CorpusFormat::kConll04;
+    else if (format == "json") corpus_format = dts::data::CorpusFormat::kJson;
+    else throw dts::UsageError("--format '" + format + "' is not one of ade, conll04, json");
+    const auto corpus = dts::data::ReadCorpus(corpus_format, input);
+
+    const auto predictions = dts::worker::PredictCorpus(checkpoint.model, corpus, torch_device);
+    std::ofstream file;
+    if (!out.empty()) {
+      file.open(out);
+      if (!file) throw dts::IoError(out, "cannot open for writing");
+    }
+    std::ostream& sink = out.empty() ? std::cout : file;
+    for (size_t i = 0; i < predictions.size(); ++i)
+      sink << dts::worker::PredictionJson(corpus.sentences[i], predictions[i], theta_r) << '\n';
+    sink.flush();
+    if (!sink) throw dts::IoError(out.empty() ? "stdout" : out, "write failed");
+    return 0;
+  });
+}
