@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The main job: set everything up, then run the paper's protocol (search -> final -> ablation) as a small MPI
+# sweep on the bundled sample corpus and print the report tables. Also prints dts-prepare statistics for the
+# samples and, when ../shared/data holds them, the real corpora.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+
+bin=build/apps
+out=${DTS_DEMO_OUT:-demo-out}
+shared=${DTS_SHARED_DATA:-../shared/data}
+
+echo "== corpus statistics (dts-prepare)"
+"$bin/dts-prepare" --format json --input data/samples/json/corpus.json
+if [ -d "$shared" ]; then
+  "$bin/dts-prepare" --format ade --input "$shared/ade/DRUG-AE.rel"
+  "$bin/dts-prepare" --format conll04 --input "$shared/conll04"
+else
+  echo "(no $shared: real-corpus statistics skipped; see docs/data.md to fetch ADE and CoNLL04)"
+fi
+
+echo
+echo "== demo sweep: mpirun -np 3 dts-sweep --config configs/demo-sweep.ini --out $out"
+mpirun_flags=(--oversubscribe)
+[ "$(id -u)" -ne 0 ] || mpirun_flags+=(--allow-run-as-root)
+# One torch thread per rank: ranks, not threads, use the cores.
+OMP_NUM_THREADS=1 mpirun "${mpirun_flags[@]}" -np 3 "$bin/dts-sweep" --config configs/demo-sweep.ini --out "$out"
+
+echo
+echo "== report: dts-report $out"
+"$bin/dts-report" "$out"

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# The Slurm integration test: a real one-node Slurm cluster on localhost (tests/slurm/local_cluster.sh),
+# the demo sweep submitted with dts-submit under a time limit too short for it, seen interrupted, continued
+# and finished, with the report job run after it; then a sweep cancelled with scancel and submitted again
+# completes every trial exactly once. Usage: slurm_sweep_test.sh BIN_DIR (from the repository root, as root).
+set -euo pipefail
+bin=$(cd "$1" && pwd)
+root=$(pwd)
+if [ "$(id -u)" -ne 0 ]; then echo "SKIP: the Slurm test needs root (slurmd)"; exit 0; fi
+for tool in slurmctld slurmd munged sbatch; do
+  command -v $tool >/dev/null || { echo "FAIL: $tool not installed (scripts/setup.sh installs slurm-wlm munge)"; exit 1; }
+done
+
+work=$(mktemp -d /tmp/dts-slurm-test.XXXXXX)
+cleanup() {
+  if [ -n "${SLURM_CONF:-}" ]; then scancel --user=root 2>/dev/null || true; fi
+  "$root/tests/slurm/local_cluster.sh" stop "$work/cluster" || true
+  if [ "${KEEP_WORK:-0}" = 1 ]; then echo "kept $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+eval "$("$root/tests/slurm/local_cluster.sh" start "$work/cluster")"
+export SLURM_CONF
+echo "cluster up: $SLURM_CONF"
+
+fail() { echo "FAIL: $*"; for f in "$work"/out*/slurm/*.log; do echo "--- $f"; tail -20 "$f"; done; exit 1; }
+
+wait_for_jobs() {  # until no job of ours is pending or running, at most $1 seconds
+  local deadline=$((SECONDS + $1))
+  while [ -n "$(squeue -h -o %i 2>/dev/null)" ]; do
+    [ $SECONDS -lt $deadline ] || { squeue; fail "jobs still queued after $1 s"; }
+    sleep 2
+  done
+}
+
+# Every planned trial has exactly one trial file, completed, whose epoch rows run 1..N with none repeated:
+# an interrupted trial resumed from its checkpoint instead of starting over.
+check_sweep() {
+  local out=$1
+  "$bin/dts-report" "$out" > "$out/report.txt" || fail "dts-report failed on $out"
+  grep -q "^| ablation " "$out/report.txt" || fail "no ablation stage in $out"
+  local planned completed
+  planned=$(awk -F'|' '/^\| (search|final|ablation) /{s+=$3} END{print s}' "$out/report.txt")
+  completed=$(awk -F'|' '/^\| (search|final|ablation) /{s+=$4} END{print s}' "$out/report.txt")
+  [ "$planned" -gt 0 ] && [ "$planned" = "$completed" ] || fail "$out: $completed of $planned trials completed"
+  local files=$(ls "$out"/trials/*.h5 | wc -l)
+  [ "$files" = "$planned" ] || fail "$out: $files trial files for $planned planned trials"
+  for f in "$out"/trials/*.h5; do
+    local epochs
+    epochs=$("$bin/dts-inspect" "$f" | awk '/^epoch +loss/{table=1; next} table && NF==0{exit} table{print $1}')
+    [ -n "$epochs" ] || fail "$f has no epochs"
+    [ "$(echo "$epochs" | sort -n | uniq -d)" = "" ] || fail "$f repeats epochs: $epochs"
+    [ "$(echo "$epochs" | head -1)" = 1 ] || fail "$f does not start at epoch 1"
+  done
+  echo "$out: $completed/$planned trials completed once each"
+}
+
+# 1. Time limit too short: one minute per allocation, warned 45 s before (Slurm may signal up to a minute
+#    early, so the warning comes soon after the start); each continuation picks up the checkpoints.
+"$root/slurm/dts-submit" configs/demo-sweep.ini --out "$work/out1" --ntasks-per-node 3 --time 1 \
+  --signal-lead 45 --oversubscribe --bin "$bin" | tee "$work/submit1.txt"
+wait_for_jobs 1200
+logs=$(ls "$work"/out1/slurm/sweep-*.log | wc -l)
+[ "$logs" -ge 2 ] || fail "the sweep finished in one allocation; the time limit did not interrupt it"
+grep -q "signal received, checkpointing" "$work"/out1/slurm/sweep-*.log || fail "no allocation saw the warning signal"
+grep -q "continued as job" "$work"/out1/slurm/sweep-*.log || fail "no continuation was submitted"
+grep -q "dts-sweep exited 0" "$work"/out1/slurm/sweep-*.log || fail "no allocation finished the sweep"
+report_log=$(ls "$work"/out1/slurm/report-*.log) || fail "the report job did not run"
+[ -f "$work/out1/report/index.md" ] || fail "the report job wrote no report"
+last_sweep=$(ls -t "$work"/out1/slurm/sweep-*.log | head -1)
+[ "$work/out1/report/index.md" -nt "$(ls -tr "$work"/out1/trials/*.h5 | tail -1)" ] || fail "the report is older than the last trial"
+echo "time-limit run: $logs allocations, report after the last one"
+check_sweep "$work/out1"
+
+# 2. scancel mid-sweep, then submit again: nothing lost, nothing repeated.
+"$root/slurm/dts-submit" configs/demo-sweep.ini --out "$work/out2" --ntasks-per-node 3 --time 30 \
+  --oversubscribe --bin "$bin" > "$work/submit2.txt"
+job=$(cat "$work/out2/slurm/sweep_job_id")
+deadline=$((SECONDS + 600))
+until [ "$(ls "$work"/out2/trials/*.h5 2>/dev/null | wc -l)" -ge 4 ]; do
+  [ $SECONDS -lt $deadline ] || fail "no progress before scancel"
+  sleep 1
+done
+scancel "$job"
+deadline=$((SECONDS + 300))
+while squeue -h -j "$job" -o %i 2>/dev/null | grep -q .; do
+  [ $SECONDS -lt $deadline ] || fail "cancelled job $job did not end"
+  sleep 1
+done
+grep -q "continued as job" "$work"/out2/slurm/sweep-*.log && fail "a cancelled sweep submitted a continuation"
+scancel --user=root 2>/dev/null || true   # the report job, whose dependency can no longer be met
+wait_for_jobs 60
+echo "cancelled job $job with $(ls "$work"/out2/trials/*.h5 | wc -l) trial files on disk"
+"$root/slurm/dts-submit" configs/demo-sweep.ini --out "$work/out2" --ntasks-per-node 3 --time 30 \
+  --oversubscribe --bin "$bin" > "$work/submit3.txt"
+wait_for_jobs 1200
+[ -f "$work/out2/report/index.md" ] || fail "the resubmitted sweep's report job did not run"
+check_sweep "$work/out2"
+echo "PASS: Slurm time-limit continuation, dependent report, scancel + resubmit"
