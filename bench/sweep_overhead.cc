@@ -1,10 +1,11 @@
 // Coordinator overhead: runs `mpirun -np N dts-sweep` over synthetic 1-second trials (no training) for N in
-// 2..64 oversubscribed ranks and prints, per N: coordinator CPU ms per trial dispatched, worker utilization
-// (trial seconds / the workers' seconds from their hello to the end of the sweep: MPI start-up of 64 ranks on a
-// small machine is not scheduling overhead) and the coordinator's CPU share over its run. Prints
-// figures, asserts nothing.
+// 2..64 oversubscribed ranks and prints, per N: the coordinator's CPU ms per trial dispatched, split into the
+// dispatching thread (receive, classify, dispatch: what a free worker waits on) and the manifest writer thread
+// (HDF5 + fsync, off the dispatch path), worker utilization (trial seconds / the workers' seconds from their
+// hello to the end of the sweep: MPI start-up of 64 ranks on a small machine is not scheduling overhead) and
+// the coordinator process's CPU share over its run. Prints figures, asserts nothing.
 //
-//   sweep_overhead [--ranks 2,4,8,16,32,64] [--trial-seconds 1] [--trials-per-worker 4]
+//   sweep_overhead [--ranks 2,4,8,16,32,64] [--trial-seconds 1] [--trials-per-worker 20]
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,7 +24,7 @@ namespace fs = std::filesystem;
 int main(int argc, char** argv) {
   std::vector<int> ranks{2, 4, 8, 16, 32, 64};
   double trial_seconds = 1;
-  int per_worker = 4;
+  int per_worker = 20;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--ranks") {
@@ -39,8 +40,8 @@ int main(int argc, char** argv) {
   }
   const fs::path dir = fs::temp_directory_path() / ("dts-sweep-bench-" + std::to_string(getpid()));
   std::printf("trial %.2f s, %d trials per worker, launcher %s\n", trial_seconds, per_worker, DTS_MPIEXEC);
-  std::printf("%6s %7s %8s %14s %13s %12s\n", "ranks", "trials", "wall_s", "coord_ms/trial", "utilization",
-              "coord_cpu_%");
+  std::printf("%6s %7s %8s %17s %15s %13s %7s %12s\n", "ranks", "trials", "wall_s", "dispatch_ms/trial",
+              "writer_ms/trial", "utilization", "writes", "coord_cpu_%");
   for (int n : ranks) {
     fs::remove_all(dir);
     fs::create_directories(dir);
@@ -57,8 +58,8 @@ int main(int argc, char** argv) {
       std::printf("%6d failed: see %s\n", n, (dir / "stderr.log").c_str());
       continue;
     }
-    double busy = 0, cpu = 0, wall = 0, ready_sum = 0;
-    int done = 0;
+    double busy = 0, cpu = 0, dispatch_cpu = 0, writer_cpu = 0, wall = 0, ready_sum = 0;
+    int done = 0, writes = 0;
     std::ifstream in(events);
     std::string line;
     while (std::getline(in, line)) {
@@ -70,11 +71,15 @@ int main(int argc, char** argv) {
       if (event["event"] == "hello") ready_sum += event["t"].get<double>();
       if (event["event"] == "sweep") {
         cpu = event["process_cpu_s"].get<double>();
+        dispatch_cpu = event["dispatch_cpu_s"].get<double>();
+        writer_cpu = event["manifest_write_cpu_s"].get<double>();
+        writes = event["manifest_writes"].get<int>();
         wall = event["wall_s"].get<double>();
       }
     }
-    std::printf("%6d %7d %8.2f %14.3f %12.1f%% %11.2f%%\n", n, done, wall, 1000 * cpu / std::max(1, done),
-                100 * busy / ((n - 1) * wall - ready_sum), 100 * cpu / wall);
+    std::printf("%6d %7d %8.2f %17.3f %15.3f %12.1f%% %7d %11.2f%%\n", n, done, wall,
+                1000 * dispatch_cpu / std::max(1, done), 1000 * writer_cpu / std::max(1, done),
+                100 * busy / ((n - 1) * wall - ready_sum), writes, 100 * cpu / wall);
     std::fflush(stdout);
   }
   fs::remove_all(dir);

@@ -1,6 +1,7 @@
 #include "orchestrator/coordinator.h"
 
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "common/error.h"
@@ -24,7 +26,13 @@ namespace fs = std::filesystem;
 namespace {
 
 bool IsTerminal(const std::string& status) {
-  return status == "completed" || status == "diverged" || status == "bad_config" || status == "failed";
+  return status == "completed" || status == "diverged" || status == "bad_config" || status == "failed" ||
+         status == "promoted";
+}
+
+// A manifest row's key: the trial id, plus the rung for ASHA rows (one row per rung a trial reached).
+std::string RowKey(const schema::PlannedTrial& row) {
+  return AshaRung(row) >= 0 ? row.trial_id + "@" + row.variant : row.trial_id;
 }
 
 std::string Duration(double seconds) {
@@ -37,7 +45,8 @@ std::string Duration(double seconds) {
   return out.str();
 }
 
-constexpr std::chrono::milliseconds kManifestInterval{1000};
+// sweep.h5 is rewritten at most this often while trials run (plus at every stage boundary and at exit).
+constexpr std::chrono::milliseconds kManifestInterval{500};
 
 // CPU seconds (user + system) of this process, threads included (the in-process group's workers too).
 double ProcessCpuSeconds() {
@@ -46,15 +55,22 @@ double ProcessCpuSeconds() {
   return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec * 1e-6 + usage.ru_stime.tv_sec + usage.ru_stime.tv_usec * 1e-6;
 }
 
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
 }  // namespace
 
 Coordinator::Coordinator(const SweepConfig& sweep, Communicator& comm, CoordinatorOptions options,
-                         ParamCounter counter)
+                         ParamCounter counter, ConfigResolver resolver)
     : sweep_(sweep),
       comm_(comm),
       options_(std::move(options)),
-      planner_(sweep, DataFingerprint(sweep.base), std::move(counter)),
+      planner_(sweep, DataFingerprint(sweep.base), std::move(counter), std::move(resolver)),
       workers_(comm.Size()) {
+  if (sweep.sweep.strategy == Strategy::kAsha) rung_epochs_ = AshaRungEpochs(sweep.sweep);
   if (!options_.log) options_.log = &std::cerr;
   if (!options_.json_out) options_.json_out = &std::cout;
   if (options_.trial_command.empty()) options_.trial_command = ResolveExecutable(sweep.sweep.trial_command);
@@ -73,15 +89,20 @@ void Coordinator::Event(const std::string& json_line) {
   if (options_.json) *options_.json_out << json_line << std::endl;
 }
 
-void Coordinator::WriteManifest() {
+void Coordinator::SubmitManifest(bool now) {
+  if (!dirty_) return;
+  const auto time = std::chrono::steady_clock::now();
+  // A copy per submit, so at most one per interval: the dispatch path never waits on HDF5 or fsync.
+  if (!now && time - last_submit_ < kManifestInterval) return;
   dirty_ = false;
-  const auto start = std::chrono::steady_clock::now();
-  last_write_ = start;
-  const double cpu_before = ProcessCpuSeconds();
-  schema::WriteSweepManifest((fs::path(options_.out_dir) / "sweep.h5").string(), manifest_);
-  manifest_write_s_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  manifest_write_cpu_s_ += ProcessCpuSeconds() - cpu_before;
-  ++manifest_writes_;
+  last_submit_ = time;
+  writer_->Submit(manifest_);
+}
+
+void Coordinator::FlushManifest() {
+  dirty_ = true;  // stage boundaries and exit always write, even when nothing changed since the last snapshot
+  SubmitManifest(/*now=*/true);
+  writer_->Flush();
 }
 
 double Coordinator::EstimatedCost(const schema::PlannedTrial& row) const {
@@ -106,9 +127,9 @@ void Coordinator::AddStage(const std::string& stage, const StagePlan& plan) {
   for (const auto& note : plan.notes) *options_.log << Prefix() << note << "\n";
   std::vector<size_t> added;
   for (const auto& planned : plan.trials) {
-    if (index_.count(planned.trial_id)) continue;  // the same run planned by an earlier stage
+    if (index_.count(RowKey(planned))) continue;  // the same run planned by an earlier stage
     schema::PlannedTrial row = planned;
-    auto prev = previous_.find(row.trial_id);
+    auto prev = previous_.find(RowKey(row));
     if (prev != previous_.end()) {
       row.status = prev->second.status;
       row.failure = prev->second.failure;
@@ -117,7 +138,7 @@ void Coordinator::AddStage(const std::string& stage, const StagePlan& plan) {
       row.dev_score = prev->second.dev_score;
       if (!IsTerminal(row.status)) row.status = "planned";
     }
-    index_[row.trial_id] = manifest_.trials.size();
+    index_[RowKey(row)] = manifest_.trials.size();
     manifest_.trials.push_back(row);
     if (!IsTerminal(row.status)) added.push_back(manifest_.trials.size() - 1);
   }
@@ -125,6 +146,10 @@ void Coordinator::AddStage(const std::string& stage, const StagePlan& plan) {
     return EstimatedCost(manifest_.trials[a]) > EstimatedCost(manifest_.trials[b]);
   });
   pending_.insert(pending_.end(), added.begin(), added.end());
+  if (stage == "search" && !rung_epochs_.empty()) {
+    RestoreAshaRows(plan);
+    PromoteAsha();  // a coordinator killed between a result and its promotion decides it now
+  }
   *options_.log << Prefix() << stage << ": " << plan.trials.size() << " trials planned, " << added.size()
                 << " to run" << std::endl;
   Event(nlohmann::json{{"event", "stage"}, {"stage", stage}, {"planned", plan.trials.size()}, {"to_run", added.size()}}
@@ -154,10 +179,15 @@ void Coordinator::Dispatch() {
     assign.use_gpu = sweep_.sweep.device == DeviceChoice::kAuto && worker.device_count > 0;
     assign.attempt = row.attempts + 1;
     assign.timeout_s = sweep_.sweep.trial_timeout_s;
+    // ASHA: the rung's budget as an override of the unchanged INI; a promoted trial's file exists, so it
+    // resumes from its checkpoint with the larger budget.
+    const int rung = AshaRung(row);
+    if (rung >= 0) assign.max_epochs = rung_epochs_.at(static_cast<size_t>(rung));
     row.status = "running";
     dirty_ = true;
     worker.busy = true;
     worker.trial_id = row.trial_id;
+    worker.row = static_cast<size_t>(&row - manifest_.trials.data());
     comm_.Send(rank, Tag::kAssign, assign.Encode());
   }
 }
@@ -165,11 +195,11 @@ void Coordinator::Dispatch() {
 void Coordinator::HandleResult(int rank, const Result& result) {
   WorkerState& worker = workers_[rank];
   worker.busy = false;
-  auto it = index_.find(result.trial_id);
-  if (it == index_.end() || worker.trial_id != result.trial_id)
+  if (worker.trial_id.empty() || worker.trial_id != result.trial_id)
     throw Error("rank " + std::to_string(rank) + " reported trial " + result.trial_id + ", which it was not given");
   worker.trial_id.clear();
-  schema::PlannedTrial& row = manifest_.trials[it->second];
+  const size_t index = worker.row;
+  schema::PlannedTrial& row = manifest_.trials[index];
   dirty_ = true;
   row.seconds = result.seconds;
   finished_seconds_ += result.seconds;
@@ -199,7 +229,7 @@ void Coordinator::HandleResult(int rank, const Result& result) {
         row.status = "interrupted";
       } else {
         row.status = "planned";
-        pending_.push_front(it->second);
+        pending_.push_front(index);
       }
       break;
     case TrialOutcome::kCrashed:
@@ -208,7 +238,7 @@ void Coordinator::HandleResult(int rank, const Result& result) {
       row.failure = outcome + ": " + result.message;
       if (row.attempts <= sweep_.sweep.max_retries && !stopping_) {
         row.status = "planned";
-        pending_.push_back(it->second);
+        pending_.push_back(index);
       } else {
         row.status = row.attempts <= sweep_.sweep.max_retries ? "interrupted" : "failed";
       }
@@ -222,8 +252,86 @@ void Coordinator::HandleResult(int rank, const Result& result) {
   Event(nlohmann::json{{"event", "trial"},     {"stage", row.stage},        {"trial_id", row.trial_id},
                        {"rank", rank},         {"outcome", outcome},        {"status", row.status},
                        {"attempts", row.attempts}, {"seconds", result.seconds}, {"dev_score", row.dev_score},
-                       {"message", result.message}}
+                       {"message", result.message}, {"variant", row.variant}}
             .dump());
+  if (!rung_epochs_.empty() && AshaRung(row) >= 0 &&
+      (result.outcome == TrialOutcome::kCompleted || result.outcome == TrialOutcome::kDiverged))
+    PromoteAsha();
+}
+
+void Coordinator::RestoreAshaRows(const StagePlan& plan) {
+  // Rungs above 0 are not planned: they are promotions an earlier run decided. Bring them back (rung order,
+  // so that a trial's rows stay in order), unfinished ones queued first like any promotion.
+  std::set<std::string> planned;
+  for (const auto& trial : plan.trials) planned.insert(trial.trial_id);
+  std::vector<const schema::PlannedTrial*> rows;
+  for (const auto& row : previous_rows_)
+    if (row.stage == "search" && AshaRung(row) >= 1 && planned.count(row.trial_id)) rows.push_back(&row);
+  std::stable_sort(rows.begin(), rows.end(), [](const auto* a, const auto* b) { return AshaRung(*a) < AshaRung(*b); });
+  for (const auto* previous : rows) {
+    if (index_.count(RowKey(*previous))) continue;
+    if (static_cast<size_t>(AshaRung(*previous)) >= rung_epochs_.size()) {
+      *options_.log << Prefix() << "trial " << previous->trial_id << ": " << previous->variant
+                    << " is beyond this sweep's last rung (sweep.max_epochs changed?); not resumed" << std::endl;
+      continue;
+    }
+    schema::PlannedTrial row = *previous;
+    if (!IsTerminal(row.status)) row.status = "planned";
+    index_[RowKey(row)] = manifest_.trials.size();
+    manifest_.trials.push_back(row);
+    if (!IsTerminal(row.status)) pending_.push_front(manifest_.trials.size() - 1);
+  }
+}
+
+void Coordinator::PromoteAsha() {
+  if (stopping_) return;  // decided by the next run, from the same results
+  const int eta = sweep_.sweep.reduction_factor;
+  // Rows by rung; ties in score go to the smaller trial id, so the rule does not depend on arrival order.
+  std::vector<std::vector<size_t>> results(rung_epochs_.size());
+  std::set<std::string> reached;  // RowKeys present
+  for (size_t i = 0; i < manifest_.trials.size(); ++i) {
+    const schema::PlannedTrial& row = manifest_.trials[i];
+    const int rung = AshaRung(row);
+    if (row.stage != "search" || rung < 0) continue;
+    reached.insert(RowKey(row));
+    if (row.status == "completed" || row.status == "promoted" || row.status == "diverged")
+      results[static_cast<size_t>(rung)].push_back(i);
+  }
+  // Lowest rung first, each promotion pushed to the front: the highest rung's promotions run first.
+  for (size_t rung = 0; rung + 1 < rung_epochs_.size(); ++rung) {
+    std::vector<size_t>& rows = results[rung];
+    auto score = [&](size_t i) {
+      const auto& row = manifest_.trials[i];
+      return row.status == "diverged" ? 0.0 : row.dev_score;
+    };
+    std::sort(rows.begin(), rows.end(), [&](size_t a, size_t b) {
+      return score(a) != score(b) ? score(a) > score(b) : manifest_.trials[a].trial_id < manifest_.trials[b].trial_id;
+    });
+    const size_t top = rows.size() / static_cast<size_t>(eta);
+    for (size_t j = 0; j < top; ++j) {
+      schema::PlannedTrial& row = manifest_.trials[rows[j]];
+      if (row.status != "completed") continue;  // promoted already, or diverged (nothing to continue)
+      schema::PlannedTrial next = row;
+      next.variant = AshaRungName(static_cast<int>(rung) + 1);
+      if (reached.count(RowKey(next))) continue;
+      row.status = "promoted";
+      next.status = "planned";
+      next.failure.clear();
+      next.attempts = 0;
+      next.seconds = 0;
+      next.dev_score = -1;
+      *options_.log << Prefix() << "asha: trial " << row.trial_id << " (dev " << row.dev_score << ", rank " << j + 1
+                    << " of " << rows.size() << " at " << row.variant << ") promoted to " << next.variant << " ("
+                    << rung_epochs_[rung + 1] << " epochs)" << std::endl;
+      Event(nlohmann::json{{"event", "promotion"}, {"trial_id", row.trial_id}, {"from", row.variant},
+                           {"to", next.variant}, {"epochs", rung_epochs_[rung + 1]}}
+                .dump());
+      index_[RowKey(next)] = manifest_.trials.size();
+      manifest_.trials.push_back(std::move(next));  // invalidates `row`; not used below
+      pending_.push_front(manifest_.trials.size() - 1);
+      dirty_ = true;
+    }
+  }
 }
 
 void Coordinator::Handle(const Envelope& envelope) {
@@ -296,10 +404,11 @@ void Coordinator::RunStage(const std::string& stage) {
     }
     if (stopping_ && !busy()) break;
     Dispatch();
-    // Writing sweep.h5 costs tens of ms (fsync), so state changes are written at most once a second, and at
-    // every stage boundary and stop. Losing the last second to a kill -9 repeats no work: a trial recorded as
-    // running whose file exists is run with --resume, which returns at once when it had already finished.
-    if (dirty_ && std::chrono::steady_clock::now() - last_write_ >= kManifestInterval) WriteManifest();
+    // Writing sweep.h5 costs tens of ms (HDF5 + fsync), so the writer thread does it, coalescing changes to
+    // at most one write per kManifestInterval (and one at every stage boundary and stop). Losing the last
+    // interval to a kill -9 repeats no work: a trial recorded as running whose file exists is run with
+    // --resume, which returns at once when it had already finished.
+    SubmitManifest(/*now=*/false);
     // Sleeps in Receive (never spins) until a worker reports or the timeout lets us look at the stop flag.
     auto envelope = comm_.Receive(options_.receive_timeout);
     if (!envelope) continue;
@@ -311,18 +420,20 @@ void Coordinator::RunStage(const std::string& stage) {
   if (stopping_) {
     for (size_t index : pending_) manifest_.trials[index].status = "planned";
   }
-  WriteManifest();
+  FlushManifest();
 }
 
 int Coordinator::Run() {
   start_ = std::chrono::steady_clock::now();
   start_cpu_s_ = ProcessCpuSeconds();  // excludes MPI_Init and validation
+  start_thread_cpu_s_ = ThreadCpuSeconds();
   const fs::path dir = options_.out_dir;
   fs::create_directories(dir / "trials");
   const fs::path manifest_path = dir / "sweep.h5";
   if (fs::exists(manifest_path)) {
     const schema::SweepManifest old = schema::ReadSweepManifest(manifest_path.string());
-    for (const auto& row : old.trials) previous_[row.trial_id] = row;
+    for (const auto& row : old.trials) previous_[RowKey(row)] = row;
+    previous_rows_ = old.trials;
     int kept = 0;
     for (const auto& row : old.trials) kept += IsTerminal(row.status);
     *options_.log << Prefix() << "resuming " << manifest_path.string() << " (" << old.status << "): " << kept
@@ -335,36 +446,39 @@ int Coordinator::Run() {
   manifest_.dts_version = DTS_VERSION;
 #endif
   if (comm_.Size() < 2) throw UsageError("dts-sweep needs at least 2 ranks (1 coordinator + workers)");
+  writer_ = std::make_unique<ManifestWriter>(manifest_path.string(), kManifestInterval);
   for (const auto& stage : sweep_.stages) {
     stage_ = stage;
     if (stage == "search") AddStage(stage, planner_.PlanSearch());
     if (stage == "final") AddStage(stage, planner_.PlanFinal(manifest_.trials));
     if (stage == "ablation") AddStage(stage, planner_.PlanAblation(manifest_.trials));
-    WriteManifest();
+    FlushManifest();
     RunStage(stage);
     Progress(stage, true);
     if (stopping_) break;
   }
   manifest_.status = stopping_ ? "interrupted" : "completed";
-  WriteManifest();
+  FlushManifest();
   for (int rank = 1; rank < comm_.Size(); ++rank)
     comm_.Send(rank, Tag::kStop, Stop{stopping_ ? "interrupted" : "done"}.Encode());
   int failed = 0, completed = 0;
   for (const auto& row : manifest_.trials) {
     failed += row.status == "failed" || row.status == "bad_config";
-    completed += row.status == "completed" || row.status == "diverged";
+    completed += row.status == "completed" || row.status == "diverged" || row.status == "promoted";
   }
   *options_.log << Prefix() << "sweep " << manifest_.status << ": " << completed << " trials with results, " << failed
                 << " failed, " << manifest_.trials.size() << " planned; manifest " << manifest_path.string()
                 << std::endl;
   // The coordinator's own cost, for bench/sweep_overhead: CPU seconds of this process against wall seconds.
   const double cpu_s = ProcessCpuSeconds() - start_cpu_s_;
+  const double thread_cpu_s = ThreadCpuSeconds() - start_thread_cpu_s_;
+  const ManifestWriterStats writes = writer_->Stats();
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   Event(nlohmann::json{{"event", "sweep"},       {"status", manifest_.status}, {"completed", completed},
                        {"failed", failed},       {"planned", manifest_.trials.size()},
-                       {"process_cpu_s", cpu_s}, {"wall_s", wall_s},
-                       {"manifest_writes", manifest_writes_}, {"manifest_write_s", manifest_write_s_},
-                       {"manifest_write_cpu_s", manifest_write_cpu_s_}}
+                       {"process_cpu_s", cpu_s}, {"dispatch_cpu_s", thread_cpu_s}, {"wall_s", wall_s},
+                       {"manifest_writes", writes.writes}, {"manifest_snapshots", writes.snapshots},
+                       {"manifest_write_s", writes.write_s}, {"manifest_write_cpu_s", writes.write_cpu_s}}
             .dump());
   return stopping_ ? kExitResumeMe : kExitOk;
 }

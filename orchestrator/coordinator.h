@@ -7,10 +7,12 @@
 #include <deque>
 #include <iosfwd>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "orchestrator/comm.h"
+#include "orchestrator/manifest_writer.h"
 #include "orchestrator/planner.h"
 #include "orchestrator/sweep_config.h"
 #include "orchestrator/trial_runner.h"
@@ -29,7 +31,8 @@ struct CoordinatorOptions {
 
 class Coordinator {
  public:
-  Coordinator(const SweepConfig& sweep, Communicator& comm, CoordinatorOptions options, ParamCounter counter);
+  Coordinator(const SweepConfig& sweep, Communicator& comm, CoordinatorOptions options, ParamCounter counter,
+              ConfigResolver resolver);
   // Runs every stage to the end: kExitOk, or kExitResumeMe when stopped by a signal (trials checkpointed).
   // Failed trials do not fail the sweep; they are recorded in the manifest with their class.
   int Run();
@@ -40,6 +43,7 @@ class Coordinator {
     bool ready = false;  // said hello
     bool busy = false;
     std::string trial_id;
+    size_t row = 0;  // manifest row of the trial it runs
     int device_count = 0;
   };
 
@@ -48,7 +52,14 @@ class Coordinator {
   void Dispatch();
   void Handle(const Envelope& envelope);
   void HandleResult(int rank, const Result& result);
-  void WriteManifest();
+  // ASHA: adds a row at rung k+1 for every trial in the top 1/eta of rung k's results not yet promoted, marks
+  // its rung-k row "promoted" and queues the new row first (promotions before new configurations).
+  void PromoteAsha();
+  void RestoreAshaRows(const StagePlan& plan);
+  // Hands manifest_ to the writer thread when it changed (at most every kManifestInterval unless `now`);
+  // FlushManifest() also waits until it is on disk (stage boundaries, exit).
+  void SubmitManifest(bool now);
+  void FlushManifest();
   void Progress(const std::string& stage, bool force);
   void Event(const std::string& json_line);
   double EstimatedCost(const schema::PlannedTrial& row) const;
@@ -59,22 +70,23 @@ class Coordinator {
   CoordinatorOptions options_;
   Planner planner_;
   schema::SweepManifest manifest_;
-  std::map<std::string, size_t> index_;                    // trial id -> row
-  std::map<std::string, schema::PlannedTrial> previous_;   // rows of an earlier run on the same DIR
+  std::map<std::string, size_t> index_;                    // RowKey (trial id, ASHA rung) -> row
+  std::map<std::string, schema::PlannedTrial> previous_;   // rows of an earlier run on the same DIR, by RowKey
+  std::vector<schema::PlannedTrial> previous_rows_;        // the same, in file order
+  std::vector<int> rung_epochs_;                           // ASHA rung budgets; empty for grid and random
   std::deque<size_t> pending_;
   std::vector<WorkerState> workers_;
   std::string stage_;
   bool stopping_ = false;
-  bool dirty_ = true;  // the manifest on disk is behind manifest_
+  bool dirty_ = true;  // the writer has not been handed the latest manifest_
+  std::unique_ptr<ManifestWriter> writer_;
+  std::chrono::steady_clock::time_point last_submit_{};
   std::chrono::steady_clock::time_point last_progress_{};
   double finished_seconds_ = 0;  // wall seconds of attempts finished in this run, for the ETA
   int finished_count_ = 0;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   double start_cpu_s_ = 0;
-  int manifest_writes_ = 0;
-  std::chrono::steady_clock::time_point last_write_{};
-  double manifest_write_s_ = 0;
-  double manifest_write_cpu_s_ = 0;
+  double start_thread_cpu_s_ = 0;  // this (the dispatching) thread only: the writer's CPU is reported apart
 };
 
 // Worker ranks: say hello, run each assigned trial with `runner`, report, until kStop.

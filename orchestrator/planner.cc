@@ -1,6 +1,7 @@
 #include "orchestrator/planner.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -8,6 +9,7 @@
 #include <random>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "common/error.h"
 #include "common/hash.h"
@@ -69,16 +71,21 @@ std::string DataFingerprint(const TrialConfig& base) {
   return hasher.Hex();
 }
 
-std::string MakeTrialId(const TrialConfig& config, int fold, std::uint64_t seed, const std::string& fingerprint) {
-  return Hasher().Add(CanonicalText(config, /*labels=*/false)).Add(std::to_string(fold)).Add(seed).Add(fingerprint).Hex();
+std::string MakeTrialId(const std::string& identity_text, int fold, std::uint64_t seed,
+                        const std::string& fingerprint) {
+  return Hasher().Add(identity_text).Add(std::to_string(fold)).Add(seed).Add(fingerprint).Hex();
 }
 
-std::string MakeConfigId(const TrialConfig& config) {
-  TrialConfig stripped = config;
-  stripped.erase(keys::kFold);
-  stripped.erase(keys::kSeed);
-  return Hasher().Add(CanonicalText(stripped, /*labels=*/false)).Hex().substr(0, 12);
+std::string MakeConfigId(const std::string& identity_text) { return Hasher().Add(identity_text).Hex().substr(0, 12); }
+
+int AshaRung(const PlannedTrial& row) {
+  if (row.variant.rfind("rung", 0) != 0 || row.variant.size() == 4) return -1;
+  for (size_t i = 4; i < row.variant.size(); ++i)
+    if (!std::isdigit(static_cast<unsigned char>(row.variant[i]))) return -1;
+  return std::stoi(row.variant.substr(4));
 }
+
+std::string AshaRungName(int rung) { return "rung" + std::to_string(rung); }
 
 bool IsCrossValidated(const SweepConfig& sweep) {
   switch (sweep.sweep.corpus) {
@@ -162,25 +169,40 @@ std::vector<TrialConfig> SearchPoints(const SweepConfig& sweep) {
   return points;
 }
 
-Planner::Planner(const SweepConfig& sweep, std::string fingerprint, ParamCounter counter)
-    : sweep_(sweep), fingerprint_(std::move(fingerprint)), counter_(std::move(counter)) {}
+Planner::Planner(const SweepConfig& sweep, std::string fingerprint, ParamCounter counter, ConfigResolver resolver)
+    : sweep_(sweep),
+      fingerprint_(std::move(fingerprint)),
+      counter_(std::move(counter)),
+      resolver_(std::move(resolver)) {}
 
-PlannedTrial Planner::Make(TrialConfig config, const std::string& stage, const std::string& variant, int fold,
-                           std::uint64_t seed) const {
-  config[keys::kFold] = std::to_string(fold);
-  config[keys::kSeed] = std::to_string(seed);
-  config[keys::kStage] = stage;
-  config[keys::kVariant] = variant.empty() ? "none" : variant;
-  PlannedTrial trial;
-  trial.trial_id = MakeTrialId(config, fold, seed, fingerprint_);
-  trial.config_id = MakeConfigId(config);
-  trial.stage = stage;
-  trial.variant = variant;
-  trial.fold = fold;
-  trial.seed = seed;
-  trial.status = "planned";
-  trial.config_ini = CanonicalText(config);
-  return trial;
+std::vector<PlannedTrial> Planner::MakeAll(const std::vector<Run>& runs) const {
+  std::vector<TrialConfig> inputs;
+  inputs.reserve(runs.size());
+  for (const auto& run : runs) inputs.push_back(ResolutionInput(run.config));
+  const std::vector<std::string> resolved = resolver_(inputs);
+  std::vector<PlannedTrial> trials;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const Run& run = runs[i];
+    // An ASHA search trial is the same trial at every rung: its id leaves the epoch budget out.
+    const bool asha = run.stage == "search" && sweep_.sweep.strategy == Strategy::kAsha;
+    const std::string identity = IdentityText(resolved[i], /*without_max_epochs=*/asha);
+    TrialConfig config = run.config;
+    config[keys::kFold] = std::to_string(run.fold);
+    config[keys::kSeed] = std::to_string(run.seed);
+    config[keys::kStage] = run.stage;
+    config[keys::kVariant] = run.variant.empty() ? "none" : run.variant;
+    PlannedTrial trial;
+    trial.trial_id = MakeTrialId(identity, run.fold, run.seed, fingerprint_);
+    trial.config_id = MakeConfigId(identity);
+    trial.stage = run.stage;
+    trial.variant = asha ? AshaRungName(0) : run.variant;
+    trial.fold = run.fold;
+    trial.seed = run.seed;
+    trial.status = "planned";
+    trial.config_ini = CanonicalText(config);
+    trials.push_back(std::move(trial));
+  }
+  return trials;
 }
 
 StagePlan Planner::PlanSearch() const {
@@ -188,31 +210,55 @@ StagePlan Planner::PlanSearch() const {
   const auto points = SearchPoints(sweep_);
   if (points.empty())
     throw ConfigError(sweep_.path, "space", "the search space is empty once [constraints] are applied");
+  const bool asha = sweep_.sweep.strategy == Strategy::kAsha;
+  std::vector<Run> runs;
   for (const auto& point : points) {
     TrialConfig config = point;
     config[keys::kProtocol] = "dev";
+    // ASHA: the INI says the full budget (what a final-stage run of this configuration trains); each rung's
+    // budget comes as a --train.max_epochs override, so the INI and the trial id stay the same across rungs.
+    if (asha) config[keys::kMaxEpochs] = std::to_string(sweep_.sweep.max_epochs);
     for (int s = 0; s < sweep_.sweep.search_seeds; ++s)
-      plan.trials.push_back(Make(config, "search", "", 0, static_cast<std::uint64_t>(sweep_.sweep.seed + s)));
+      runs.push_back({config, "search", "", 0, static_cast<std::uint64_t>(sweep_.sweep.seed + s)});
   }
+  plan.trials = MakeAll(runs);
   plan.notes.push_back(std::to_string(points.size()) + " search configurations x " +
                        std::to_string(sweep_.sweep.search_seeds) + " seeds, fold 0, data.protocol = dev");
+  if (asha) {
+    std::string rungs;
+    for (int epochs : AshaRungEpochs(sweep_.sweep)) rungs += (rungs.empty() ? "" : ", ") + std::to_string(epochs);
+    plan.notes.push_back("asha: rungs of " + rungs + " epochs; the top 1/" +
+                         std::to_string(sweep_.sweep.reduction_factor) + " of each rung is promoted");
+  }
   return plan;
 }
 
 std::vector<std::pair<std::string, double>> Planner::RankConfigs(const std::vector<PlannedTrial>& done) const {
-  std::map<std::string, std::pair<double, int>> sums;
+  struct Sum {
+    int rung = -1;
+    double total = 0;
+    int count = 0;
+  };
+  std::map<std::string, Sum> sums;
   for (const auto& row : done) {
     if (row.stage != "search") continue;
-    if (row.status == "completed") {
-      sums[row.config_id].first += std::max(0.0, row.dev_score);
-      sums[row.config_id].second += 1;
-    } else if (row.status == "diverged") {  // a result: the worst score
-      sums[row.config_id].second += 1;
-    }
+    const bool result = row.status == "completed" || row.status == "promoted" || row.status == "diverged";
+    if (!result) continue;
+    // A configuration's evidence is its highest rung (ASHA); grid and random rows are all rung 0.
+    const int rung = std::max(0, AshaRung(row));
+    Sum& sum = sums[row.config_id];
+    if (rung < sum.rung) continue;
+    if (rung > sum.rung) sum = Sum{rung, 0, 0};
+    sum.total += row.status == "diverged" ? 0.0 : std::max(0.0, row.dev_score);  // diverged: the worst score
+    sum.count += 1;
   }
+  std::vector<std::tuple<int, double, std::string>> order;
+  for (const auto& [id, sum] : sums) order.emplace_back(sum.rung, sum.total / sum.count, id);
+  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    return std::get<0>(a) != std::get<0>(b) ? std::get<0>(a) > std::get<0>(b) : std::get<1>(a) > std::get<1>(b);
+  });
   std::vector<std::pair<std::string, double>> ranked;
-  for (const auto& [id, sum] : sums) ranked.emplace_back(id, sum.first / sum.second);
-  std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  for (const auto& [rung, mean, id] : order) ranked.emplace_back(id, mean);
   return ranked;
 }
 
@@ -228,22 +274,24 @@ StagePlan Planner::PlanFinal(const std::vector<PlannedTrial>& done) const {
   if (ranked.empty()) throw Error("final stage: no search trial completed, nothing to select");
   const bool cross_validated = IsCrossValidated(sweep_);
   const size_t k = std::min<size_t>(ranked.size(), sweep_.sweep.final_top_k);
+  std::vector<Run> runs;
   for (size_t i = 0; i < k; ++i) {
     TrialConfig config = ParseTrialConfig(ConfigRow(done, ranked[i].first)->config_ini);
     config[keys::kProtocol] = "final";
     if (cross_validated) {
       const int folds = GetInt(config, keys::kFolds, 10);
       for (int fold = 0; fold < folds; ++fold)
-        plan.trials.push_back(Make(config, "final", "", fold, static_cast<std::uint64_t>(sweep_.sweep.seed)));
+        runs.push_back({config, "final", "", fold, static_cast<std::uint64_t>(sweep_.sweep.seed)});
     } else {
       for (int s = 0; s < sweep_.sweep.final_seeds; ++s)
-        plan.trials.push_back(Make(config, "final", "", 0, static_cast<std::uint64_t>(sweep_.sweep.seed + s)));
+        runs.push_back({config, "final", "", 0, static_cast<std::uint64_t>(sweep_.sweep.seed + s)});
     }
     std::ostringstream note;
     note << "final: config " << ranked[i].first << " (mean dev " << ranked[i].second << ") on "
          << (cross_validated ? "every fold, one seed" : std::to_string(sweep_.sweep.final_seeds) + " seeds");
     plan.notes.push_back(note.str());
   }
+  plan.trials = MakeAll(runs);
   return plan;
 }
 
@@ -305,9 +353,11 @@ StagePlan Planner::PlanAblation(const std::vector<PlannedTrial>& done) const {
     plan.ablation.push_back(choice);
     variants.emplace_back(v.name, ablated);
   }
+  std::vector<Run> runs;
   for (const auto& [name, config] : variants)
     for (int s = 0; s < sweep_.sweep.ablation_seeds; ++s)
-      plan.trials.push_back(Make(config, "ablation", name, 0, static_cast<std::uint64_t>(sweep_.sweep.seed + s)));
+      runs.push_back({config, "ablation", name, 0, static_cast<std::uint64_t>(sweep_.sweep.seed + s)});
+  plan.trials = MakeAll(runs);
   return plan;
 }
 

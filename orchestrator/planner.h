@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "orchestrator/config_resolver.h"
 #include "orchestrator/sweep_config.h"
 #include "schema/sweep_manifest.h"
 
@@ -21,10 +22,17 @@ using ParamCounter = std::function<long long(const TrialConfig&)>;
 // "none" when data.path is unset or missing (synthetic trials).
 std::string DataFingerprint(const TrialConfig& base);
 
-// Trial id: Hasher over (canonical config text without trial.* labels, fold, seed, data fingerprint).
-std::string MakeTrialId(const TrialConfig& config, int fold, std::uint64_t seed, const std::string& fingerprint);
-// Groups a configuration's runs: the same text without labels, data.fold and train.seed.
-std::string MakeConfigId(const TrialConfig& config);
+// Trial id: Hasher over (identity text, fold, seed, data fingerprint). The identity text is the trainer's
+// canonical text of the config without data.fold, train.seed and trial.* (IdentityText in config_resolver.h).
+std::string MakeTrialId(const std::string& identity_text, int fold, std::uint64_t seed,
+                        const std::string& fingerprint);
+// Groups a configuration's runs (every fold and seed): a hash of the identity text.
+std::string MakeConfigId(const std::string& identity_text);
+
+// ASHA search rows carry their rung in the manifest's variant column ("rung0", "rung1", ...): a trial has one
+// row per rung it reached, all with the same trial id (and trial file). -1 for any other row.
+int AshaRung(const PlannedTrial& row);
+std::string AshaRungName(int rung);
 
 // A cross-validated corpus is split into data.folds folds; a fixed-split one has train/dev/test files.
 bool IsCrossValidated(const SweepConfig& sweep);
@@ -49,22 +57,30 @@ struct StagePlan {
 
 class Planner {
  public:
-  Planner(const SweepConfig& sweep, std::string fingerprint, ParamCounter counter);
+  Planner(const SweepConfig& sweep, std::string fingerprint, ParamCounter counter, ConfigResolver resolver);
   StagePlan PlanSearch() const;
   // `done`: the manifest's rows so far; ranks configurations by the mean dev score of their search trials.
   StagePlan PlanFinal(const std::vector<PlannedTrial>& done) const;
   StagePlan PlanAblation(const std::vector<PlannedTrial>& done) const;
-  // Search configurations, best first (mean dev score over completed/diverged search trials; diverged = 0).
+  // Search configurations, best first: the highest ASHA rung reached (0 for grid and random), then the mean
+  // dev score there over completed/diverged/promoted search trials (diverged = 0).
   std::vector<std::pair<std::string, double>> RankConfigs(const std::vector<PlannedTrial>& done) const;
 
  private:
-  PlannedTrial Make(TrialConfig config, const std::string& stage, const std::string& variant, int fold,
-                    std::uint64_t seed) const;
+  struct Run {
+    TrialConfig config;
+    std::string stage, variant;
+    int fold = 0;
+    std::uint64_t seed = 0;
+  };
+  // Resolves every distinct configuration of `runs` in one batch (parallel children), then makes the rows.
+  std::vector<PlannedTrial> MakeAll(const std::vector<Run>& runs) const;
   const PlannedTrial* ConfigRow(const std::vector<PlannedTrial>& done, const std::string& config_id) const;
 
   const SweepConfig& sweep_;
   std::string fingerprint_;
   ParamCounter counter_;
+  ConfigResolver resolver_;
 };
 
 }  // namespace dts::orchestrator

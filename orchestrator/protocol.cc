@@ -67,7 +67,7 @@ std::string Assign::Encode() const {
   return Json{{"trial_id", trial_id},       {"command", command},     {"config_ini", config_ini},
               {"config_path", config_path}, {"trial_path", trial_path}, {"log_path", log_path},
               {"resume", resume},           {"threads", threads},     {"use_gpu", use_gpu},
-              {"attempt", attempt},         {"timeout_s", timeout_s}}
+              {"attempt", attempt},         {"timeout_s", timeout_s}, {"max_epochs", max_epochs}}
       .dump();
 }
 Assign Assign::Decode(const std::string& payload) {
@@ -84,6 +84,7 @@ Assign Assign::Decode(const std::string& payload) {
   Get(json, "use_gpu", m.use_gpu, "assign");
   Get(json, "attempt", m.attempt, "assign");
   Get(json, "timeout_s", m.timeout_s, "assign");
+  Get(json, "max_epochs", m.max_epochs, "assign");
   return m;
 }
 

@@ -13,7 +13,7 @@
 
 namespace dts::orchestrator {
 
-inline constexpr int kProtocolVersion = 1;
+inline constexpr int kProtocolVersion = 2;  // 2: Assign.max_epochs
 
 enum class Tag : int { kHello = 1, kAssign = 2, kResult = 3, kStop = 4 };
 
@@ -50,6 +50,7 @@ struct Assign {
   bool use_gpu = false;     // pass --device cuda:(local_rank % device_count)
   int attempt = 1;
   double timeout_s = 0;     // kill the child (SIGKILL) after this many seconds; 0: no limit
+  int max_epochs = 0;       // > 0: pass --train.max_epochs N (an ASHA rung's budget); 0: the INI's value
   std::string Encode() const;
   static Assign Decode(const std::string& payload);
 };

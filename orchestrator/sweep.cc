@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <sstream>
+#include <thread>
 
 #include "common/error.h"
 #include "common/exit_codes.h"
@@ -102,27 +103,53 @@ void ValidateWithTrialCommand(const SweepConfig& sweep, const std::string& comma
   }
 }
 
-void PrintPlan(const SweepConfig& sweep, const ParamCounter& counter, std::ostream& out) {
+void PrintPlan(const SweepConfig& sweep, const ParamCounter& counter, const ConfigResolver& resolver,
+               std::ostream& out) {
   const auto points = SearchPoints(sweep);
+  const bool asha = sweep.sweep.strategy == Strategy::kAsha;
+  std::vector<TrialConfig> inputs;
+  for (const auto& point : points) {
+    TrialConfig config = WithStageKeys(point, sweep);
+    if (asha) config[keys::kMaxEpochs] = std::to_string(sweep.sweep.max_epochs);
+    inputs.push_back(ResolutionInput(config));
+  }
+  const std::vector<std::string> resolved = resolver(inputs);
   const bool cross_validated = IsCrossValidated(sweep);
   auto epochs_of = [](const TrialConfig& config) {
     auto it = config.find(keys::kMaxEpochs);
     return it == config.end() ? 1.0 : std::stod(it->second);
   };
   out << "sweep '" << sweep.sweep.name << "' (" << sweep.path << "): strategy "
-      << (sweep.sweep.strategy == Strategy::kGrid ? "grid" : "random") << ", corpus "
+      << (sweep.sweep.strategy == Strategy::kGrid ? "grid" : asha ? "asha" : "random") << ", corpus "
       << (cross_validated ? "cross-validated" : "fixed split") << "\n";
   out << "search: " << points.size() << " configurations x " << sweep.sweep.search_seeds << " seeds = "
       << points.size() * sweep.sweep.search_seeds << " trials\n";
   double search_cost = 0, mean_cost = 0;
+  // ASHA: at most every configuration at rung 0, 1/eta of them at rung 1, ...: the epochs of a worst case.
+  double asha_epochs = 0;
+  if (asha) {
+    const auto rungs = AshaRungEpochs(sweep.sweep);
+    double share = 1;
+    for (size_t k = 0; k < rungs.size(); ++k) {
+      asha_epochs += share * (rungs[k] - (k ? rungs[k - 1] : 0));  // a promoted trial resumes: only the increment
+      share /= sweep.sweep.reduction_factor;
+    }
+    std::string list;
+    for (int epochs : rungs) list += (list.empty() ? "" : ", ") + std::to_string(epochs);
+    out << "asha: rungs of " << list << " epochs, top 1/" << sweep.sweep.reduction_factor
+        << " promoted (resumed); about " << std::setprecision(3) << asha_epochs
+        << " epochs per configuration on average\n";
+  }
   out << "  config_id     parameters  searched values\n";
-  for (const auto& point : points) {
+  for (size_t i = 0; i < points.size(); ++i) {
+    const TrialConfig& point = points[i];
     TrialConfig config = WithStageKeys(point, sweep);
+    if (asha) config[keys::kMaxEpochs] = std::to_string(sweep.sweep.max_epochs);
     const long long params = counter(config);
-    const double cost = static_cast<double>(params) * epochs_of(config);
+    const double cost = static_cast<double>(params) * (asha ? asha_epochs : epochs_of(config));
     search_cost += cost * sweep.sweep.search_seeds;
-    mean_cost += cost / points.size();
-    out << "  " << MakeConfigId(config) << "  " << std::setw(10) << params << " ";
+    mean_cost += static_cast<double>(params) * epochs_of(config) / points.size();
+    out << "  " << MakeConfigId(IdentityText(resolved[i], asha)) << "  " << std::setw(10) << params << " ";
     for (const auto& dim : sweep.space) out << " " << dim.key << "=" << point.at(dim.key);
     out << "\n";
   }
@@ -164,15 +191,18 @@ int RunSweep(const SweepOptions& options, Communicator& comm) {
     const std::string scratch = (fs::path(options.out_dir) / "plan").string();
     if (sweep.sweep.validate_with_trial) ValidateWithTrialCommand(sweep, command, scratch);
     const ParamCounter counter = MakeChildParamCounter(command, scratch);
+    // Trial ids hash the trial command's own canonical text; resolutions run several at a time on rank 0.
+    const int parallel = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 16u));
+    const ConfigResolver resolver = MakeChildConfigResolver(command, scratch, parallel);
     int rc = kExitOk;
     if (options.dry_run) {
-      PrintPlan(sweep, counter, std::cout);
+      PrintPlan(sweep, counter, resolver, std::cout);
     } else {
       CoordinatorOptions coordinator_options;
       coordinator_options.out_dir = options.out_dir;
       coordinator_options.trial_command = command;
       coordinator_options.json = options.json;
-      rc = Coordinator(sweep, comm, coordinator_options, counter).Run();
+      rc = Coordinator(sweep, comm, coordinator_options, counter, resolver).Run();
     }
     if (options.dry_run) {
       for (int rank = 1; rank < comm.Size(); ++rank) comm.Send(rank, Tag::kStop, Stop{"done"}.Encode());

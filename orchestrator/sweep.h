@@ -28,7 +28,8 @@ ParamCounter MakeChildParamCounter(const std::string& command, const std::string
 void ValidateWithTrialCommand(const SweepConfig& sweep, const std::string& command, const std::string& scratch_dir);
 
 // Prints the plan: trials per stage, the parameter count of each search configuration, a cost estimate.
-void PrintPlan(const SweepConfig& sweep, const ParamCounter& counter, std::ostream& out);
+void PrintPlan(const SweepConfig& sweep, const ParamCounter& counter, const ConfigResolver& resolver,
+               std::ostream& out);
 
 // Rank 0 validates and coordinates; the other ranks run trials as child processes. Returns the exit code
 // (kExitOk, kExitResumeMe) on every rank.

@@ -25,8 +25,18 @@ const ParamTable<SweepSettings>& SweepParams() {
               .Help("base trial config (INI), relative to the sweep file; [base] entries override it"),
           Param(&SweepSettings::strategy, "strategy")
               .Choices({{"grid", Strategy::kGrid}, {"random", Strategy::kRandom}, {"asha", Strategy::kAsha}})
-              .Help("search strategy: every grid point, or `budget` seeded random draws"),
-          Param(&SweepSettings::budget, "budget").Range(1, 100000).Help("configurations drawn by random"),
+              .Help("search strategy: every grid point, `budget` seeded random draws, or asynchronous successive "
+                    "halving over `budget` random draws with epochs as the resource"),
+          Param(&SweepSettings::budget, "budget").Range(1, 100000).Help("configurations drawn by random and asha"),
+          Param(&SweepSettings::min_epochs, "min_epochs")
+              .Range(1, 100000)
+              .Help("asha: epochs of rung 0 (r); rung k trains to r * reduction_factor^k epochs"),
+          Param(&SweepSettings::reduction_factor, "reduction_factor")
+              .Range(2, 100)
+              .Help("asha: eta; the top 1/eta of each rung is promoted to the next"),
+          Param(&SweepSettings::max_epochs, "max_epochs")
+              .Range(1, 100000)
+              .Help("asha: R; the last rung is the largest r * eta^k <= R; final-stage trials train R epochs"),
           Param(&SweepSettings::seed, "seed")
               .Range(0, 2147483647)
               .Help("seeds the random draws; training seeds are seed, seed+1, ..."),
@@ -242,10 +252,12 @@ SweepConfig ParseSweepConfig(const std::string& text, const std::string& path) {
   schema.Add(&SweepConfig::sweep, SweepParams());
   std::string stages_source = path, base_source = path;
   std::vector<IniEntry> base_overrides;
+  std::map<std::string, std::string> setting_sources;  // [sweep] key -> file:line, for cross-key errors
   for (const auto& entry : ParseIniText(text, path)) {
     const std::string section = entry.key.substr(0, entry.key.find('.'));
     if (section == "sweep") {
       schema.Set(config, entry.key, entry.value, entry.source);
+      setting_sources[entry.key] = entry.source;
       if (entry.key == "sweep.stages") stages_source = entry.source;
       if (entry.key == "sweep.base") base_source = entry.source;
     } else if (section == "space") {
@@ -260,8 +272,21 @@ SweepConfig ParseSweepConfig(const std::string& text, const std::string& path) {
     }
   }
   config.stages = ParseStages(config.sweep.stages, stages_source);
-  if (config.sweep.strategy == Strategy::kAsha)
-    throw ConfigError(path, "sweep.strategy", "sweep.strategy = asha is not implemented yet (grid, random)");
+  if (config.sweep.strategy == Strategy::kAsha) {
+    if (config.sweep.max_epochs < config.sweep.min_epochs)
+      throw ConfigError(setting_sources.count("sweep.max_epochs") ? setting_sources["sweep.max_epochs"] : path,
+                        "sweep.max_epochs",
+                        "sweep.max_epochs = " + std::to_string(config.sweep.max_epochs) + " is below sweep.min_epochs = " +
+                            std::to_string(config.sweep.min_epochs));
+    if (config.sweep.search_seeds != 1)
+      throw ConfigError(setting_sources.count("sweep.search_seeds") ? setting_sources["sweep.search_seeds"] : path,
+                        "sweep.search_seeds", "sweep.search_seeds must be 1 with strategy = asha (one trial per "
+                        "configuration is promoted through the rungs)");
+  } else {
+    for (const char* key : {"sweep.min_epochs", "sweep.reduction_factor", "sweep.max_epochs"})
+      if (setting_sources.count(key))
+        throw ConfigError(setting_sources[key], key, std::string(key) + " is only used by strategy = asha");
+  }
   if (!config.sweep.base.empty()) {
     fs::path base = config.sweep.base;
     if (base.is_relative()) base = fs::path(path).parent_path() / base;
@@ -281,6 +306,10 @@ SweepConfig ParseSweepConfig(const std::string& text, const std::string& path) {
   std::set<std::string> searched;
   for (const auto& dim : config.space) {
     if (!searched.insert(dim.key).second) throw ConfigError(dim.source, dim.key, dim.key + " is searched twice");
+    if (config.sweep.strategy == Strategy::kAsha && dim.key == keys::kMaxEpochs)
+      throw ConfigError(dim.source, dim.key,
+                        "[space] " + dim.key + " cannot be searched with strategy = asha: epochs are its resource "
+                        "(set sweep.min_epochs, sweep.reduction_factor, sweep.max_epochs)");
     if (config.sweep.strategy == Strategy::kGrid && (dim.kind == Dimension::Kind::kReal ||
                                                      dim.kind == Dimension::Kind::kLogReal))
       throw ConfigError(dim.source, dim.key,
@@ -303,6 +332,13 @@ SweepConfig ParseSweepConfig(const std::string& text, const std::string& path) {
     }
   }
   return config;
+}
+
+std::vector<int> AshaRungEpochs(const SweepSettings& sweep) {
+  std::vector<int> rungs;
+  for (long long epochs = sweep.min_epochs; epochs <= sweep.max_epochs; epochs *= sweep.reduction_factor)
+    rungs.push_back(static_cast<int>(epochs));
+  return rungs;
 }
 
 bool SatisfiesConstraints(const SweepConfig& sweep, const TrialConfig& config) {

@@ -22,7 +22,12 @@ struct SweepSettings {
   std::string name = "sweep";
   std::string base;  // the base trial INI, relative to the sweep file
   Strategy strategy = Strategy::kGrid;
-  int budget = 20;  // configurations drawn by the random strategy
+  int budget = 20;  // configurations drawn by the random and asha strategies
+  // asha: rung k trains to min_epochs * reduction_factor^k epochs (while <= max_epochs); the top
+  // 1/reduction_factor of each rung is promoted and resumes from its checkpoint.
+  int min_epochs = 1;
+  int reduction_factor = 3;
+  int max_epochs = 27;
   int seed = 1;     // seeds the random strategy and is the first training seed
   int search_seeds = 1;
   int final_top_k = 1;
@@ -79,6 +84,9 @@ struct SweepConfig {
   TrialConfig base;  // base file + [base] overrides
   std::map<std::string, std::string> base_sources;  // key -> file:line
 };
+
+// ASHA rung budgets in epochs: min_epochs * reduction_factor^k for k = 0, 1, ... while <= max_epochs.
+std::vector<int> AshaRungEpochs(const SweepSettings& sweep);
 
 // Reads and validates `path`. Throws ConfigError / InputError / IoError naming file:line and key.
 SweepConfig ReadSweepConfig(const std::string& path);

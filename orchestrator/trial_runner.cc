@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -51,6 +52,8 @@ TrialOutcome ClassifyExit(int exit_code, int term_signal) {
 std::vector<std::string> TrialArgv(const Assign& assign, int local_rank, int device_count) {
   std::vector<std::string> argv{assign.command, "--config", assign.config_path, "--out", assign.trial_path};
   if (assign.resume) argv.push_back("--resume");
+  // An ASHA rung's budget: the trial's INI stays the same across rungs, so that --resume continues the same run.
+  if (assign.max_epochs > 0) argv.insert(argv.end(), {"--train.max_epochs", std::to_string(assign.max_epochs)});
   argv.insert(argv.end(), {"--threads", std::to_string(assign.threads)});
   if (assign.use_gpu && device_count > 0) {
     argv.insert(argv.end(), {"--device", "cuda:" + std::to_string(local_rank % device_count)});
@@ -132,6 +135,10 @@ pid_t Spawn(std::vector<std::string> argv, int& read_fd, bool merge_stderr) {
     // Child: async-signal-safe calls only until exec (the parent may have other threads).
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != parent) _exit(kExitResumeMe);
+    // A process group of its own: mpirun relays SIGUSR1/SIGTERM to each rank's whole process group, and a
+    // child that is not dts-train's training loop (a --dump-config or --dry-run probe) would die of it. The
+    // worker forwards stop signals to its trial child itself.
+    setpgid(0, 0);
     dup2(fds[1], STDOUT_FILENO);
     if (merge_stderr) dup2(fds[1], STDERR_FILENO);
     struct sigaction action {};
@@ -289,10 +296,10 @@ Result RunChildTrial(const Assign& assign, int local_rank, int device_count) {
   return finish(outcome, message);
 }
 
-std::string CaptureOutput(const std::vector<std::string>& argv) {
-  int read_fd = -1;
-  const pid_t pid = Spawn(argv, read_fd, /*merge_stderr=*/false);
-  if (pid < 0) throw Error("cannot start " + argv[0] + ": " + std::strerror(-pid));
+namespace {
+
+// Reads a started child's stdout to the end and waits for it; "" in `error` when it exited 0.
+std::string Collect(const std::vector<std::string>& argv, pid_t pid, int read_fd, std::string& error) {
   std::string output;
   char buffer[4096];
   for (;;) {
@@ -307,10 +314,40 @@ std::string CaptureOutput(const std::vector<std::string>& argv) {
   }
   std::string command;
   for (const auto& arg : argv) command += (command.empty() ? "" : " ") + arg;
-  if (WIFSIGNALED(status)) throw Error("'" + command + "' was killed by signal " + std::to_string(WTERMSIG(status)));
-  if (WEXITSTATUS(status) != 0)
-    throw Error("'" + command + "' failed with exit code " + std::to_string(WEXITSTATUS(status)));
+  if (WIFSIGNALED(status)) error = "'" + command + "' was killed by signal " + std::to_string(WTERMSIG(status));
+  else if (WEXITSTATUS(status) != 0)
+    error = "'" + command + "' failed with exit code " + std::to_string(WEXITSTATUS(status));
   return output;
+}
+
+}  // namespace
+
+std::string CaptureOutput(const std::vector<std::string>& argv) { return CaptureOutputs({argv}, 1).front(); }
+
+std::vector<std::string> CaptureOutputs(const std::vector<std::vector<std::string>>& argvs, int parallel) {
+  std::vector<std::string> outputs(argvs.size());
+  std::string first_error;
+  for (size_t begin = 0; begin < argvs.size(); begin += static_cast<size_t>(std::max(1, parallel))) {
+    const size_t end = std::min(argvs.size(), begin + static_cast<size_t>(std::max(1, parallel)));
+    std::vector<std::pair<pid_t, int>> started;
+    for (size_t i = begin; i < end; ++i) {
+      int read_fd = -1;
+      const pid_t pid = Spawn(argvs[i], read_fd, /*merge_stderr=*/false);
+      if (pid < 0 && first_error.empty()) first_error = "cannot start " + argvs[i][0] + ": " + std::strerror(-pid);
+      started.emplace_back(pid, read_fd);
+    }
+    // Outputs are small (a config, a count): reading one pipe to its end while the others fill theirs cannot
+    // deadlock, since every child finishes once its pipe is read.
+    for (size_t i = begin; i < end; ++i) {
+      const auto [pid, read_fd] = started[i - begin];
+      if (pid < 0) continue;
+      std::string error;
+      outputs[i] = Collect(argvs[i], pid, read_fd, error);
+      if (!error.empty() && first_error.empty()) first_error = error;
+    }
+    if (!first_error.empty()) throw Error(first_error);
+  }
+  return outputs;
 }
 
 }  // namespace dts::orchestrator

@@ -14,7 +14,9 @@ namespace dts::orchestrator {
 // The exit code / signal of a finished child -> failure class. The one place that reads common/exit_codes.h.
 TrialOutcome ClassifyExit(int exit_code, int term_signal);
 
-// The argv of one attempt: command --config C --out T [--resume] --threads N --device cpu|cuda:K.
+// The argv of one attempt:
+//   command --config C --out T [--resume] [--train.max_epochs E] --threads N --device cpu|cuda:K
+// (--train.max_epochs: an ASHA rung's budget, a `--section.key value` override of the INI).
 std::vector<std::string> TrialArgv(const Assign& assign, int local_rank, int device_count);
 
 // CUDA devices this process may use: CUDA_VISIBLE_DEVICES when set, else the /dev/nvidiaN nodes.
@@ -33,5 +35,8 @@ std::string ResolveExecutable(const std::string& command);
 // Runs `argv` to completion and returns its stdout (stderr passes through). Throws Error naming the command
 // when it cannot start or exits non-zero. For the planner's --dry-run / --dump-config queries.
 std::string CaptureOutput(const std::vector<std::string>& argv);
+// The same for many commands, up to `parallel` running at once; outputs in the order of `argvs`. The first
+// failure (in that order) is thrown once every started child has been waited for.
+std::vector<std::string> CaptureOutputs(const std::vector<std::vector<std::string>>& argvs, int parallel);
 
 }  // namespace dts::orchestrator

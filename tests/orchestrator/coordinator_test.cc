@@ -4,11 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -17,6 +19,7 @@
 #include "common/exit_codes.h"
 #include "common/hash.h"
 #include "common/stop.h"
+#include "orchestrator/config_resolver.h"
 #include "schema/sweep_manifest.h"
 
 namespace dts::orchestrator {
@@ -34,6 +37,27 @@ long long FakeParams(const TrialConfig& c) {
   return 1000 * (std::stoll(c.at("model.shared_layers")) + std::stoll(c.at("model.ner_layers")) +
                  std::stoll(c.at("model.re_layers")));
 }
+
+// Stands in for `dts-train --dump-config`: every key the fake trainer knows, defaults included, values
+// normalised (integers parsed), in a fixed order, then unknown keys. Counts its calls.
+struct FakeResolver {
+  std::shared_ptr<int> calls = std::make_shared<int>(0);
+  std::vector<std::string> operator()(const std::vector<TrialConfig>& configs) const {
+    std::vector<std::string> out;
+    for (TrialConfig c : configs) {
+      ++*calls;
+      for (const auto& [key, fallback] : {std::pair<const char*, const char*>{"model.shared_layers", "1"},
+                                          {"model.ner_layers", "0"}, {"model.re_layers", "1"},
+                                          {"model.cell", "lstm"}, {"train.max_epochs", "10"}}) {
+        auto it = c.find(key);
+        c[key] = it == c.end() ? fallback : (std::isdigit(static_cast<unsigned char>(it->second[0]))
+                                                  ? std::to_string(std::stoll(it->second)) : it->second);
+      }
+      out.push_back(CanonicalText(c));
+    }
+    return out;
+  }
+};
 
 double FakeScore(const std::string& config_ini) {
   return static_cast<double>(Hasher().Add(config_ini).Value() % 10000) / 100.0;
@@ -55,6 +79,12 @@ class FakeTrials {
     Result r;
     r.trial_id = assign.trial_id;
     r.outcome = decide_(assign, call);
+    size_t slot = 0;
+    if (assign.max_epochs > 0) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      slot = sequence_.size();
+      sequence_.push_back({assign.trial_id, assign.max_epochs, assign.resume, assign.config_ini});
+    }
     r.seconds = 0.001;
     if (r.outcome == TrialOutcome::kInterrupted) std::ofstream(assign.trial_path) << "checkpoint";
     if (r.outcome == TrialOutcome::kCompleted) {
@@ -63,12 +93,29 @@ class FakeTrials {
       c.erase("trial.stage");
       c.erase("trial.variant");
       r.dev_score = FakeScore(CanonicalText(c));
+      if (assign.max_epochs > 0) {
+        r.dev_score += assign.max_epochs;  // more epochs, better; the order within a rung is the config's
+        std::ofstream(assign.trial_path) << "epochs " << assign.max_epochs;  // a trainer's trial file
+      }
       std::lock_guard<std::mutex> lock(mutex_);
       ++completed_[assign.trial_id];
+      if (assign.max_epochs > 0) {
+        ++completed_at_[{assign.trial_id, assign.max_epochs}];
+        sequence_[slot].dev_score = r.dev_score;
+      }
     }
     return r;
   }
+  struct Call {
+    std::string trial_id;
+    int max_epochs = 0;
+    bool resume = false;
+    std::string config_ini;
+    double dev_score = -1;  // -1: no result
+  };
   std::map<std::string, int> calls_, completed_, resumed_;
+  std::map<std::pair<std::string, int>, int> completed_at_;  // (trial, rung budget) -> completions
+  std::vector<Call> sequence_;                                 // ASHA calls in dispatch order
   std::set<std::thread::id> threads_;
 
  private:
@@ -92,7 +139,7 @@ SweepRun RunGroup(const SweepConfig& sweep, const std::string& dir, FakeTrials& 
   options.trial_command = "fake";
   options.log = &log;
   options.receive_timeout = std::chrono::milliseconds(20);
-  Coordinator coordinator(sweep, *group[0], options, FakeParams);
+  Coordinator coordinator(sweep, *group[0], options, FakeParams, FakeResolver());
   SweepRun run;
   run.rc = coordinator.Run();
   for (auto& w : workers) w.join();
@@ -315,6 +362,156 @@ TEST_F(CoordinatorTest, AblationMatchesParameterCounts) {
                                                                std::stoll(c.at("model.re_layers"))));
     EXPECT_EQ(FakeParams(c), want) << row.variant;
   }
+}
+
+const char* kAshaSweep =
+    "[sweep]\nname = a\nstrategy = asha\nbudget = 9\nmin_epochs = 1\nreduction_factor = 3\nmax_epochs = 9\n"
+    "stages = search\nprogress_every_s = 1000\nseed = 7\n"
+    "[space]\nmodel.shared_layers = int(1, 3)\nmodel.ner_layers = int(0, 3)\nmodel.re_layers = int(0, 3)\n";
+
+// Checks the ASHA rule on the calls of a single worker (so the calls are in completion order): a promotion
+// takes a trial in the top 1/eta of its rung's results so far, and no new configuration starts while a
+// promotion is possible. Returns the number of promotions.
+int CheckAshaRule(const std::vector<FakeTrials::Call>& calls, const std::vector<int>& rungs, int eta) {
+  int promotions = 0;
+  auto rung_of = [&](int epochs) { return static_cast<int>(std::find(rungs.begin(), rungs.end(), epochs) - rungs.begin()); };
+  for (size_t i = 0; i <= calls.size(); ++i) {
+    // Results per rung and trials present per rung, from the calls before i.
+    std::vector<std::vector<std::pair<double, std::string>>> results(rungs.size());
+    std::vector<std::set<std::string>> present(rungs.size());
+    for (size_t j = 0; j < i; ++j) {
+      const int k = rung_of(calls[j].max_epochs);
+      present[k].insert(calls[j].trial_id);
+      if (calls[j].dev_score >= 0) results[k].emplace_back(calls[j].dev_score, calls[j].trial_id);
+    }
+    std::vector<std::set<std::string>> top(rungs.size());
+    bool promotable = false;
+    for (size_t k = 0; k + 1 < rungs.size(); ++k) {
+      std::sort(results[k].begin(), results[k].end(),
+                [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+      for (size_t n = 0; n < results[k].size() / eta; ++n) {
+        top[k].insert(results[k][n].second);
+        promotable |= !present[k + 1].count(results[k][n].second);
+      }
+    }
+    if (i == calls.size()) {
+      EXPECT_FALSE(promotable) << "the sweep ended with a trial in the top 1/eta of its rung not promoted";
+      break;
+    }
+    const int k = rung_of(calls[i].max_epochs);
+    EXPECT_LT(k, static_cast<int>(rungs.size())) << "budget " << calls[i].max_epochs << " is no rung";
+    if (k == 0) {
+      EXPECT_FALSE(promotable) << "call " << i << " starts a new configuration while a promotion is due";
+    } else {
+      ++promotions;
+      EXPECT_TRUE(top[k - 1].count(calls[i].trial_id))
+          << "call " << i << ": " << calls[i].trial_id << " promoted without being in the top 1/eta of rung " << k - 1;
+      EXPECT_TRUE(calls[i].resume) << "a promoted trial resumes from its checkpoint";
+    }
+  }
+  return promotions;
+}
+
+TEST_F(CoordinatorTest, AshaPromotesTheTopOfEachRungAsSoonAsPossible) {
+  const SweepConfig sweep = ParseSweepConfig(kAshaSweep, "a.ini");
+  FakeTrials trials([](const Assign&, int) { return TrialOutcome::kCompleted; });
+  const SweepRun run = RunGroup(sweep, dir_, trials, /*ranks=*/2);  // one worker: calls in completion order
+  EXPECT_EQ(run.rc, kExitOk);
+  const std::vector<int> rungs{1, 3, 9};
+  EXPECT_EQ(AshaRungEpochs(sweep.sweep), rungs);
+  EXPECT_GE(CheckAshaRule(trials.sequence_, rungs, 3), 3 + 1);  // at least 9/3 from rung 0, 3/3 from rung 1
+  // One id and one INI per trial across rungs; each (trial, rung) ran once.
+  std::map<std::string, std::string> ini;
+  for (const auto& call : trials.sequence_) {
+    auto [it, fresh] = ini.emplace(call.trial_id, call.config_ini);
+    EXPECT_EQ(it->second, call.config_ini) << "the INI of " << call.trial_id << " changed between rungs";
+    EXPECT_EQ(ParseTrialConfig(call.config_ini).at("train.max_epochs"), "9") << "the INI says the full budget";
+  }
+  EXPECT_EQ(ini.size(), 9u);
+  for (const auto& [key, n] : trials.completed_at_) EXPECT_EQ(n, 1) << key.first << " at " << key.second << " epochs";
+  // The manifest: one row per rung reached; lower rungs of promoted trials say so.
+  std::map<std::string, int> top_rung;
+  for (const auto& row : run.manifest.trials) top_rung[row.trial_id] = std::max(top_rung[row.trial_id], AshaRung(row));
+  for (const auto& row : run.manifest.trials) {
+    ASSERT_GE(AshaRung(row), 0) << row.variant;
+    EXPECT_EQ(row.status, AshaRung(row) < top_rung[row.trial_id] ? "promoted" : "completed") << row.trial_id;
+    const std::pair<std::string, int> key(row.trial_id, rungs[AshaRung(row)]);
+    EXPECT_EQ(trials.completed_at_[key], 1);
+  }
+}
+
+TEST_F(CoordinatorTest, AshaResumesMidSweepWithoutRunningARungTwice) {
+  const SweepConfig sweep = ParseSweepConfig(kAshaSweep, "a.ini");
+  std::mutex mutex;
+  int started = 0;
+  FakeTrials first([&](const Assign&, int) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (++started == 11) RequestStop(SIGTERM);  // past the first promotions, before the end
+    }
+    return StopRequested() ? TrialOutcome::kInterrupted : TrialOutcome::kCompleted;
+  });
+  const SweepRun stopped = RunGroup(sweep, dir_, first, /*ranks=*/4);
+  EXPECT_EQ(stopped.rc, kExitResumeMe);
+  bool promoted_before_stop = false;
+  for (const auto& row : stopped.manifest.trials) promoted_before_stop |= AshaRung(row) > 0;
+  EXPECT_TRUE(promoted_before_stop) << "the stop should come after the first promotions";
+  ClearStopRequest();
+  FakeTrials second([](const Assign&, int) { return TrialOutcome::kCompleted; });
+  const SweepRun resumed = RunGroup(sweep, dir_, second, /*ranks=*/4);
+  EXPECT_EQ(resumed.rc, kExitOk);
+  std::set<std::pair<std::string, int>> rows;
+  for (const auto& row : resumed.manifest.trials) {
+    EXPECT_TRUE(row.status == "completed" || row.status == "promoted") << row.trial_id << " " << row.status;
+    EXPECT_TRUE(rows.insert({row.trial_id, AshaRung(row)}).second) << "two rows for one rung";
+    const std::pair<std::string, int> key{row.trial_id, std::vector<int>{1, 3, 9}.at(AshaRung(row))};
+    const int completions = (first.completed_at_.count(key) ? first.completed_at_.at(key) : 0) +
+                            (second.completed_at_.count(key) ? second.completed_at_.at(key) : 0);
+    EXPECT_EQ(completions, 1) << row.trial_id << " at rung " << AshaRung(row) << " must complete exactly once";
+  }
+  for (const auto& call : second.sequence_) {
+    if (call.max_epochs > 1) {
+      EXPECT_TRUE(call.resume) << call.trial_id << " must resume at " << call.max_epochs;
+    }
+  }
+  // Completeness of the rule over the final results: the top third of each rung went on.
+  for (int k = 0; k < 2; ++k) {
+    std::vector<std::pair<double, std::string>> results;
+    std::set<std::string> next;
+    for (const auto& row : resumed.manifest.trials) {
+      if (AshaRung(row) == k) results.emplace_back(row.dev_score, row.trial_id);
+      if (AshaRung(row) == k + 1) next.insert(row.trial_id);
+    }
+    std::sort(results.rbegin(), results.rend());
+    for (size_t n = 0; n < results.size() / 3; ++n) EXPECT_TRUE(next.count(results[n].second)) << "rung " << k;
+  }
+}
+
+TEST_F(CoordinatorTest, TrialIdsComeFromTheResolvedConfig) {
+  // Spelling out a default (model.cell = lstm), or writing 01 for 1, changes no id; a different value does.
+  auto plan_ids = [](const std::string& base) {
+    const SweepConfig sweep = ParseSweepConfig(std::string(kSweep) + "[base]\n" + base, "t.ini");
+    std::set<std::string> out;
+    for (const auto& row : Planner(sweep, "fp", FakeParams, FakeResolver()).PlanSearch().trials) out.insert(row.trial_id);
+    return out;
+  };
+  const auto plain = plan_ids("train.lr = 0.1\n");
+  EXPECT_EQ(plain.size(), 7u);
+  EXPECT_EQ(plan_ids("train.lr = 0.1\nmodel.cell = lstm\n"), plain);
+  EXPECT_EQ(plan_ids("train.lr = 0.1\ntrain.max_epochs = 010\n"), plain);
+  EXPECT_NE(plan_ids("train.lr = 0.1\nmodel.cell = gru\n"), plain);
+  // One resolution per distinct configuration: seeds, folds and labels are not resolved.
+  const SweepConfig seeds = ParseSweepConfig(
+      "[sweep]\nsearch_seeds = 3\ncorpus = fixed_split\n[space]\nmodel.shared_layers = 1, 2\n", "s.ini");
+  FakeResolver counting;
+  const StagePlan plan = Planner(seeds, "fp", FakeParams, counting).PlanSearch();
+  EXPECT_EQ(plan.trials.size(), 6u);
+  std::set<std::string> distinct;
+  for (const auto& row : plan.trials) distinct.insert(row.trial_id);
+  EXPECT_EQ(distinct.size(), 6u);
+  EXPECT_EQ(IdentityText("[data]\nfold = 3\n[model]\ncell = gru\n[train]\nmax_epochs = 9\nseed = 4\n[trial]\nstage = x\n", true),
+            "[model]\ncell = gru\n");
+  EXPECT_EQ(ResolutionInput(ParseTrialConfig("[data]\nfold = 3\n[train]\nseed = 4\n[trial]\nstage = x\n")).size(), 0u);
 }
 
 }  // namespace

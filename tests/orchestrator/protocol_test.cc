@@ -33,6 +33,7 @@ TEST(ProtocolTest, AssignRoundTrips) {
   m.use_gpu = true;
   m.attempt = 3;
   m.timeout_s = 12.5;
+  m.max_epochs = 9;
   const Assign b = Assign::Decode(m.Encode());
   EXPECT_EQ(b.trial_id, m.trial_id);
   EXPECT_EQ(b.command, m.command);
@@ -45,6 +46,7 @@ TEST(ProtocolTest, AssignRoundTrips) {
   EXPECT_TRUE(b.use_gpu);
   EXPECT_EQ(b.attempt, 3);
   EXPECT_DOUBLE_EQ(b.timeout_s, 12.5);
+  EXPECT_EQ(b.max_epochs, 9);
 }
 
 TEST(ProtocolTest, ResultRoundTripsEveryOutcome) {
@@ -113,6 +115,10 @@ TEST(TrialArgvTest, PassesResumeThreadsAndDevice) {
   EXPECT_EQ(TrialArgv(a, 5, 2),
             (std::vector<std::string>{"dts-train", "--config", "c.ini", "--out", "t.h5", "--resume", "--threads", "4",
                                       "--device", "cuda:1"}));
+  a.max_epochs = 9;  // an ASHA rung: the same INI, the budget as an override
+  EXPECT_EQ(TrialArgv(a, 5, 0),
+            (std::vector<std::string>{"dts-train", "--config", "c.ini", "--out", "t.h5", "--resume",
+                                      "--train.max_epochs", "9", "--threads", "4", "--device", "cpu"}));
 }
 
 }  // namespace

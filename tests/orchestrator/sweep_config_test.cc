@@ -96,19 +96,44 @@ TEST(SweepConfigTest, RandomIsSeededWithinRangesAndDistinct) {
 }
 
 TEST(TrialIdTest, StableAndIgnoresLabelsButNotSettings) {
-  TrialConfig c{{"model.shared_layers", "2"}, {"trial.stage", "search"}};
-  const std::string id = MakeTrialId(c, 0, 1, "fp");
+  // The trainer's canonical text (as --dump-config prints it) -> identity text -> id.
+  auto id_of = [](const std::string& resolved, int fold, std::uint64_t seed, const std::string& fp) {
+    return MakeTrialId(IdentityText(resolved, false), fold, seed, fp);
+  };
+  const std::string c = "[model]\nshared_layers = 2\n\n[trial]\nstage = search\n";
+  const std::string id = id_of(c, 0, 1, "fp");
   EXPECT_EQ(id.size(), 16u);
-  EXPECT_EQ(MakeTrialId(c, 0, 1, "fp"), id);
-  TrialConfig relabeled = c;
-  relabeled["trial.stage"] = "final";
-  EXPECT_EQ(MakeTrialId(relabeled, 0, 1, "fp"), id);
-  EXPECT_NE(MakeTrialId(c, 1, 1, "fp"), id);
-  EXPECT_NE(MakeTrialId(c, 0, 2, "fp"), id);
-  EXPECT_NE(MakeTrialId(c, 0, 1, "other corpus"), id);
-  TrialConfig changed = c;
-  changed["model.shared_layers"] = "3";
-  EXPECT_NE(MakeTrialId(changed, 0, 1, "fp"), id);
+  EXPECT_EQ(id_of(c, 0, 1, "fp"), id);
+  EXPECT_EQ(id_of("[model]\nshared_layers = 2\n\n[trial]\nstage = final\n", 0, 1, "fp"), id);
+  EXPECT_NE(id_of(c, 1, 1, "fp"), id);
+  EXPECT_NE(id_of(c, 0, 2, "fp"), id);
+  EXPECT_NE(id_of(c, 0, 1, "other corpus"), id);
+  EXPECT_NE(id_of("[model]\nshared_layers = 3\n", 0, 1, "fp"), id);
+  // ASHA: the rung budget is not part of the id.
+  const std::string e9 = "[model]\nshared_layers = 2\n[train]\nmax_epochs = 9\n";
+  const std::string e3 = "[model]\nshared_layers = 2\n[train]\nmax_epochs = 3\n";
+  EXPECT_EQ(MakeTrialId(IdentityText(e9, true), 0, 1, "fp"), MakeTrialId(IdentityText(e3, true), 0, 1, "fp"));
+  EXPECT_NE(MakeTrialId(IdentityText(e9, false), 0, 1, "fp"), MakeTrialId(IdentityText(e3, false), 0, 1, "fp"));
+}
+
+TEST(SweepConfigTest, AshaSettingsAreChecked) {
+  const SweepConfig ok = ParseSweepConfig(
+      "[sweep]\nstrategy = asha\nmin_epochs = 2\nreduction_factor = 3\nmax_epochs = 20\n[space]\nmodel.a = 1, 2\n",
+      "a.ini");
+  EXPECT_EQ(AshaRungEpochs(ok.sweep), (std::vector<int>{2, 6, 18}));
+  auto error = [](const std::string& text) {
+    try {
+      ParseSweepConfig(text, "a.ini");
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(error("[sweep]\nstrategy = asha\n[space]\ntrain.max_epochs = 1, 2\n").find("a.ini:4"), std::string::npos);
+  EXPECT_NE(error("[sweep]\nstrategy = asha\nmin_epochs = 5\nmax_epochs = 4\n").find("a.ini:4"), std::string::npos);
+  EXPECT_NE(error("[sweep]\nstrategy = asha\nsearch_seeds = 2\n").find("sweep.search_seeds"), std::string::npos);
+  EXPECT_NE(error("[sweep]\nstrategy = random\nreduction_factor = 2\n").find("a.ini:3: sweep.reduction_factor"),
+            std::string::npos);
 }
 
 TEST(CanonicalTextTest, RoundTrips) {

@@ -59,8 +59,11 @@ class SweepProcessTest : public ::testing::Test {
   static std::map<std::string, int> Executions(const fs::path& out) {
     std::map<std::string, int> counts;
     std::ifstream in(out / "synthetic-executions.log");
-    std::string name, word;
-    while (in >> name >> word) ++counts[name.substr(0, name.size() - 3)];  // "<id>.h5 completed"
+    std::string line;
+    while (std::getline(in, line)) {  // "<id>.h5 completed epochs=FROM..TO"
+      const std::string name = line.substr(0, line.find(' '));
+      ++counts[name.substr(0, name.size() - 3)];
+    }
     return counts;
   }
   fs::path dir_;
@@ -122,6 +125,32 @@ TEST_F(SweepProcessTest, CrashingTrialIsClassifiedAndTheRestComplete) {
     }
   }
   EXPECT_EQ(failed, 1);
+}
+
+TEST_F(SweepProcessTest, AshaPromotionResumesTheSameTrialFileWithALargerBudget) {
+  const std::string sweep = WriteSweep(
+      "strategy = asha\nbudget = 6\nmin_epochs = 1\nreduction_factor = 3\nmax_epochs = 3\nstages = search\n"
+      "[space]\nmodel.shared_layers = int(1, 3)\nmodel.re_layers = int(0, 3)\n[base]\nsynthetic.seconds = 0.02\n");
+  const fs::path out = dir_ / "out";
+  ASSERT_EQ(Wait(Start(sweep, out)), kExitOk) << "see " << out << ".stderr";
+  const auto m = schema::ReadSweepManifest((out / "sweep.h5").string());
+  int promoted = 0;
+  for (const auto& row : m.trials) promoted += row.status == "promoted";
+  EXPECT_GE(promoted, 2);  // 6 configurations, eta 3
+  // Every promoted trial's second run went on from epoch 1 of the same file: "completed epochs=1..3".
+  std::ifstream in(out / "synthetic-executions.log");
+  std::string line;
+  int resumed = 0, fresh = 0;
+  while (std::getline(in, line)) {
+    resumed += line.find("epochs=1..3") != std::string::npos;
+    fresh += line.find("epochs=0..1") != std::string::npos;
+  }
+  EXPECT_EQ(resumed, promoted);
+  EXPECT_EQ(fresh, 6);
+  // One --dump-config per distinct configuration, cached under DIR/plan/resolved.
+  int cached = 0;
+  for (const auto& entry : fs::directory_iterator(out / "plan" / "resolved")) cached += entry.path().extension() == ".ini";
+  EXPECT_EQ(cached, 6);
 }
 
 TEST_F(SweepProcessTest, ChildTrialOutcomesAreReadFromTheWaitStatus) {
