@@ -353,10 +353,14 @@ StagePlan Planner::PlanAblation(const std::vector<PlannedTrial>& done) const {
     plan.ablation.push_back(choice);
     variants.emplace_back(v.name, ablated);
   }
+  // Seeds from seed + kAblationSeedOffset: with the final stage's seed, the baseline's first run would be the
+  // final stage's fold-0 trial (same id), recorded under "final", and the ablation table would lose a run.
+  constexpr int kAblationSeedOffset = 1000;
   std::vector<Run> runs;
   for (const auto& [name, config] : variants)
     for (int s = 0; s < sweep_.sweep.ablation_seeds; ++s)
-      runs.push_back({config, "ablation", name, 0, static_cast<std::uint64_t>(sweep_.sweep.seed + s)});
+      runs.push_back({config, "ablation", name, 0,
+                      static_cast<std::uint64_t>(sweep_.sweep.seed + kAblationSeedOffset + s)});
   plan.trials = MakeAll(runs);
   return plan;
 }

@@ -152,6 +152,17 @@ void SetCpuRngState(const std::string& bytes) {
   generator.set_state(state);
 }
 
+std::string WithoutMaxEpochs(const std::string& canonical_ini) {
+  std::istringstream in(canonical_ini);
+  std::string line, section, out;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line[0] == '[') section = line;
+    if (section == "[train]" && line.rfind("max_epochs ", 0) == 0) continue;
+    out += line + "\n";
+  }
+  return out;
+}
+
 double DevScore(const Scores& dev, model::EarlyStopMetric metric) {
   switch (metric) {
     case model::EarlyStopMetric::kNerF1:
@@ -310,9 +321,12 @@ TrialOutcome TrialRun::Run() {
     throw UsageError(options_.out_path + ": trial file exists; pass --resume to continue it, or choose another --out");
   if (exists) {
     trial_ = schema::ReadTrialFile(options_.out_path, /*with_checkpoints=*/true);
-    if (trial_.config_ini != config_ini_)
+    // train.max_epochs may grow between runs of one trial (ASHA promotes a trial by resuming it with a larger
+    // budget); any other difference means this file belongs to another configuration.
+    if (WithoutMaxEpochs(trial_.config_ini) != WithoutMaxEpochs(config_ini_))
       throw ConfigError("", "", options_.out_path + ": the trial file was written for a different configuration");
-    if (trial_.status == "completed") {
+    const bool more_epochs = config_.train.max_epochs > trial_.epochs_run && trial_.resume.has_value();
+    if (trial_.status == "completed" && !more_epochs) {
       progress_.Note(options_.out_path + ": already completed, nothing to resume");
       trial_.best_model.reset();
       trial_.resume.reset();
@@ -533,7 +547,7 @@ void TrialRun::Finish() {
   for (size_t i = 0; i < test_predictions.size(); ++i)
     trial_.predictions.push_back(PredictionJson(dataset_.test.sentences[i], test_predictions[i], static_cast<float>(theta)));
   trial_.end_time = IsoNow();
-  trial_.resume.reset();  // a completed trial needs no resume point
+  // The resume point of the last epoch stays: a larger train.max_epochs can continue this trial.
   Save("completed");
 }
 

@@ -69,7 +69,7 @@ TEST_F(TrainerTest, CompletedTrialFileHoldsEverything) {
   EXPECT_LE(trial.test->ner.scores.f1_micro, 100.0);
   EXPECT_FALSE(trial.predictions.empty());
   EXPECT_TRUE(trial.best_model.has_value());
-  EXPECT_FALSE(trial.resume.has_value()) << "a completed trial keeps no resume point";
+  EXPECT_TRUE(trial.resume.has_value()) << "a completed trial keeps its last resume point for a larger budget";
   EXPECT_EQ(trial.config.at("model.hidden"), "16");
   EXPECT_FALSE(trial.data_fingerprint.empty());
   EXPECT_FALSE(trial.start_time.empty());
@@ -148,6 +148,22 @@ TEST_F(TrainerTest, StopSignalCheckpointsAndResumeGivesTheUninterruptedResult) {
   ASSERT_EQ(resumed.epochs.size(), reference.trial.epochs.size());
   for (size_t i = 0; i < resumed.epochs.size(); ++i)
     EXPECT_EQ(resumed.epochs[i].train_loss, reference.trial.epochs[i].train_loss) << "epoch " << i + 1;
+}
+
+TEST_F(TrainerTest, ResumingACompletedTrialWithMoreEpochsContinuesIt) {
+  // ASHA promotes a trial by resuming it with a larger train.max_epochs: 2 then 4 epochs must equal 4 at once.
+  const auto straight = Run(DemoConfig(4), "straight.h5");
+  Run(DemoConfig(2), "t.h5");
+  const auto promoted = Run(DemoConfig(4), "t.h5", /*resume=*/true);
+  EXPECT_EQ(promoted.exit_code, kExitOk);
+  EXPECT_EQ(promoted.trial.epochs_run, 4);
+  ASSERT_EQ(promoted.trial.epochs.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) EXPECT_EQ(promoted.trial.epochs[i].train_loss, straight.trial.epochs[i].train_loss);
+  EXPECT_EQ(FinalLine(promoted.trial), FinalLine(straight.trial));
+  EXPECT_EQ(schema::ReadTrialFile((dir_ / "t.h5").string()).config.at("train.max_epochs"), "4");
+  // The same budget again is a no-op.
+  const auto again = Run(DemoConfig(4), "t.h5", /*resume=*/true);
+  EXPECT_EQ(again.trial.epochs_run, 4);
 }
 
 TEST_F(TrainerTest, DivergenceIsRecordedAndClassified) {
