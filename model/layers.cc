@@ -28,14 +28,16 @@ torch::Tensor Activate(Activation activation, const torch::Tensor& x) {
 SequenceLayout SequenceLayout::Make(const torch::Tensor& lengths, int64_t max_len, const torch::Device& device) {
   const auto n = lengths.to(device, torch::kInt64).unsqueeze(1);                    // [B, 1]
   const auto t = torch::arange(max_len, torch::TensorOptions(torch::kInt64).device(device)).unsqueeze(0);
-  return {n.squeeze(1) - 1, torch::where(t < n, n - 1 - t, t)};
+  const auto host = lengths.to(torch::kCPU, torch::kInt64).contiguous();
+  const int64_t* data = host.data_ptr<int64_t>();
+  return {n.squeeze(1) - 1, torch::where(t < n, n - 1 - t, t), std::vector<int64_t>(data, data + host.numel())};
 }
 
 torch::Tensor ReverseWithin(const torch::Tensor& x, const SequenceLayout& layout) {
   return x.gather(1, layout.reverse.unsqueeze(2).expand({-1, -1, x.size(2)}));
 }
 
-BiRnnLayerImpl::BiRnnLayerImpl(CellType cell, int64_t input_size, int64_t hidden_size) {
+BiRnnLayerImpl::BiRnnLayerImpl(CellType cell, int64_t input_size, int64_t hidden_size) : cell_(cell) {
   const char* names[2] = {"forward", "backward"};
   for (int d = 0; d < 2; ++d) {
     switch (cell) {
@@ -56,7 +58,15 @@ torch::Tensor BiRnnLayerImpl::Run(int direction, const torch::Tensor& x) {
   return std::get<0>(gru_[direction]->forward(x));
 }
 
+RnnWeights BiRnnLayerImpl::Weights(int direction) const {
+  const torch::nn::Module& rnn = lstm_[direction] ? static_cast<const torch::nn::Module&>(*lstm_[direction])
+                                                  : static_cast<const torch::nn::Module&>(*gru_[direction]);
+  const auto p = rnn.named_parameters(/*recurse=*/false);
+  return {p["weight_ih_l0"], p["weight_hh_l0"], p["bias_ih_l0"], p["bias_hh_l0"]};
+}
+
 torch::Tensor BiRnnLayerImpl::forward(const torch::Tensor& x, const SequenceLayout& layout) {
+  if (x.device().is_cpu()) return FusedBiRnn(cell_, x, layout.lengths, Weights(0), Weights(1));
   return torch::cat({Run(0, x), ReverseWithin(Run(1, ReverseWithin(x, layout)), layout)}, 2);
 }
 
@@ -67,6 +77,11 @@ torch::Tensor BiRnnLayerImpl::FinalStates(const torch::Tensor& x, const Sequence
   auto last_of = [&](const torch::Tensor& y) {
     return y.gather(1, index.expand({-1, 1, y.size(2)})).squeeze(1);
   };
+  if (x.device().is_cpu()) {
+    const auto y = forward(x, layout);
+    const int64_t H = y.size(2) / 2;
+    return torch::cat({last_of(y.narrow(2, 0, H)), y.select(1, 0).narrow(1, H, H)}, 1);
+  }
   return torch::cat({last_of(Run(0, x)), last_of(Run(1, ReverseWithin(x, layout)))}, 1);
 }
 

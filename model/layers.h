@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include "model/batch.h"
+#include "model/fused_rnn.h"
 #include "model/model_config.h"
 
 namespace dts::model {
@@ -19,15 +20,18 @@ torch::Tensor Activate(Activation activation, const torch::Tensor& x);
 struct SequenceLayout {
   torch::Tensor last;     // [B] int64, length - 1, on the data's device
   torch::Tensor reverse;  // [B, L] int64: t -> length - 1 - t for t < length, t otherwise
+  std::vector<int64_t> lengths;  // [B], on the host
   static SequenceLayout Make(const torch::Tensor& lengths, int64_t max_len, const torch::Device& device);
 };
 
 // One bidirectional recurrent layer over padded, batch-first input; the constructor is the only switch on
-// CellType, and it hides that LibTorch's LSTM and GRU return different tuple types.
-// The backward direction runs as a forward pass over each sequence reversed within its length, so in both
-// directions padding only ever follows the real tokens: it cannot reach them, and results do not depend on
-// padding. (Packed sequences give the same guarantee, but LibTorch's CPU kernel slices its input once per
-// time step and each slice's backward allocates and zero-fills the whole input: quadratic, and 3x slower.)
+// CellType. The parameters are those of two LibTorch LSTM/GRU modules (names, shapes, initialisation), so
+// checkpoints and parameter counts do not depend on how the layer runs.
+// In both directions padding only ever follows the real tokens: the backward direction starts at each
+// sequence's own last token. On the CPU both directions run as one fused autograd node (model/fused_rnn.h);
+// elsewhere as LibTorch modules over each sequence reversed within its length. (Packed sequences give the
+// same guarantee, but LibTorch's CPU kernel slices its input once per time step and each slice's backward
+// allocates and zero-fills the whole input: quadratic, and 3x slower.)
 class BiRnnLayerImpl : public torch::nn::Module {
  public:
   BiRnnLayerImpl(CellType cell, int64_t input_size, int64_t hidden_size);
@@ -38,6 +42,8 @@ class BiRnnLayerImpl : public torch::nn::Module {
 
  private:
   torch::Tensor Run(int direction, const torch::Tensor& x);
+  RnnWeights Weights(int direction) const;
+  CellType cell_;
   torch::nn::LSTM lstm_[2] = {nullptr, nullptr};
   torch::nn::GRU gru_[2] = {nullptr, nullptr};
 };

@@ -1,0 +1,329 @@
+#include "model/fused_rnn.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+
+namespace dts::model {
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+// c[m, n] = a[m, k] · op(b) + beta · c, row-major; op(b) = b^T when trans_b.
+void Gemm(bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
+          float beta, float* c, int64_t ldc) {
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb, beta,
+              c, ldc);
+}
+void Gemm(bool trans_b, int64_t m, int64_t n, int64_t k, const double* a, int64_t lda, const double* b, int64_t ldb,
+          double beta, double* c, int64_t ldc) {
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k, 1.0, a, lda, b, ldb, beta, c,
+              ldc);
+}
+
+// Always inlined, so that each target clone below gets its own (vectorised) copy.
+#define DTS_INLINE inline __attribute__((always_inline))
+
+// Elementwise math. Double keeps libm (tests compare in double); float uses branch-free Cephes-style
+// approximations (within 2 ulp of libm) that the compiler vectorises: with libm's scalar expf and tanhf the
+// gate loops, not the GEMMs, dominated the LSTM's time.
+DTS_INLINE double Exp(double x) { return std::exp(x); }
+DTS_INLINE double Tanh(double x) { return std::tanh(x); }
+
+DTS_INLINE float Exp(float x) {
+  x = x < -87.0f ? -87.0f : x;
+  x = x > 88.0f ? 88.0f : x;
+  // x = n ln 2 + r, |r| <= ln(2) / 2; n rounded to nearest by the 1.5 · 2^23 trick (vectorises without SSE4.1).
+  const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  const float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;  // 2^n, n in [-126, 127]
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return p * scale;
+}
+
+DTS_INLINE float Tanh(float x) {
+  // |x| < 0.625: odd polynomial (no cancellation near 0); else 1 - 2 / (e^{2x} + 1). Both are computed and
+  // one selected: no branch, no libm call, so the loops vectorise.
+  const float z = x * x;
+  float p = -5.70498872745e-3f;
+  p = p * z + 2.06390887954e-2f;
+  p = p * z - 5.37397155531e-2f;
+  p = p * z + 1.33314422036e-1f;
+  p = p * z - 3.33332819422e-1f;
+  const float small = p * z * x + x;
+  const float large = 1.0f - 2.0f / (Exp(2.0f * x) + 1.0f);
+  return z < 0.390625f ? small : large;  // 0.390625 = 0.625^2
+}
+
+template <typename T>
+DTS_INLINE T Sigmoid(T x) {
+  return T(1) / (T(1) + Exp(-x));
+}
+
+// One row (one sequence, one direction, one step) of each cell; H elements per gate. Forward: g holds the
+// input-side pre-activations on entry and the activated gates on exit; hg: h · W_hh^T; h, c: the running
+// state, updated; aux: LSTM cell state, GRU W_hn·h + b_hn.
+template <typename T>
+DTS_INLINE void LstmForwardRow(int64_t H, T* __restrict g, const T* __restrict hg, const T* __restrict bias, T* __restrict c, T* __restrict h, T* __restrict out, T* __restrict aux) {
+  for (int64_t j = 0; j < H; ++j) {
+    const T i = Sigmoid(g[j] + hg[j] + bias[j]);
+    const T f = Sigmoid(g[H + j] + hg[H + j] + bias[H + j]);
+    const T gg = Tanh(g[2 * H + j] + hg[2 * H + j] + bias[2 * H + j]);
+    const T o = Sigmoid(g[3 * H + j] + hg[3 * H + j] + bias[3 * H + j]);
+    const T cn = f * c[j] + i * gg;
+    g[j] = i, g[H + j] = f, g[2 * H + j] = gg, g[3 * H + j] = o;
+    aux[j] = c[j] = cn;
+    out[j] = h[j] = o * Tanh(cn);
+  }
+}
+
+template <typename T>
+DTS_INLINE void GruForwardRow(int64_t H, T* __restrict g, const T* __restrict hg, const T* __restrict bias, T* __restrict h, T* __restrict out, T* __restrict aux) {
+  for (int64_t j = 0; j < H; ++j) {
+    const T r = Sigmoid(g[j] + hg[j] + bias[j]);
+    const T z = Sigmoid(g[H + j] + hg[H + j] + bias[H + j]);
+    const T hn = hg[2 * H + j] + bias[2 * H + j];
+    const T nn = Tanh(g[2 * H + j] + r * hn);
+    g[j] = r, g[H + j] = z, g[2 * H + j] = nn;
+    aux[j] = hn;
+    out[j] = h[j] = (T(1) - z) * nn + z * h[j];
+  }
+}
+
+// Backward rows: dh = dy + the gradient from the next step; st receives the pre-activation gradients of the
+// hidden side (and, for the LSTM, of the input side too); dc (LSTM) is updated to the gradient of c_prev.
+template <typename T>
+DTS_INLINE void LstmBackwardRow(int64_t H, const T* __restrict g, const T* __restrict c, const T* __restrict c_prev, const T* __restrict dy, const T* __restrict dh, T* __restrict dc,
+                            T* __restrict st) {
+  for (int64_t j = 0; j < H; ++j) {
+    const T i = g[j], f = g[H + j], gg = g[2 * H + j], o = g[3 * H + j];
+    const T tc = Tanh(c[j]);
+    const T dhj = dy[j] + dh[j];
+    const T dcj = dhj * o * (T(1) - tc * tc) + dc[j];
+    st[j] = dcj * gg * i * (T(1) - i);
+    st[H + j] = dcj * c_prev[j] * f * (T(1) - f);
+    st[2 * H + j] = dcj * i * (T(1) - gg * gg);
+    st[3 * H + j] = dhj * tc * o * (T(1) - o);
+    dc[j] = dcj * f;
+  }
+}
+
+// GRU: di receives the input-side gradients, st the hidden-side ones, direct the gradient reaching h_prev
+// through z · h_prev.
+template <typename T>
+DTS_INLINE void GruBackwardRow(int64_t H, const T* __restrict g, const T* __restrict hn, const T* __restrict hp, const T* __restrict dy, const T* __restrict dh, T* __restrict di, T* __restrict st,
+                           T* __restrict direct) {
+  for (int64_t j = 0; j < H; ++j) {
+    const T r = g[j], z = g[H + j], nn = g[2 * H + j];
+    const T dhj = dy[j] + dh[j];
+    const T dn = dhj * (T(1) - z) * (T(1) - nn * nn);
+    const T dr = dn * hn[j] * r * (T(1) - r);
+    const T dz = dhj * (hp[j] - nn) * z * (T(1) - z);
+    direct[j] = dhj * z;
+    di[j] = st[j] = dr;
+    di[H + j] = st[H + j] = dz;
+    di[2 * H + j] = dn;
+    st[2 * H + j] = dn * r;
+  }
+}
+
+// The float rows, compiled twice (Haswell: AVX2 + FMA, and baseline x86-64) and picked at load time.
+#if defined(__x86_64__) && defined(__GNUC__)
+#define DTS_CLONES __attribute__((target_clones("arch=haswell", "default")))
+#else
+#define DTS_CLONES
+#endif
+DTS_CLONES void ForwardRow(bool lstm, int64_t H, float* __restrict g, const float* __restrict hg, const float* __restrict bias, float* __restrict c, float* __restrict h,
+                           float* __restrict out, float* __restrict aux) {
+  if (lstm) LstmForwardRow(H, g, hg, bias, c, h, out, aux);
+  else GruForwardRow(H, g, hg, bias, h, out, aux);
+}
+DTS_CLONES void LstmBackward(int64_t H, const float* __restrict g, const float* __restrict c, const float* __restrict c_prev, const float* __restrict dy,
+                             const float* __restrict dh, float* __restrict dc, float* __restrict st) {
+  LstmBackwardRow(H, g, c, c_prev, dy, dh, dc, st);
+}
+DTS_CLONES void GruBackward(int64_t H, const float* __restrict g, const float* __restrict hn, const float* __restrict hp, const float* __restrict dy,
+                            const float* __restrict dh, float* __restrict di, float* __restrict st, float* __restrict direct) {
+  GruBackwardRow(H, g, hn, hp, dy, dh, di, st, direct);
+}
+#undef DTS_CLONES
+#undef DTS_INLINE
+void ForwardRow(bool lstm, int64_t H, double* __restrict g, const double* __restrict hg, const double* __restrict bias, double* __restrict c, double* __restrict h,
+                double* __restrict out, double* __restrict aux) {
+  if (lstm) LstmForwardRow(H, g, hg, bias, c, h, out, aux);
+  else GruForwardRow(H, g, hg, bias, h, out, aux);
+}
+void LstmBackward(int64_t H, const double* __restrict g, const double* __restrict c, const double* __restrict c_prev, const double* __restrict dy,
+                  const double* __restrict dh, double* __restrict dc, double* __restrict st) {
+  LstmBackwardRow(H, g, c, c_prev, dy, dh, dc, st);
+}
+void GruBackward(int64_t H, const double* __restrict g, const double* __restrict hn, const double* __restrict hp, const double* __restrict dy, const double* __restrict dh,
+                 double* __restrict di, double* __restrict st, double* __restrict direct) {
+  GruBackwardRow(H, g, hn, hp, dy, dh, di, st, direct);
+}
+
+// Sizes of one call; rows of every [N, ...] buffer are positions b * L + t of the batch-first input.
+struct Dims {
+  int64_t B, L, I, H, GH;  // GH: gates times H
+  bool lstm;
+  // The position a direction visits at step s (s < lengths[b]): left to right, or from the sequence's own end.
+  int64_t Row(int64_t b, int64_t s, int d, const int64_t* lengths) const {
+    return b * L + (d == 0 ? s : lengths[b] - 1 - s);
+  }
+};
+
+// Forward pass. gates [N, 2·GH] holds x·W_ih^T + b_ih on entry and the activated gates on exit (LSTM: i, f, g,
+// o; GRU: r, z, n); aux [N, 2H]: LSTM cell state, GRU W_hn·h + b_hn; h_prev [N, 2H]: the state each position
+// started from; y [N, 2H], zero on entry.
+template <typename T>
+void ForwardLoop(const Dims& k, const int64_t* lengths, const T* const w_hh[2], const T* const b_hh[2], T* gates,
+                 T* aux, T* h_prev, T* y) {
+  const int64_t B = k.B, H = k.H, GH = k.GH;
+  std::vector<T> state(2 * B * H, T(0)), cell(2 * B * H, T(0)), hidden_gates(B * GH);
+  for (int64_t s = 0; s < k.L; ++s) {
+    for (int d = 0; d < 2; ++d) {
+      T* h = state.data() + d * B * H;
+      T* c = cell.data() + d * B * H;
+      Gemm(true, B, GH, H, h, H, w_hh[d], H, T(0), hidden_gates.data(), GH);
+      for (int64_t b = 0; b < B; ++b) {
+        if (s >= lengths[b]) continue;
+        const int64_t n = k.Row(b, s, d, lengths);
+        T* g = gates + n * 2 * GH + d * GH;
+        const T* hg = hidden_gates.data() + b * GH;
+        const T* bias = b_hh[d];
+        T* hb = h + b * H;
+        T* out = y + n * 2 * H + d * H;
+        T* a = aux + n * 2 * H + d * H;
+        std::memcpy(h_prev + n * 2 * H + d * H, hb, H * sizeof(T));
+        ForwardRow(k.lstm, H, g, hg, bias, c + b * H, hb, out, a);
+      }
+    }
+  }
+}
+
+// Backward pass: fills d_input_gates (gradient of x·W_ih^T + b_ih) and d_hidden_gates (of h·W_hh^T + b_hh; the
+// same buffer for the LSTM), both [N, 2·GH] and zero on entry, from dy [N, 2H].
+template <typename T>
+void BackwardLoop(const Dims& k, const int64_t* lengths, const T* const w_hh[2], const T* gates, const T* aux,
+                  const T* h_prev, const T* dy, T* d_input_gates, T* d_hidden_gates) {
+  const int64_t B = k.B, H = k.H, GH = k.GH;
+  std::vector<T> dh(2 * B * H, T(0)), dc(2 * B * H, T(0)), step(B * GH), direct(B * H), zeros(H, T(0));
+  for (int64_t s = k.L - 1; s >= 0; --s) {
+    for (int d = 0; d < 2; ++d) {
+      T* dhd = dh.data() + d * B * H;
+      std::fill(step.begin(), step.end(), T(0));  // rows of finished sequences send nothing back
+      if (!k.lstm) std::fill(direct.begin(), direct.end(), T(0));
+      for (int64_t b = 0; b < B; ++b) {
+        if (s >= lengths[b]) continue;
+        const int64_t n = k.Row(b, s, d, lengths);
+        const T* g = gates + n * 2 * GH + d * GH;
+        const T* a = aux + n * 2 * H + d * H;
+        const T* dout = dy + n * 2 * H + d * H;
+        const T* dhb = dhd + b * H;
+        T* st = step.data() + b * GH;
+        if (k.lstm) {
+          const T* c_prev = s > 0 ? aux + k.Row(b, s - 1, d, lengths) * 2 * H + d * H : zeros.data();
+          LstmBackward(H, g, a, c_prev, dout, dhb, dc.data() + d * B * H + b * H, st);
+          std::memcpy(d_input_gates + n * 2 * GH + d * GH, st, GH * sizeof(T));
+        } else {
+          GruBackward(H, g, a, h_prev + n * 2 * H + d * H, dout, dhb, d_input_gates + n * 2 * GH + d * GH, st,
+                      direct.data() + b * H);
+          std::memcpy(d_hidden_gates + n * 2 * GH + d * GH, st, GH * sizeof(T));
+        }
+      }
+      Gemm(false, B, H, GH, step.data(), GH, w_hh[d], H, T(0), dhd, H);
+      if (!k.lstm)
+        for (int64_t i = 0; i < B * H; ++i) dhd[i] += direct[i];
+    }
+  }
+}
+
+class FusedBiRnnFunction : public torch::autograd::Function<FusedBiRnnFunction> {
+ public:
+  // Weights in the order forward (w_ih, w_hh, b_ih, b_hh), then backward.
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& w_ih_f,
+                               const torch::Tensor& w_hh_f, const torch::Tensor& b_ih_f, const torch::Tensor& b_hh_f,
+                               const torch::Tensor& w_ih_b, const torch::Tensor& w_hh_b, const torch::Tensor& b_ih_b,
+                               const torch::Tensor& b_hh_b, bool lstm, const std::vector<int64_t>& lengths) {
+    const Dims k = MakeDims(x, w_hh_f, lstm);
+    const auto x2 = x.reshape({k.B * k.L, k.I});
+    const auto w_ih = torch::cat({w_ih_f, w_ih_b}, 0);  // [2·GH, I]
+    auto gates = torch::addmm(torch::cat({b_ih_f, b_ih_b}, 0), x2, w_ih.t()).contiguous();
+    const auto opts = x.options();
+    // Zero at padding: the weight gradients are GEMMs over all rows, and 0 · (uninitialised) may be NaN.
+    auto aux = torch::zeros({k.B * k.L, 2 * k.H}, opts), h_prev = torch::zeros({k.B * k.L, 2 * k.H}, opts);
+    auto y = torch::zeros({k.B * k.L, 2 * k.H}, opts);
+    const auto w_hh = std::vector<torch::Tensor>{w_hh_f.contiguous(), w_hh_b.contiguous()};
+    const auto b_hh = std::vector<torch::Tensor>{b_hh_f.contiguous(), b_hh_b.contiguous()};
+    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "FusedBiRnn", [&] {
+      const scalar_t* wh[2] = {w_hh[0].data_ptr<scalar_t>(), w_hh[1].data_ptr<scalar_t>()};
+      const scalar_t* bh[2] = {b_hh[0].data_ptr<scalar_t>(), b_hh[1].data_ptr<scalar_t>()};
+      ForwardLoop<scalar_t>(k, lengths.data(), wh, bh, gates.data_ptr<scalar_t>(), aux.data_ptr<scalar_t>(),
+                            h_prev.data_ptr<scalar_t>(), y.data_ptr<scalar_t>());
+    });
+    ctx->save_for_backward({x2, w_ih, w_hh[0], w_hh[1], gates, aux, h_prev});
+    ctx->saved_data["lstm"] = lstm;
+    ctx->saved_data["lengths"] = lengths;
+    return y.view({k.B, k.L, 2 * k.H});
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
+    const auto saved = ctx->get_saved_variables();
+    const auto &x2 = saved[0], &w_ih = saved[1], &gates = saved[4], &aux = saved[5], &h_prev = saved[6];
+    const bool lstm = ctx->saved_data["lstm"].toBool();
+    const auto lengths = ctx->saved_data["lengths"].toIntVector();
+    const int64_t H = saved[2].size(1), GH = saved[2].size(0), N = x2.size(0);
+    const Dims k{static_cast<int64_t>(lengths.size()), N / static_cast<int64_t>(lengths.size()), x2.size(1), H, GH,
+                 lstm};
+    const auto dy = grad_outputs[0].reshape({N, 2 * H}).contiguous();
+    auto d_input = torch::zeros({N, 2 * GH}, x2.options());
+    auto d_hidden = lstm ? d_input : torch::zeros({N, 2 * GH}, x2.options());
+    AT_DISPATCH_FLOATING_TYPES(x2.scalar_type(), "FusedBiRnnBackward", [&] {
+      const scalar_t* wh[2] = {saved[2].data_ptr<scalar_t>(), saved[3].data_ptr<scalar_t>()};
+      BackwardLoop<scalar_t>(k, lengths.data(), wh, gates.data_ptr<scalar_t>(), aux.data_ptr<scalar_t>(),
+                             h_prev.data_ptr<scalar_t>(), dy.data_ptr<scalar_t>(), d_input.data_ptr<scalar_t>(),
+                             d_hidden.data_ptr<scalar_t>());
+    });
+    variable_list grads(11);
+    grads[0] = torch::mm(d_input, w_ih).view({k.B, k.L, k.I});
+    for (int d = 0; d < 2; ++d) {
+      const auto di = d_input.narrow(1, d * GH, GH), dh = d_hidden.narrow(1, d * GH, GH);
+      grads[1 + 4 * d] = torch::mm(di.t(), x2);
+      grads[2 + 4 * d] = torch::mm(dh.t(), h_prev.narrow(1, d * H, H));
+      grads[3 + 4 * d] = di.sum(0);
+      grads[4 + 4 * d] = dh.sum(0);
+    }
+    return grads;
+  }
+
+ private:
+  static Dims MakeDims(const torch::Tensor& x, const torch::Tensor& w_hh, bool lstm) {
+    return {x.size(0), x.size(1), x.size(2), w_hh.size(1), w_hh.size(0), lstm};
+  }
+};
+
+}  // namespace
+
+torch::Tensor FusedBiRnn(CellType cell, const torch::Tensor& x, const std::vector<int64_t>& lengths,
+                         const RnnWeights& forward, const RnnWeights& backward) {
+  if (!x.device().is_cpu() || x.dim() != 3 || static_cast<int64_t>(lengths.size()) != x.size(0))
+    throw std::invalid_argument("FusedBiRnn: expects CPU input [B, L, I] and B lengths");
+  for (const int64_t n : lengths)
+    if (n < 1 || n > x.size(1)) throw std::invalid_argument("FusedBiRnn: a length is outside [1, L]");
+  return FusedBiRnnFunction::apply(x, forward.w_ih, forward.w_hh, forward.b_ih, forward.b_hh, backward.w_ih,
+                                   backward.w_hh, backward.b_ih, backward.b_hh, cell == CellType::kLstm, lengths);
+}
+
+}  // namespace dts::model
