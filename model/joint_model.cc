@@ -69,7 +69,8 @@ Losses JointModelImpl::Loss(const Batch& batch, double lambda_r) {
 std::vector<SentencePrediction> JointModelImpl::Predict(const Batch& batch, double probability_floor) {
   const bool was_training = is_training();
   eval();
-  torch::NoGradGuard no_grad;
+  // InferenceMode skips autograd bookkeeping (version counters, views) that NoGradGuard still pays for.
+  c10::InferenceMode inference;
   const auto encoded = Encode(batch);
   const auto paths = crf_->Viterbi(NerEmissions(encoded.ner), batch.mask);
 
