@@ -247,7 +247,7 @@ TEST(JsonWriter, RoundTripsIdsTextOffsetsAndAnnotations) {
 TEST(JsonWriter, Conll04SampleThroughJsonGivesIdenticalStats) {
   ScratchDir dir;
   for (const char* part : {"train", "dev", "test"}) {
-    const Corpus conll = ReadConll04(std::string("data/samples/conll04/") + part + ".txt");
+    const Corpus conll = ReadConll04(std::string("data/samples/conll04-sample/") + part + ".txt");
     WriteJson(conll, dir.Path(std::string(part) + ".json"));
     const Corpus back = ReadJson(dir.Path(std::string(part) + ".json"));
     EXPECT_EQ(ComputeStats(conll), ComputeStats(back)) << part;

@@ -110,7 +110,7 @@ TEST(Dataset, CrossValidatedFoldsPartitionTheNonDevSentences) {
 
 TEST(Dataset, FixedSplitProtocolsAndTrainLimit) {
   DataConfig config;
-  config.path = "data/samples/conll04";
+  config.path = "data/samples/conll04-sample";
   config.format = CorpusFormat::kConll04;
   const Dataset dev = LoadDataset(config);
   EXPECT_EQ(dev.train.sentences.size(), 40u);
