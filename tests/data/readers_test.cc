@@ -106,7 +106,7 @@ TEST(AdeReader, MalformedRowsNameFileAndLine) {
 }
 
 TEST(AdeReader, ReadsTheBundledSample) {
-  const Corpus corpus = ReadAde("data/samples/ade/DRUG-AE.rel");
+  const Corpus corpus = ReadAde("data/samples/ade/ade-sample.rel");
   const CorpusStats stats = ComputeStats(corpus);
   EXPECT_GT(stats.sentences, 40);
   EXPECT_GT(stats.report.source_rows, 50);

@@ -130,7 +130,7 @@ TEST(Dataset, FixedSplitProtocolsAndTrainLimit) {
 TEST(Dataset, UsesASplitFileAndRefusesOneForAnotherCorpus) {
   ScratchDir dir;
   DataConfig config;
-  config.path = "data/samples/ade/DRUG-AE.rel";
+  config.path = "data/samples/ade/ade-sample.rel";
   config.format = CorpusFormat::kAde;
   config.split_seed = 3;
   const Dataset computed = LoadDataset(config);
