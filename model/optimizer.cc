@@ -1,8 +1,27 @@
 #include "model/optimizer.h"
 
 #include <cmath>
+#include <sstream>
+#include <string>
+#include <type_traits>
 
 namespace dts::model {
+namespace {
+
+// The base class keys per-parameter state by the TensorImpl address: as a string in LibTorch 1.13 (what its
+// serialisation writes), as the address itself in 2.x.
+template <typename Key>
+Key StateKey(const torch::Tensor& p) {
+  if constexpr (std::is_same_v<Key, std::string>) {
+    std::ostringstream address;
+    address << p.unsafeGetTensorImpl();
+    return address.str();
+  } else {
+    return p.unsafeGetTensorImpl();
+  }
+}
+
+}  // namespace
 
 void NAdamOptions::serialize(torch::serialize::OutputArchive& archive) const {
   _TORCH_OPTIM_SERIALIZE_TORCH_ARG(lr);
@@ -58,7 +77,7 @@ torch::Tensor NAdam::step(LossClosure closure) {
       if (!p.grad().defined()) continue;
       auto grad = p.grad();
       if (options.weight_decay() != 0) grad = grad.add(p, options.weight_decay());
-      const auto key = c10::guts::to_string(p.unsafeGetTensorImpl());
+      const auto key = StateKey<std::decay_t<decltype(state_)>::key_type>(p);
       auto it = state_.find(key);
       if (it == state_.end()) {
         auto state = std::make_unique<NAdamParamState>();
