@@ -1,7 +1,8 @@
 // dts-synthetic-trial: a stand-in for dts-train with the same command line, output lines and exit codes but no
 // training, so that the orchestrator can be tested and benchmarked in milliseconds and without LibTorch.
 //
-//   --config FILE --out FILE [--resume] [--threads N] [--device D] [--quiet] [--dump-config] [--dry-run]
+//   --config FILE --out FILE [--resume] [--threads N] [--device D] [--trial-id ID] [--config-id ID] [--quiet]
+//   [--dump-config] [--dry-run]
 //   [--section.key value ...]   overrides of the INI, like dts-train's (an ASHA rung's --train.max_epochs N)
 //
 // --dump-config prints this stand-in's canonical text: every key it reads, defaults included and values
@@ -59,7 +60,7 @@ Args ParseArgs(const std::vector<std::string>& args) {
     else if (a == "--dump-config") parsed.dump_config = true;
     else if (a == "--dry-run") parsed.dry_run = true;
     else if (a == "--quiet") {
-    } else if (a == "--threads" || a == "--device") value();
+    } else if (a == "--threads" || a == "--device" || a == "--trial-id" || a == "--config-id") value();
     else throw dts::UsageError("unknown option " + a);
   }
   if (parsed.config.empty()) throw dts::UsageError("--config is required");

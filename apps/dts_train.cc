@@ -10,6 +10,7 @@
 #include "common/exit_codes.h"
 #include "common/ini.h"
 #include "common/stop.h"
+#include "model/allocator.h"
 #include "model/device.h"
 #include "model/setup.h"
 #include "model/train_config.h"
@@ -19,12 +20,13 @@ namespace po = boost::program_options;
 namespace model = dts::model;
 
 int main(int argc, char** argv) {
+  dts::model::KeepFreedMemoryForReuse();
   return dts::RunApp("dts-train", argc, argv, [](std::vector<std::string>& args) {
     // --section.key value overrides go to the schema, which names any unknown key.
     const auto overrides = dts::ExtractOverrides(args);
     std::string config_path;
     std::string device_spec = "auto";
-    std::string out_path, trial_id;
+    std::string out_path, trial_id, config_id;
     int threads = 0;
     po::options_description options(
         "dts-train --config FILE [--section.key value ...] [options]\n\nOptions");
@@ -37,6 +39,7 @@ int main(int argc, char** argv) {
         "quiet", po::bool_switch(), "no progress lines on stderr")(
         "json", po::bool_switch(), "progress as JSON lines on stderr")(
         "trial-id", po::value(&trial_id), "id to record in the trial file (the sweep passes its own)")(
+        "config-id", po::value(&config_id), "configuration id to record in the trial file (the sweep passes its own)")(
         "dry-run", po::bool_switch(), "load the data, build vocabularies and the model, print a summary, exit")(
         "dump-config", po::bool_switch(), "print the resolved configuration (every key) and exit")(
         "config-reference", po::bool_switch(), "print the configuration reference (docs/config.md) and exit");
@@ -71,6 +74,7 @@ int main(int argc, char** argv) {
       trial.device = device_spec;
       trial.threads = threads;
       trial.trial_id = trial_id;
+      trial.config_id = config_id;
       trial.progress = vm["quiet"].as<bool>()  ? dts::worker::ProgressMode::kQuiet
                        : vm["json"].as<bool>() ? dts::worker::ProgressMode::kJson
                                                : dts::worker::ProgressMode::kText;

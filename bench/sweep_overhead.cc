@@ -1,7 +1,8 @@
 // Coordinator overhead: runs `mpirun -np N dts-sweep` over synthetic 1-second trials (no training) for N in
-// 2..64 oversubscribed ranks and prints, per N: the coordinator's CPU ms per trial dispatched, split into the
-// dispatching thread (receive, classify, dispatch: what a free worker waits on) and the manifest writer thread
-// (HDF5 + fsync, off the dispatch path), worker utilization (trial seconds / the workers' seconds from their
+// 2..64 oversubscribed ranks and prints, per N: the one-off planning CPU of the coordinator's main thread
+// (config resolution, parameter counts: plan_ms), then its CPU ms per trial dispatched after planning
+// (receive, classify, dispatch: what a free worker waits on), of which waiting for messages (wait_ms), and the
+// manifest writer thread's (HDF5 + fsync, off the dispatch path), worker utilization (trial seconds / the workers' seconds from their
 // hello to the end of the sweep: MPI start-up of 64 ranks on a small machine is not scheduling overhead) and
 // the coordinator process's CPU share over its run. Prints figures, asserts nothing.
 //
@@ -40,8 +41,8 @@ int main(int argc, char** argv) {
   }
   const fs::path dir = fs::temp_directory_path() / ("dts-sweep-bench-" + std::to_string(getpid()));
   std::printf("trial %.2f s, %d trials per worker, launcher %s\n", trial_seconds, per_worker, DTS_MPIEXEC);
-  std::printf("%6s %7s %8s %17s %15s %13s %7s %12s\n", "ranks", "trials", "wall_s", "dispatch_ms/trial",
-              "writer_ms/trial", "utilization", "writes", "coord_cpu_%");
+  std::printf("%6s %7s %8s %8s %17s %13s %15s %13s %7s %12s\n", "ranks", "trials", "wall_s", "plan_ms",
+              "dispatch_ms/trial", "wait_ms/trial", "writer_ms/trial", "utilization", "writes", "coord_cpu_%");
   for (int n : ranks) {
     fs::remove_all(dir);
     fs::create_directories(dir);
@@ -58,7 +59,7 @@ int main(int argc, char** argv) {
       std::printf("%6d failed: see %s\n", n, (dir / "stderr.log").c_str());
       continue;
     }
-    double busy = 0, cpu = 0, dispatch_cpu = 0, writer_cpu = 0, wall = 0, ready_sum = 0;
+    double busy = 0, cpu = 0, dispatch_cpu = 0, plan_cpu = 0, wait_cpu = 0, writer_cpu = 0, wall = 0, ready_sum = 0;
     int done = 0, writes = 0;
     std::ifstream in(events);
     std::string line;
@@ -72,13 +73,16 @@ int main(int argc, char** argv) {
       if (event["event"] == "sweep") {
         cpu = event["process_cpu_s"].get<double>();
         dispatch_cpu = event["dispatch_cpu_s"].get<double>();
+        plan_cpu = event["plan_cpu_s"].get<double>();
+        wait_cpu = event["wait_cpu_s"].get<double>();
         writer_cpu = event["manifest_write_cpu_s"].get<double>();
         writes = event["manifest_writes"].get<int>();
         wall = event["wall_s"].get<double>();
       }
     }
-    std::printf("%6d %7d %8.2f %17.3f %15.3f %12.1f%% %7d %11.2f%%\n", n, done, wall,
-                1000 * dispatch_cpu / std::max(1, done), 1000 * writer_cpu / std::max(1, done),
+    const int per = std::max(1, done);
+    std::printf("%6d %7d %8.2f %8.1f %17.3f %13.3f %15.3f %12.1f%% %7d %11.2f%%\n", n, done, wall, 1000 * plan_cpu,
+                1000 * (dispatch_cpu - plan_cpu) / per, 1000 * wait_cpu / per, 1000 * writer_cpu / per,
                 100 * busy / ((n - 1) * wall - ready_sum), writes, 100 * cpu / wall);
     std::fflush(stdout);
   }

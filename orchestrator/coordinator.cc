@@ -17,6 +17,7 @@
 #include "common/error.h"
 #include "common/exit_codes.h"
 #include "common/stop.h"
+#include "common/version.h"
 #include "orchestrator/trial_keys.h"
 
 namespace dts::orchestrator {
@@ -165,6 +166,7 @@ void Coordinator::Dispatch() {
     pending_.pop_front();
     Assign assign;
     assign.trial_id = row.trial_id;
+    assign.config_id = row.config_id;
     assign.command = options_.trial_command;
     assign.config_ini = row.config_ini;
     const fs::path trials = fs::path(options_.out_dir) / "trials";
@@ -410,11 +412,15 @@ void Coordinator::RunStage(const std::string& stage) {
     // --resume, which returns at once when it had already finished.
     SubmitManifest(/*now=*/false);
     // Sleeps in Receive (never spins) until a worker reports or the timeout lets us look at the stop flag.
+    const double wait_start = ThreadCpuSeconds();
     auto envelope = comm_.Receive(options_.receive_timeout);
+    wait_cpu_s_ += ThreadCpuSeconds() - wait_start;
     if (!envelope) continue;
     Handle(*envelope);
     // Drain whatever else arrived before writing the manifest once for all of it.
     while (auto more = comm_.Receive(std::chrono::milliseconds(0))) Handle(*more);
+    // Hand the freed workers their next trials first, so that the progress line counts them as running.
+    Dispatch();
     Progress(stage, sweep_.sweep.progress_every_s == 0);
   }
   if (stopping_) {
@@ -442,16 +448,16 @@ int Coordinator::Run() {
   manifest_.sweep_name = sweep_.sweep.name;
   manifest_.sweep_ini = sweep_.text;
   manifest_.status = "running";
-#ifdef DTS_VERSION
-  manifest_.dts_version = DTS_VERSION;
-#endif
+  manifest_.dts_version = Version();
   if (comm_.Size() < 2) throw UsageError("dts-sweep needs at least 2 ranks (1 coordinator + workers)");
   writer_ = std::make_unique<ManifestWriter>(manifest_path.string(), kManifestInterval);
   for (const auto& stage : sweep_.stages) {
     stage_ = stage;
+    const double plan_start = ThreadCpuSeconds();
     if (stage == "search") AddStage(stage, planner_.PlanSearch());
     if (stage == "final") AddStage(stage, planner_.PlanFinal(manifest_.trials));
     if (stage == "ablation") AddStage(stage, planner_.PlanAblation(manifest_.trials));
+    plan_cpu_s_ += ThreadCpuSeconds() - plan_start;
     FlushManifest();
     RunStage(stage);
     Progress(stage, true);
@@ -476,7 +482,8 @@ int Coordinator::Run() {
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   Event(nlohmann::json{{"event", "sweep"},       {"status", manifest_.status}, {"completed", completed},
                        {"failed", failed},       {"planned", manifest_.trials.size()},
-                       {"process_cpu_s", cpu_s}, {"dispatch_cpu_s", thread_cpu_s}, {"wall_s", wall_s},
+                       {"process_cpu_s", cpu_s}, {"dispatch_cpu_s", thread_cpu_s}, {"plan_cpu_s", plan_cpu_s_},
+                       {"wait_cpu_s", wait_cpu_s_}, {"wall_s", wall_s},
                        {"manifest_writes", writes.writes}, {"manifest_snapshots", writes.snapshots},
                        {"manifest_write_s", writes.write_s}, {"manifest_write_cpu_s", writes.write_cpu_s}}
             .dump());

@@ -87,6 +87,8 @@ class Coordinator {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   double start_cpu_s_ = 0;
   double start_thread_cpu_s_ = 0;  // this (the dispatching) thread only: the writer's CPU is reported apart
+  double plan_cpu_s_ = 0;          // of which planning stages (config resolution, parameter counts)
+  double wait_cpu_s_ = 0;          // of which waiting for messages (comm_.Receive)
 };
 
 // Worker ranks: say hello, run each assigned trial with `runner`, report, until kStop.

@@ -64,7 +64,7 @@ Hello Hello::Decode(const std::string& payload) {
 }
 
 std::string Assign::Encode() const {
-  return Json{{"trial_id", trial_id},       {"command", command},     {"config_ini", config_ini},
+  return Json{{"trial_id", trial_id},       {"config_id", config_id}, {"command", command}, {"config_ini", config_ini},
               {"config_path", config_path}, {"trial_path", trial_path}, {"log_path", log_path},
               {"resume", resume},           {"threads", threads},     {"use_gpu", use_gpu},
               {"attempt", attempt},         {"timeout_s", timeout_s}, {"max_epochs", max_epochs}}
@@ -74,6 +74,7 @@ Assign Assign::Decode(const std::string& payload) {
   const Json json = Parse(payload, "assign");
   Assign m;
   Get(json, "trial_id", m.trial_id, "assign");
+  Get(json, "config_id", m.config_id, "assign");
   Get(json, "command", m.command, "assign");
   Get(json, "config_ini", m.config_ini, "assign");
   Get(json, "config_path", m.config_path, "assign");

@@ -13,7 +13,7 @@
 
 namespace dts::orchestrator {
 
-inline constexpr int kProtocolVersion = 2;  // 2: Assign.max_epochs
+inline constexpr int kProtocolVersion = 3;  // 2: Assign.max_epochs; 3: Assign.config_id
 
 enum class Tag : int { kHello = 1, kAssign = 2, kResult = 3, kStop = 4 };
 
@@ -40,6 +40,7 @@ struct Hello {
 
 struct Assign {
   std::string trial_id;
+  std::string config_id;    // the manifest's, recorded in the trial file so that both name the trial alike
   std::string command;      // the trial executable (dts-train or a drop-in such as dts-synthetic-trial)
   std::string config_ini;   // the resolved trial config; the worker writes it to config_path
   std::string config_path;  // DIR/trials/<id>.ini

@@ -52,6 +52,9 @@ TrialOutcome ClassifyExit(int exit_code, int term_signal) {
 std::vector<std::string> TrialArgv(const Assign& assign, int local_rank, int device_count) {
   std::vector<std::string> argv{assign.command, "--config", assign.config_path, "--out", assign.trial_path};
   if (assign.resume) argv.push_back("--resume");
+  // The manifest's ids, so that the trial file names the trial as sweep.h5 does.
+  if (!assign.trial_id.empty()) argv.insert(argv.end(), {"--trial-id", assign.trial_id});
+  if (!assign.config_id.empty()) argv.insert(argv.end(), {"--config-id", assign.config_id});
   // An ASHA rung's budget: the trial's INI stays the same across rungs, so that --resume continues the same run.
   if (assign.max_epochs > 0) argv.insert(argv.end(), {"--train.max_epochs", std::to_string(assign.max_epochs)});
   argv.insert(argv.end(), {"--threads", std::to_string(assign.threads)});

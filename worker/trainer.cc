@@ -23,6 +23,7 @@
 #include "common/exit_codes.h"
 #include "common/hash.h"
 #include "common/stop.h"
+#include "common/version.h"
 #include "data/dataset.h"
 #include "model/batch.h"
 #include "model/checkpoint.h"
@@ -398,13 +399,13 @@ void TrialRun::Prepare() {
   trial_.config_ini = config_ini_;
   trial_.stage = config_.trial.stage;
   trial_.variant = config_.trial.variant;
-  trial_.config_id = ConfigId(config_ini_);
+  trial_.config_id = !options_.config_id.empty() ? options_.config_id : ConfigId(config_ini_);
   trial_.dataset = DatasetName(config_.data);
   trial_.fold = config_.data.fold;
   trial_.seed = static_cast<uint64_t>(config_.train.seed);
   trial_.data_fingerprint = dataset_.fingerprint;
   trial_.trainable_parameters = model_->TrainableParameterCount();
-  trial_.dts_version = DTS_VERSION;
+  trial_.dts_version = Version();
   trial_.host = HostName();
   trial_.trial_id = !options_.trial_id.empty()
                         ? options_.trial_id

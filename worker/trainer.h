@@ -20,6 +20,7 @@ struct TrialOptions {
   int threads = 0;           // 0: train.threads
   ProgressMode progress = ProgressMode::kText;
   std::string trial_id;      // given by the sweep; empty: derived from the config, fold, seed and data
+  std::string config_id;     // given by the sweep; empty: ConfigId of the canonical config
 };
 
 struct TrialOutcome {

@@ -110,6 +110,13 @@ TEST(TrialArgvTest, PassesResumeThreadsAndDevice) {
   EXPECT_EQ(TrialArgv(a, 5, 0),
             (std::vector<std::string>{"dts-train", "--config", "c.ini", "--out", "t.h5", "--threads", "4", "--device",
                                       "cpu"}));
+  a.trial_id = "0123abcd";
+  a.config_id = "cafe";
+  EXPECT_EQ(TrialArgv(a, 5, 0),
+            (std::vector<std::string>{"dts-train", "--config", "c.ini", "--out", "t.h5", "--trial-id", "0123abcd",
+                                      "--config-id", "cafe", "--threads", "4", "--device", "cpu"}));
+  a.trial_id.clear();
+  a.config_id.clear();
   a.resume = true;
   a.use_gpu = true;
   EXPECT_EQ(TrialArgv(a, 5, 2),

@@ -77,6 +77,26 @@ TEST_F(TrainerTest, CompletedTrialFileHoldsEverything) {
   EXPECT_EQ(trial.dataset, "corpus");
 }
 
+TEST_F(TrainerTest, RecordsTheIdsTheSweepGives) {
+  const auto config = DemoConfig(1);
+  TrialOptions options;
+  options.config = config;
+  options.out_path = (dir_ / "ids.h5").string();
+  options.device = "cpu";
+  options.progress = ProgressMode::kQuiet;
+  options.trial_id = "0123456789abcdef";
+  options.config_id = "c0ffee";
+  ASSERT_EQ(RunTrial(options).exit_code, kExitOk);
+  const auto given = schema::ReadTrialFile(options.out_path);
+  EXPECT_EQ(given.trial_id, "0123456789abcdef");
+  EXPECT_EQ(given.config_id, "c0ffee");
+  // Run alone, the ids are derived: the config id from the canonical config, as ConfigId computes it.
+  ASSERT_EQ(Run(config, "alone.h5").exit_code, kExitOk);
+  const auto alone = schema::ReadTrialFile((dir_ / "alone.h5").string());
+  EXPECT_EQ(alone.config_id, ConfigId(alone.config_ini));
+  EXPECT_EQ(alone.trial_id.size(), 16u);
+}
+
 TEST_F(TrainerTest, LearnsTheSampleCorpus) {
   // 25 epochs of the demo model must find the sample's repeated entities; a broken loss, CRF or
   // optimizer step leaves NER F1 near zero.
