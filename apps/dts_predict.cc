@@ -7,6 +7,7 @@
 #include "common/app.h"
 #include "common/error.h"
 #include "data/readers.h"
+#include "model/allocator.h"
 #include "model/checkpoint.h"
 #include "model/device.h"
 #include "schema/trial_file.h"
@@ -15,6 +16,7 @@
 namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
+  dts::model::KeepFreedMemoryForReuse();
   return dts::RunApp("dts-predict", argc, argv, [](std::vector<std::string>& args) {
     std::string model_path, input, format, out, device;
     double theta = -1;

@@ -1,8 +1,10 @@
 // Training and inference throughput of the joint model on one CPU thread, in sentences per second, for the
 // architectures the issue names (1+1+1 and 3+3+3 layers, LSTM and GRU, H = 64, batch 16), on ADE sentences
 // (../shared/data/ade when present, else synthetic sentences of ADE-like length). Prints figures; asserts nothing.
+// With --device cuda[:N] the same measurement runs on a GPU, timed by the wall clock after synchronising.
 //
-//   build-*/bench/model_throughput [--sentences N] [--ade PATH]
+//   build-*/bench/model_throughput [--sentences N] [--ade PATH] [--device cpu|cuda:N] [--batch 16]
+//                                  [--repeat N] [--infer-only 1] [--malloc-default 1] [--profile FILE]
 #include <sys/resource.h>
 
 #include <ctime>
@@ -16,7 +18,9 @@
 #include <torch/torch.h>
 
 #include "data/readers.h"
+#include "model/allocator.h"
 #include "model/batch.h"
+#include "model/device.h"
 #include "model/joint_model.h"
 #include "model/optimizer.h"
 
@@ -25,11 +29,22 @@ namespace data = dts::data;
 
 namespace {
 
-// Process CPU time, not wall time: with one thread they agree on an idle machine, and CPU time stays
-// meaningful on a shared, oversubscribed one (CI, developer machines running builds).
+torch::Device g_device(torch::kCPU);
+int g_batch_size = 16;
+int g_repeat = 1;          // --repeat N: run each measured loop N times (a longer window for perf record)
+bool g_infer_only = false;  // --infer-only: skip the training measurement (profiling inference)
+
+// On the CPU, process CPU time, not wall time: with one thread they agree on an idle machine, and CPU time
+// stays meaningful on a shared, oversubscribed one (CI, developer machines running builds). On a GPU, the
+// wall clock once the queued kernels have finished.
 double Now() {
   timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  if (g_device.is_cuda()) {
+    torch::cuda::synchronize(g_device.index());
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+  } else {
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  }
   return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
@@ -66,8 +81,9 @@ Result Measure(const model::ModelConfig& config, const model::Vocabularies& voca
                const std::vector<data::Sentence>& sentences, bool bucketed) {
   torch::manual_seed(1);
   model::JointModel net(config, vocabularies);
+  net->to(g_device);
   auto optimizer = model::MakeOptimizer(model::OptimConfig{}, net->TrainableParameters());
-  const int batch_size = 16;
+  const int batch_size = g_batch_size;
   std::vector<std::vector<int>> batches;
   if (bucketed) {
     batches = model::LengthBucketedBatches(sentences, batch_size, 1);
@@ -85,7 +101,7 @@ Result Measure(const model::ModelConfig& config, const model::Vocabularies& voca
   double phase[4] = {0, 0, 0, 0};
   auto train = [&](const std::vector<int>& ids) {
     double t0 = Now();
-    const auto batch = model::MakeBatch(pointers(ids), vocabularies, torch::kCPU, true);
+    const auto batch = model::MakeBatch(pointers(ids), vocabularies, g_device, true);
     double t1 = Now();
     optimizer->zero_grad();
     const auto loss = net->Loss(batch, 5.0).total;
@@ -100,13 +116,15 @@ Result Measure(const model::ModelConfig& config, const model::Vocabularies& voca
   for (int i = 0; i < 3; ++i) train(batches[i]);  // warm-up: allocator, thread pools
   for (double& p : phase) p = 0;
   double start = Now();
-  for (const auto& ids : batches) train(ids);
-  const double train_s = Now() - start;
-  const double per_batch_ms = 1000.0 / batches.size();
+  for (int r = 0; r < (g_infer_only ? 0 : g_repeat); ++r)
+    for (const auto& ids : batches) train(ids);
+  const double train_s = (Now() - start) / g_repeat;
+  const double per_batch_ms = 1000.0 / (batches.size() * g_repeat);
   start = Now();
-  for (const auto& ids : batches) net->Predict(model::MakeBatch(pointers(ids), vocabularies, torch::kCPU, false));
-  const double infer_s = Now() - start;
-  return {sentences.size() / train_s, sentences.size() / infer_s, net->TrainableParameterCount(),
+  for (int r = 0; r < g_repeat; ++r)
+    for (const auto& ids : batches) net->Predict(model::MakeBatch(pointers(ids), vocabularies, g_device, false));
+  const double infer_s = (Now() - start) / g_repeat;
+  return {g_infer_only ? 0.0 : sentences.size() / train_s, sentences.size() / infer_s, net->TrainableParameterCount(),
           phase[0] * per_batch_ms, phase[1] * per_batch_ms, phase[2] * per_batch_ms, phase[3] * per_batch_ms};
 }
 
@@ -114,6 +132,8 @@ Result Measure(const model::ModelConfig& config, const model::Vocabularies& voca
 
 int main(int argc, char** argv) {
   int n = 800;
+  // As dts-train does; --malloc-default 1 measures without (the difference is docs/benchmarks.md's figure).
+  bool default_malloc = false;
   int char_dim = 25;
   std::string profile;  // --profile FILE: chrome trace of 1+1+1 LSTM training batches, then exit
   std::string ade = "../shared/data/ade/DRUG-AE.rel";
@@ -123,7 +143,13 @@ int main(int argc, char** argv) {
     if (key == "--ade") ade = argv[i + 1];
     if (key == "--char-dim") char_dim = std::stoi(argv[i + 1]);
     if (key == "--profile") profile = argv[i + 1];
+    if (key == "--device") g_device = model::ResolveDevice(argv[i + 1]);
+    if (key == "--batch") g_batch_size = std::stoi(argv[i + 1]);
+    if (key == "--malloc-default") default_malloc = std::string(argv[i + 1]) == "1";
+    if (key == "--repeat") g_repeat = std::stoi(argv[i + 1]);
+    if (key == "--infer-only") g_infer_only = std::string(argv[i + 1]) == "1";
   }
+  if (!default_malloc) model::KeepFreedMemoryForReuse();
   torch::set_num_threads(1);
   std::vector<data::Sentence> sentences;
   std::string source;
@@ -137,9 +163,10 @@ int main(int argc, char** argv) {
   }
   double tokens = 0;
   for (const auto& s : sentences) tokens += s.tokens.size();
-  std::printf("sentences: %zu from %s, mean length %.1f tokens; 1 thread, batch 16, H = 64, other dims default; "
-              "rates per CPU second\n",
-              sentences.size(), source.c_str(), tokens / sentences.size());
+  std::printf("sentences: %zu from %s, mean length %.1f tokens; device %s, 1 thread, batch %d, H = 64, other dims "
+              "default; rates per %s second\n",
+              sentences.size(), source.c_str(), tokens / sentences.size(), g_device.str().c_str(), g_batch_size,
+              g_device.is_cuda() ? "wall-clock" : "CPU");
   const auto vocabularies = model::BuildVocabularies(sentences, data::DataConfig{}, nullptr);
   if (!profile.empty()) {
     model::ModelConfig config;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <numeric>
 #include <stdexcept>
 
 namespace dts::model {
@@ -184,68 +185,89 @@ struct Dims {
   }
 };
 
+// The batch's rows by decreasing length, and how many are still running at each step: the recurrent products
+// and gate loops then touch running rows only (a batch of character sequences, 1 to 20+ characters, would
+// otherwise spend most of its steps on finished rows).
+struct ActiveRows {
+  std::vector<int64_t> order;   // rank -> batch row, longest first
+  std::vector<int64_t> active;  // step -> rows with length > step (a prefix of `order`)
+  ActiveRows(int64_t B, int64_t L, const int64_t* lengths) : order(B), active(L) {
+    std::iota(order.begin(), order.end(), int64_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return lengths[a] > lengths[b]; });
+    int64_t running = B;
+    for (int64_t s = 0; s < L; ++s) {
+      while (running > 0 && lengths[order[running - 1]] <= s) --running;
+      active[s] = running;
+    }
+  }
+};
+
 // Forward pass. gates [N, 2·GH] holds x·W_ih^T + b_ih on entry and the activated gates on exit (LSTM: i, f, g,
 // o; GRU: r, z, n); aux [N, 2H]: LSTM cell state, GRU W_hn·h + b_hn; h_prev [N, 2H]: the state each position
-// started from; y [N, 2H], zero on entry.
+// started from; y [N, 2H], zero on entry. The running state is kept by rank (ActiveRows), not by batch row.
 template <typename T>
 void ForwardLoop(const Dims& k, const int64_t* lengths, const T* const w_hh[2], const T* const b_hh[2], T* gates,
                  T* aux, T* h_prev, T* y) {
   const int64_t B = k.B, H = k.H, GH = k.GH;
+  const ActiveRows rows(B, k.L, lengths);
   std::vector<T> state(2 * B * H, T(0)), cell(2 * B * H, T(0)), hidden_gates(B * GH);
   for (int64_t s = 0; s < k.L; ++s) {
+    const int64_t active = rows.active[s];
+    if (active == 0) break;
     for (int d = 0; d < 2; ++d) {
       T* h = state.data() + d * B * H;
       T* c = cell.data() + d * B * H;
-      Gemm(true, B, GH, H, h, H, w_hh[d], H, T(0), hidden_gates.data(), GH);
-      for (int64_t b = 0; b < B; ++b) {
-        if (s >= lengths[b]) continue;
-        const int64_t n = k.Row(b, s, d, lengths);
+      Gemm(true, active, GH, H, h, H, w_hh[d], H, T(0), hidden_gates.data(), GH);
+      for (int64_t r = 0; r < active; ++r) {
+        const int64_t n = k.Row(rows.order[r], s, d, lengths);
         T* g = gates + n * 2 * GH + d * GH;
-        const T* hg = hidden_gates.data() + b * GH;
+        const T* hg = hidden_gates.data() + r * GH;
         const T* bias = b_hh[d];
-        T* hb = h + b * H;
+        T* hr = h + r * H;
         T* out = y + n * 2 * H + d * H;
         T* a = aux + n * 2 * H + d * H;
-        std::memcpy(h_prev + n * 2 * H + d * H, hb, H * sizeof(T));
-        ForwardRow(k.lstm, H, g, hg, bias, c + b * H, hb, out, a);
+        std::memcpy(h_prev + n * 2 * H + d * H, hr, H * sizeof(T));
+        ForwardRow(k.lstm, H, g, hg, bias, c + r * H, hr, out, a);
       }
     }
   }
 }
 
 // Backward pass: fills d_input_gates (gradient of x·W_ih^T + b_ih) and d_hidden_gates (of h·W_hh^T + b_hh; the
-// same buffer for the LSTM), both [N, 2·GH] and zero on entry, from dy [N, 2H].
+// same buffer for the LSTM), both [N, 2·GH] and zero on entry, from dy [N, 2H]. Going backwards in time the
+// running rows only grow, and a row's gradient state stays zero until its last position is reached.
 template <typename T>
 void BackwardLoop(const Dims& k, const int64_t* lengths, const T* const w_hh[2], const T* gates, const T* aux,
                   const T* h_prev, const T* dy, T* d_input_gates, T* d_hidden_gates) {
   const int64_t B = k.B, H = k.H, GH = k.GH;
+  const ActiveRows rows(B, k.L, lengths);
   std::vector<T> dh(2 * B * H, T(0)), dc(2 * B * H, T(0)), step(B * GH), direct(B * H), zeros(H, T(0));
   for (int64_t s = k.L - 1; s >= 0; --s) {
+    const int64_t active = rows.active[s];
+    if (active == 0) continue;
     for (int d = 0; d < 2; ++d) {
       T* dhd = dh.data() + d * B * H;
-      std::fill(step.begin(), step.end(), T(0));  // rows of finished sequences send nothing back
-      if (!k.lstm) std::fill(direct.begin(), direct.end(), T(0));
-      for (int64_t b = 0; b < B; ++b) {
-        if (s >= lengths[b]) continue;
+      for (int64_t r = 0; r < active; ++r) {
+        const int64_t b = rows.order[r];
         const int64_t n = k.Row(b, s, d, lengths);
         const T* g = gates + n * 2 * GH + d * GH;
         const T* a = aux + n * 2 * H + d * H;
         const T* dout = dy + n * 2 * H + d * H;
-        const T* dhb = dhd + b * H;
-        T* st = step.data() + b * GH;
+        const T* dhr = dhd + r * H;
+        T* st = step.data() + r * GH;
         if (k.lstm) {
           const T* c_prev = s > 0 ? aux + k.Row(b, s - 1, d, lengths) * 2 * H + d * H : zeros.data();
-          LstmBackward(H, g, a, c_prev, dout, dhb, dc.data() + d * B * H + b * H, st);
+          LstmBackward(H, g, a, c_prev, dout, dhr, dc.data() + d * B * H + r * H, st);
           std::memcpy(d_input_gates + n * 2 * GH + d * GH, st, GH * sizeof(T));
         } else {
-          GruBackward(H, g, a, h_prev + n * 2 * H + d * H, dout, dhb, d_input_gates + n * 2 * GH + d * GH, st,
-                      direct.data() + b * H);
+          GruBackward(H, g, a, h_prev + n * 2 * H + d * H, dout, dhr, d_input_gates + n * 2 * GH + d * GH, st,
+                      direct.data() + r * H);
           std::memcpy(d_hidden_gates + n * 2 * GH + d * GH, st, GH * sizeof(T));
         }
       }
-      Gemm(false, B, H, GH, step.data(), GH, w_hh[d], H, T(0), dhd, H);
+      Gemm(false, active, H, GH, step.data(), GH, w_hh[d], H, T(0), dhd, H);
       if (!k.lstm)
-        for (int64_t i = 0; i < B * H; ++i) dhd[i] += direct[i];
+        for (int64_t i = 0; i < active * H; ++i) dhd[i] += direct[i];
     }
   }
 }
