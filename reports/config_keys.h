@@ -7,6 +7,7 @@ namespace dts::reports::keys {
 
 inline constexpr const char* kDataPath = "data.path";
 inline constexpr const char* kDataFormat = "data.format";
+inline constexpr const char* kDataProtocol = "data.protocol";
 inline constexpr const char* kSharedLayers = "model.shared_layers";
 inline constexpr const char* kNerLayers = "model.ner_layers";
 inline constexpr const char* kReLayers = "model.re_layers";

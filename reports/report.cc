@@ -239,6 +239,13 @@ ReportTable ProgressTable(const SweepData& data) {
     t.display.rows.push_back(row);
     t.values.rows.push_back(row);
   }
+  if (!data.asha_highest_rung.empty()) {
+    std::ostringstream note;
+    note << "ASHA search: one row per trial, at the highest rung it reached (trials per rung:";
+    for (const auto& [rung, trials] : data.asha_highest_rung) note << " rung" << rung << " " << trials;
+    note << "); dev scores are at that rung's epoch budget.";
+    t.display.notes.push_back(note.str());
+  }
   return t;
 }
 
@@ -417,6 +424,12 @@ ReportTable HyperparameterTable(const std::vector<DatasetSelection>& selections,
   t.values.rows.push_back(dev_values);
   t.display.rows.push_back(id_display);
   t.values.rows.push_back(id_values);
+  for (const Group* g : groups) {
+    if (g->ConfigValue(keys::kDataProtocol) != "final") continue;
+    t.display.notes.push_back("The mean dev score is the final runs'; with data.protocol = final they train on "
+                              "train+dev, so it is not a held-out score: the search table has those.");
+    break;
+  }
   return t;
 }
 

@@ -36,12 +36,20 @@ struct SweepData {
   schema::SweepManifest manifest;
   std::vector<TrialRecord> trials;    // manifest order, then trial files the manifest does not list
   std::vector<std::string> warnings;  // each names the file it is about
+  // ASHA sweeps: search trials by the highest rung they reached (rung -> trials); empty for other sweeps.
+  std::map<int, int> asha_highest_rung;
 };
+
+// The ASHA rung of a manifest row (variant "rung<K>" in the search stage), or -1.
+int AshaRungOf(const schema::PlannedTrial& row);
 
 // Throws IoError "DIR: not a sweep directory (no sweep.h5)" for a directory without a manifest, and the
 // manifest's IoError when it is unreadable. A trial file that cannot be read becomes a warning naming it.
 // The dataset of a record is the `dataset` of any trial file of its config_id; for a configuration without
 // any readable file it is derived from the config (data.format, or the stem of data.path for JSON corpora).
+// ASHA writes one manifest row per rung a trial reached (status "promoted" below the last), all served by the
+// trial's one file: LoadSweep keeps one record per trial, its highest rung's row, so that a trial is counted
+// once and ranked by its dev score at the largest budget it was given.
 SweepData LoadSweep(const std::string& dir);
 
 }  // namespace dts::reports

@@ -342,6 +342,39 @@ TEST_F(SweepFixture, HyperparameterAndSearchTables) {
   EXPECT_EQ(theta[0].at("runs"), "9");
 }
 
+// ASHA writes one manifest row per rung a trial reached, all served by the trial's one file: each trial must
+// count once, ranked by its highest rung's dev score (not by a better score at a smaller budget).
+TEST_F(SweepFixture, AshaRowsCollapseToEachTrialsHighestRung) {
+  Add("search", "sA", "rung2", "ade", 0, 1, 1, 0, 1, "lstm", "completed", 78.0, 1000);
+  Add("search", "sB", "rung0", "ade", 0, 1, 2, 0, 1, "lstm", "completed", 60.0, 2000);
+  Add("search", "sC", "rung1", "ade", 0, 1, 3, 0, 1, "lstm", "completed", 74.0, 3000);
+  auto promoted = [&](size_t index, int rung, double dev_score) {
+    PlannedTrial row = manifest_.trials[index];
+    row.variant = "rung" + std::to_string(rung);
+    row.status = "promoted";
+    row.dev_score = dev_score;
+    manifest_.trials.push_back(row);
+  };
+  promoted(0, 0, 70.0);
+  promoted(0, 1, 90.0);
+  promoted(2, 0, 72.0);
+  WriteManifest();
+  ReportOptions options;
+  options.sweep_dir = dir_.string();
+  options.plots = false;
+  WriteReport(options);
+  const auto search = ReadCsv(dir_ / "report" / "search_ade.csv");
+  ASSERT_EQ(search.size(), 3u);
+  EXPECT_EQ(search[0].at("config_id"), "sA");
+  ExpectNear(search[0], "dev_score", 78.0);
+  EXPECT_EQ(search[1].at("config_id"), "sC");
+  EXPECT_EQ(search[2].at("config_id"), "sB");
+  const auto& progress = FindRow(ReadCsv(dir_ / "report" / "progress.csv"), {{"Stage", "search"}});
+  EXPECT_EQ(progress.at("Planned"), "3");
+  EXPECT_EQ(progress.at("completed"), "3");
+  EXPECT_NE(ReadText(dir_ / "report" / "progress.md").find("rung0 1 rung1 1 rung2 1"), std::string::npos);
+}
+
 TEST_F(SweepFixture, LatexIsBalancedAndEscaped) {
   BuildSweep();
   ReportOptions options;
