@@ -34,12 +34,6 @@ ModelConfig SmallConfig(CellType cell) {
   return c;
 }
 
-std::vector<const data::Sentence*> Pointers(const std::vector<data::Sentence>& sentences) {
-  std::vector<const data::Sentence*> out;
-  for (const auto& s : sentences) out.push_back(&s);
-  return out;
-}
-
 class CudaPath : public ::testing::TestWithParam<CellType> {
  protected:
   void SetUp() override {
@@ -79,7 +73,7 @@ TEST_P(CudaPath, SameWeightsGiveTheCpuLossGradientsAndPredictions) {
   JointModel on_gpu(config, vocabularies);
   on_gpu->to(cuda);
   for (const auto& p : on_gpu->parameters()) ASSERT_TRUE(p.is_cuda());
-  const auto sentences = Pointers(corpus);
+  const auto sentences = testing::Pointers(corpus);
   const auto cpu_losses = on_cpu->Loss(MakeBatch(sentences, vocabularies, torch::kCPU, true), 5.0);
   const auto gpu_batch = MakeBatch(sentences, vocabularies, cuda, true);
   ASSERT_TRUE(gpu_batch.words.is_cuda());
@@ -110,7 +104,7 @@ TEST_P(CudaPath, TrainsOnTheGpuAndItsCheckpointLoadsOnTheCpu) {
   JointModel model(config.model, vocabularies);
   model->to(cuda);
   auto optimizer = MakeOptimizer(config.train, model->TrainableParameters());
-  const auto batch = MakeBatch(Pointers(corpus), vocabularies, cuda, true);
+  const auto batch = MakeBatch(testing::Pointers(corpus), vocabularies, cuda, true);
   const double initial = model->Loss(batch, 5.0).total.item<double>();
   for (int step = 0; step < 150; ++step) {
     optimizer->zero_grad();
@@ -124,7 +118,7 @@ TEST_P(CudaPath, TrainsOnTheGpuAndItsCheckpointLoadsOnTheCpu) {
 
   auto loaded = LoadCheckpoint(SaveCheckpoint(config, model, optimizer.get()), torch::kCPU);
   for (const auto& p : loaded.model->parameters()) ASSERT_TRUE(p.device().is_cpu());
-  ExpectSamePredictions(loaded.model->Predict(MakeBatch(Pointers(corpus), vocabularies, torch::kCPU, true), 0.0),
+  ExpectSamePredictions(loaded.model->Predict(MakeBatch(testing::Pointers(corpus), vocabularies, torch::kCPU, true), 0.0),
                         gpu_predictions);
 }
 

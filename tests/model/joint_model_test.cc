@@ -29,19 +29,13 @@ ModelConfig TinyConfig() {
   return c;
 }
 
-std::vector<const data::Sentence*> Pointers(const std::vector<data::Sentence>& sentences) {
-  std::vector<const data::Sentence*> out;
-  for (const auto& s : sentences) out.push_back(&s);
-  return out;
-}
-
 struct Fixture {
   std::vector<data::Sentence> corpus = testing::TinyCorpus();
   Vocabularies vocabularies = BuildVocabularies(corpus, data::DataConfig{}, nullptr);
   Batch Make(const std::vector<const data::Sentence*>& sentences, bool gold = true) const {
     return MakeBatch(sentences, vocabularies, torch::kCPU, gold);
   }
-  Batch All() const { return Make(Pointers(corpus)); }
+  Batch All() const { return Make(testing::Pointers(corpus)); }
 };
 
 int64_t BiRnnLayerSize(CellType cell, int64_t in, int64_t h) {
@@ -264,7 +258,7 @@ TEST(Contextual, MixedLayersFeedTheModelAndLearnTheirWeights) {
   const std::string path = ::testing::TempDir() + "contextual.h5";
   WriteContextualFile(path, f.corpus, 2, 3);
   ContextualEmbeddings contextual(path, 2, 3);
-  const auto batch = MakeBatch(Pointers(f.corpus), f.vocabularies, torch::kCPU, true, &contextual);
+  const auto batch = MakeBatch(testing::Pointers(f.corpus), f.vocabularies, torch::kCPU, true, &contextual);
   ASSERT_EQ(batch.contextual.sizes(), (std::vector<int64_t>{8, 2, batch.max_len, 3}));
   auto config = TinyConfig();
   config.contextual = true;
@@ -283,7 +277,7 @@ TEST(Contextual, MixedLayersFeedTheModelAndLearnTheirWeights) {
   WriteContextualFile(wrong_path, f.corpus, 2, 3, /*wrong_tokens_for=*/1);
   ContextualEmbeddings wrong(wrong_path, 2, 3);
   try {
-    MakeBatch(Pointers(f.corpus), f.vocabularies, torch::kCPU, true, &wrong);
+    MakeBatch(testing::Pointers(f.corpus), f.vocabularies, torch::kCPU, true, &wrong);
     FAIL() << "accepted a wrong shape";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("'s1'"), std::string::npos) << e.what();

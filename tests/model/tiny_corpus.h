@@ -56,4 +56,11 @@ inline std::vector<data::Sentence> TinyCorpus(int n = 8) {
   return out;
 }
 
+// What MakeBatch takes: pointers to the sentences of one batch.
+inline std::vector<const data::Sentence*> Pointers(const std::vector<data::Sentence>& sentences) {
+  std::vector<const data::Sentence*> out;
+  for (const auto& s : sentences) out.push_back(&s);
+  return out;
+}
+
 }  // namespace dts::model::testing
