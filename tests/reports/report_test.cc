@@ -369,7 +369,8 @@ TEST_F(SweepFixture, AshaRowsCollapseToEachTrialsHighestRung) {
   ExpectNear(search[0], "dev_score", 78.0);
   EXPECT_EQ(search[1].at("config_id"), "sC");
   EXPECT_EQ(search[2].at("config_id"), "sB");
-  const auto& progress = FindRow(ReadCsv(dir_ / "report" / "progress.csv"), {{"Stage", "search"}});
+  const auto progress_rows = ReadCsv(dir_ / "report" / "progress.csv");
+  const auto& progress = FindRow(progress_rows, {{"Stage", "search"}});
   EXPECT_EQ(progress.at("Planned"), "3");
   EXPECT_EQ(progress.at("completed"), "3");
   EXPECT_NE(ReadText(dir_ / "report" / "progress.md").find("rung0 1 rung1 1 rung2 1"), std::string::npos);
