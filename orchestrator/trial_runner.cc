@@ -28,6 +28,10 @@ namespace dts::orchestrator {
 namespace fs = std::filesystem;
 
 TrialOutcome ClassifyExit(int exit_code, int term_signal) {
+  // The stop signals (Slurm's warning, scancel) reach every process of the job; a trial that gets one while it
+  // is still starting, before its handler is installed, dies of it. It was stopped, not broken: interrupted,
+  // run again on resume without spending a retry (seen in the Slurm test as a failed trial).
+  if (term_signal == SIGTERM || term_signal == SIGUSR1) return TrialOutcome::kInterrupted;
   if (term_signal != 0) return TrialOutcome::kCrashed;
   switch (exit_code) {
     case kExitOk:

@@ -1,5 +1,7 @@
 #include "orchestrator/protocol.h"
 
+#include <csignal>
+
 #include <gtest/gtest.h>
 
 #include "common/error.h"
@@ -99,6 +101,8 @@ TEST(ClassifyExitTest, MapsExitCodesAndSignalsToFailureClasses) {
   EXPECT_EQ(ClassifyExit(1, 0), TrialOutcome::kCrashed);
   EXPECT_EQ(ClassifyExit(-1, 11), TrialOutcome::kCrashed);
   EXPECT_EQ(ClassifyExit(-1, 9), TrialOutcome::kCrashed);
+  EXPECT_EQ(ClassifyExit(-1, SIGTERM), TrialOutcome::kInterrupted);  // stopped before its handler was installed
+  EXPECT_EQ(ClassifyExit(-1, SIGUSR1), TrialOutcome::kInterrupted);
 }
 
 TEST(TrialArgvTest, PassesResumeThreadsAndDevice) {
