@@ -78,15 +78,6 @@ std::string MakeTrialId(const std::string& identity_text, int fold, std::uint64_
 
 std::string MakeConfigId(const std::string& identity_text) { return Hasher().Add(identity_text).Hex().substr(0, 12); }
 
-int AshaRung(const PlannedTrial& row) {
-  if (row.variant.rfind("rung", 0) != 0 || row.variant.size() == 4) return -1;
-  for (size_t i = 4; i < row.variant.size(); ++i)
-    if (!std::isdigit(static_cast<unsigned char>(row.variant[i]))) return -1;
-  return std::stoi(row.variant.substr(4));
-}
-
-std::string AshaRungName(int rung) { return "rung" + std::to_string(rung); }
-
 bool IsCrossValidated(const SweepConfig& sweep) {
   switch (sweep.sweep.corpus) {
     case CorpusKind::kCrossValidated:

@@ -29,10 +29,8 @@ std::string MakeTrialId(const std::string& identity_text, int fold, std::uint64_
 // Groups a configuration's runs (every fold and seed): a hash of the identity text.
 std::string MakeConfigId(const std::string& identity_text);
 
-// ASHA search rows carry their rung in the manifest's variant column ("rung0", "rung1", ...): a trial has one
-// row per rung it reached, all with the same trial id (and trial file). -1 for any other row.
-int AshaRung(const PlannedTrial& row);
-std::string AshaRungName(int rung);
+using schema::AshaRung;  // shared with the report (schema/sweep_manifest.h)
+using schema::AshaRungName;
 
 // A cross-validated corpus is split into data.folds folds; a fixed-split one has train/dev/test files.
 bool IsCrossValidated(const SweepConfig& sweep);

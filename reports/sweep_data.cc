@@ -1,7 +1,6 @@
 #include "reports/sweep_data.h"
 
 #include <algorithm>
-#include <cctype>
 #include <filesystem>
 #include <set>
 
@@ -19,14 +18,6 @@ std::optional<double> TrialRecord::DevScore() const {
   double best = file->epochs.front().dev_score;
   for (const auto& e : file->epochs) best = std::max(best, e.dev_score);
   return best;
-}
-
-int AshaRungOf(const schema::PlannedTrial& row) {
-  const std::string& v = row.variant;
-  if (row.stage != "search" || v.rfind("rung", 0) != 0 || v.size() == 4 || v.size() > 9) return -1;
-  for (size_t i = 4; i < v.size(); ++i)
-    if (!std::isdigit(static_cast<unsigned char>(v[i]))) return -1;
-  return std::stoi(v.substr(4));
 }
 
 namespace {
@@ -78,17 +69,17 @@ SweepData LoadSweep(const std::string& dir) {
   std::map<std::string, size_t> highest_rung_row;
   for (size_t i = 0; i < data.manifest.trials.size(); ++i) {
     const auto& row = data.manifest.trials[i];
-    const int rung = AshaRungOf(row);
+    const int rung = schema::AshaRung(row);
     if (rung < 0) continue;
     auto [it, inserted] = highest_rung_row.emplace(row.trial_id, i);
-    if (!inserted && AshaRungOf(data.manifest.trials[it->second]) < rung) it->second = i;
+    if (!inserted && schema::AshaRung(data.manifest.trials[it->second]) < rung) it->second = i;
   }
-  for (const auto& [id, i] : highest_rung_row) ++data.asha_highest_rung[AshaRungOf(data.manifest.trials[i])];
+  for (const auto& [id, i] : highest_rung_row) ++data.asha_highest_rung[schema::AshaRung(data.manifest.trials[i])];
 
   std::set<std::string> planned;
   for (size_t i = 0; i < data.manifest.trials.size(); ++i) {
     const auto& plan = data.manifest.trials[i];
-    if (AshaRungOf(plan) >= 0 && highest_rung_row.at(plan.trial_id) != i) continue;
+    if (schema::AshaRung(plan) >= 0 && highest_rung_row.at(plan.trial_id) != i) continue;
     TrialRecord record;
     record.plan = plan;
     planned.insert(plan.trial_id);

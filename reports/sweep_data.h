@@ -40,8 +40,6 @@ struct SweepData {
   std::map<int, int> asha_highest_rung;
 };
 
-// The ASHA rung of a manifest row (variant "rung<K>" in the search stage), or -1.
-int AshaRungOf(const schema::PlannedTrial& row);
 
 // Throws IoError "DIR: not a sweep directory (no sweep.h5)" for a directory without a manifest, and the
 // manifest's IoError when it is unreadable. A trial file that cannot be read becomes a warning naming it.

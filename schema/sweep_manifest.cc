@@ -1,5 +1,6 @@
 #include "schema/sweep_manifest.h"
 
+#include <cctype>
 #include <cstddef>
 
 #include "schema/internal/h5.h"
@@ -93,5 +94,15 @@ SweepManifest ReadSweepManifest(const std::string& path) {
   file.Close();
   return manifest;
 }
+
+int AshaRung(const PlannedTrial& row) {
+  const std::string& v = row.variant;
+  if (v.rfind("rung", 0) != 0 || v.size() == 4 || v.size() > 9) return -1;
+  for (size_t i = 4; i < v.size(); ++i)
+    if (!std::isdigit(static_cast<unsigned char>(v[i]))) return -1;
+  return std::stoi(v.substr(4));
+}
+
+std::string AshaRungName(int rung) { return "rung" + std::to_string(rung); }
 
 }  // namespace dts::schema

@@ -41,4 +41,9 @@ void WriteSweepManifest(const std::string& path, const SweepManifest& manifest);
 // Throws IoError naming the path for a missing, corrupt or foreign file (wrong schema version).
 SweepManifest ReadSweepManifest(const std::string& path);
 
+// ASHA search rows carry their rung in the variant column ("rung0", "rung1", ...): a trial has one row per
+// rung it reached, all with the same trial id (and trial file). AshaRung is -1 for any other row.
+int AshaRung(const PlannedTrial& row);
+std::string AshaRungName(int rung);
+
 }  // namespace dts::schema
