@@ -16,12 +16,17 @@ Vocabulary::Vocabulary(bool with_specials) : with_specials_(with_specials) {
 }
 
 int Vocabulary::Add(const std::string& symbol) {
+  const int index = Insert(symbol);
+  ++counts_[index];
+  return index;
+}
+
+int Vocabulary::Insert(const std::string& symbol) {
   auto [it, inserted] = index_.emplace(symbol, Size());
   if (inserted) {
     symbols_.push_back(symbol);
     counts_.push_back(0);
   }
-  ++counts_[it->second];
   return it->second;
 }
 

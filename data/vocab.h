@@ -19,6 +19,8 @@ class Vocabulary {
 
   // Counts one occurrence; adds the symbol if new. Returns its index.
   int Add(const std::string& symbol);
+  // Adds the symbol with count 0 if it is new (a word known only from pretrained vectors). Returns its index.
+  int Insert(const std::string& symbol);
   // Drops symbols seen fewer than `min_count` times, except those in `keep` (e.g. covered by pretrained
   // vectors); indices are reassigned in first-seen order, so the result depends only on the input order.
   void Prune(int min_count, const std::vector<std::string>& keep = {});

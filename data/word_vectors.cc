@@ -103,6 +103,9 @@ VectorCoverage ComputeCoverage(const WordVectors& vectors, const Vocabulary& voc
   VectorCoverage coverage;
   const int first = vocabulary.HasSpecials() ? 2 : 0;
   for (int i = first; i < vocabulary.Size(); ++i) {
+    // Count-0 words came from the vectors themselves (model vocabularies keep every vector word): they would
+    // count as covered by construction and say nothing about the corpus.
+    if (vocabulary.Count(i) == 0) continue;
     const std::string& word = vocabulary.Symbol(i);
     bool covered = vectors.Find(word) >= 0;
     if (!covered && lowercase_fallback) {

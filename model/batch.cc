@@ -98,7 +98,7 @@ Batch MakeBatch(const std::vector<const data::Sentence*>& sentences, const Vocab
   const int64_t E = max_entities, K = vocabularies.relation_types.Size();
   std::vector<int64_t> entity_last(B * E, 0), entity_label(B * E, 0);
   std::vector<uint8_t> entity_mask(B * E, 0);
-  std::vector<float> targets;
+  std::vector<float> gold(B * E * E * K, 0.0f);
   for (int64_t b = 0; b < B; ++b) {
     const auto& s = *sentences[b];
     std::vector<std::string> bio;
@@ -118,35 +118,48 @@ Batch MakeBatch(const std::vector<const data::Sentence*>& sentences, const Vocab
       entity_label[b * E + i] = tags[b * L + last];
       entity_mask[b * E + i] = 1;
     }
-    // Unordered pairs i < j, row-major: the order in which the relation scorer selects them.
-    std::vector<float> sentence_targets(n * n * K, 0.0f);
     for (const auto& r : s.relations) {
       const int64_t k = LabelIndex(vocabularies.relation_types, r.type, s, "relation type");
-      const int64_t i = std::min(r.head, r.tail), j = std::max(r.head, r.tail);
-      if (i == j || i < 0 || j >= n) throw InputError(s.id, 0, "relation with invalid arguments");
-      sentence_targets[(i * n + j) * K + k] = 1.0f;
+      const int64_t head = r.head, tail = r.tail;
+      if (head == tail || std::min(head, tail) < 0 || std::max(head, tail) >= n)
+        throw InputError(s.id, 0, "relation with invalid arguments");
+      gold[((b * E + head) * E + tail) * K + k] = 1.0f;
     }
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t j = i + 1; j < n; ++j)
-        targets.insert(targets.end(), sentence_targets.begin() + (i * n + j) * K,
-                       sentence_targets.begin() + (i * n + j + 1) * K);
   }
   batch.tags = ToTensor(tags, {B, L}).to(device);
   batch.entity_last = ToTensor(entity_last, {B, E}).to(device);
   batch.entity_label = ToTensor(entity_label, {B, E}).to(device);
   batch.entity_mask = torch::from_blob(entity_mask.data(), {B, E}, torch::kUInt8).to(torch::kBool).to(device);
-  const int64_t P = K > 0 ? static_cast<int64_t>(targets.size()) / K : 0;
-  batch.relation_targets = torch::from_blob(targets.data(), {P, K}, torch::kFloat).clone().to(device);
+  batch.relation_gold = torch::from_blob(gold.data(), {B, E, E, K}, torch::kFloat).clone().to(device);
   return batch;
 }
 
+void ApplyWordDropout(Batch& batch, const Vocabularies& vocabularies, double probability, int max_count,
+                      uint64_t seed) {
+  if (probability <= 0) return;
+  auto words = batch.words.to(torch::kCPU, torch::kInt64, /*non_blocking=*/false, /*copy=*/true).contiguous();
+  int64_t* ids = words.data_ptr<int64_t>();
+  const int64_t L = batch.max_len;
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  for (int64_t b = 0; b < batch.size; ++b) {
+    for (int64_t t = 0; t < batch.host_lengths[b]; ++t) {
+      int64_t& id = ids[b * L + t];
+      if (id == data::Vocabulary::kPad || id == data::Vocabulary::kUnknown) continue;
+      if (max_count > 0 && vocabularies.words.Count(static_cast<int>(id)) > max_count) continue;
+      if (uniform(rng) < probability) id = data::Vocabulary::kUnknown;
+    }
+  }
+  batch.words = words.to(batch.words.device());
+}
+
 std::vector<std::vector<int>> LengthBucketedBatches(const std::vector<data::Sentence>& sentences, int batch_size,
-                                                    uint64_t seed) {
+                                                    uint64_t seed, int window_batches) {
   std::vector<int> order(sentences.size());
   std::iota(order.begin(), order.end(), 0);
   std::mt19937_64 rng(seed);
   std::shuffle(order.begin(), order.end(), rng);
-  const std::size_t window = static_cast<std::size_t>(batch_size) * 50;
+  const std::size_t window = static_cast<std::size_t>(batch_size) * std::max(1, window_batches);
   std::vector<std::vector<int>> batches;
   for (std::size_t start = 0; start < order.size(); start += window) {
     const auto first = order.begin() + start;

@@ -36,8 +36,8 @@ struct Batch {
   torch::Tensor entity_last;       // [B, E] int64 last token of each gold entity, padding 0
   torch::Tensor entity_label;      // [B, E] int64 tag id at that token
   torch::Tensor entity_mask;       // [B, E] bool
-  torch::Tensor relation_targets;  // [P, K] float: one row per unordered pair (i < j) of real entities in
-                                   // (sentence, i, j) row-major order; 1 where the relation holds either way
+  torch::Tensor relation_gold;     // [B, E, E, K] float: 1 at (b, head, tail, k) for every gold relation;
+                                   // the model derives its pair targets from it (JointModel::Loss)
 };
 
 // Sentences must have at least one token. With `with_gold`, entity and relation types unknown to the
@@ -46,9 +46,16 @@ struct Batch {
 Batch MakeBatch(const std::vector<const data::Sentence*>& sentences, const Vocabularies& vocabularies,
                 const torch::Device& device, bool with_gold, const ContextualEmbeddings* contextual = nullptr);
 
+// Word dropout on a training batch: every token whose word was seen at most `max_count` times in the training
+// set (0: every known word) becomes the unknown word with `probability`. The draws depend on `seed` alone (one
+// generator per call), so a resumed epoch replays exactly the replacements of the interrupted one.
+void ApplyWordDropout(Batch& batch, const Vocabularies& vocabularies, double probability, int max_count,
+                      uint64_t seed);
+
 // Batches of similar length: shuffle with `seed`, sort windows of 50 batches by length, cut, shuffle the
 // batches. Less padding and far fewer wasted RNN steps than random batches, with nearly the same randomness.
+// `window_batches` batches are sorted together (1: plain random batches).
 std::vector<std::vector<int>> LengthBucketedBatches(const std::vector<data::Sentence>& sentences, int batch_size,
-                                                    uint64_t seed);
+                                                    uint64_t seed, int window_batches = 50);
 
 }  // namespace dts::model

@@ -29,7 +29,8 @@ JointModelImpl::JointModelImpl(const ModelConfig& config, Vocabularies vocabular
   scorer_ = register_module("relation_scorer",
                             RelationScorer(re_stack_->output_size() + config.label_dim,
                                            vocabularies_.relation_types.Size(), config.re_ffnn_size,
-                                           config.re_ffnn_activation, config.dropout));
+                                           config.re_ffnn_activation, config.dropout,
+                                           config.re_direction == RelationDirection::kLearned));
 }
 
 JointModelImpl::Encoded JointModelImpl::Encode(const Batch& batch) {
@@ -59,8 +60,12 @@ Losses JointModelImpl::Loss(const Batch& batch, double lambda_r) {
   Losses losses;
   losses.ner = crf_->NegLogLikelihood(NerEmissions(encoded.ner), batch.tags, batch.mask).sum() / B;
   const auto logits = RelationLogits(encoded.re, batch.entity_last, batch.entity_label, batch.entity_mask);
+  // Ordered pairs learn each direction; an unordered pair (i < j) is positive when the relation holds either way.
+  const bool ordered = scorer_->ordered();
+  const auto gold = ordered ? batch.relation_gold : torch::maximum(batch.relation_gold, batch.relation_gold.transpose(1, 2));
+  const auto targets = gold.index({RelationScorerImpl::PairMask(batch.entity_mask, ordered)});  // [P, K]
   losses.re = F::binary_cross_entropy_with_logits(
-                  logits, batch.relation_targets, F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kSum)) /
+                  logits, targets, F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kSum)) /
               B;
   losses.total = losses.ner + lambda_r * losses.re;
   return losses;
@@ -100,7 +105,8 @@ std::vector<SentencePrediction> JointModelImpl::Predict(const Batch& batch, doub
   const auto logits = RelationLogits(encoded.re, torch::from_blob(entity_last.data(), {B, E}, torch::kInt64).to(device),
                                      torch::from_blob(entity_label.data(), {B, E}, torch::kInt64).to(device), mask);
   const auto probabilities = torch::sigmoid(logits).to(torch::kCPU, torch::kDouble).contiguous();
-  const auto pairs = RelationScorerImpl::PairMask(mask).nonzero().to(torch::kCPU).contiguous();  // [P, 3]
+  const bool ordered = scorer_->ordered();
+  const auto pairs = RelationScorerImpl::PairMask(mask, ordered).nonzero().to(torch::kCPU).contiguous();  // [P, 3]
   const int64_t P = pairs.size(0), K = probabilities.size(1);
   const double* prob = probabilities.data_ptr<double>();
   const int64_t* pair = pairs.data_ptr<int64_t>();
@@ -112,7 +118,8 @@ std::vector<SentencePrediction> JointModelImpl::Predict(const Batch& batch, doub
     for (int64_t k = 0; k < K; ++k) {
       const double p = prob[row * K + k];
       if (p < probability_floor) continue;
-      const bool i_is_head = vocabularies_.directions.EarlierIsHead(static_cast<int>(k), type_i, type_j);
+      // Ordered pairs say their direction (i is the head); unordered ones take it from training statistics.
+      const bool i_is_head = ordered || vocabularies_.directions.EarlierIsHead(static_cast<int>(k), type_i, type_j);
       prediction.relations.push_back(ScoredRelation{static_cast<int>(i_is_head ? i : j),
                                                     static_cast<int>(i_is_head ? j : i),
                                                     vocabularies_.relation_types.Symbol(static_cast<int>(k)), p});

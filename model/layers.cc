@@ -26,6 +26,13 @@ torch::Tensor Activate(Activation activation, const torch::Tensor& x) {
   throw std::logic_error("Activate: unknown activation");
 }
 
+void InitEmbedding(EmbeddingInit init, torch::Tensor& weight) {
+  if (init == EmbeddingInit::kNormal) return;  // torch::nn::Embedding's own N(0, 1)
+  torch::NoGradGuard no_grad;
+  const double bound = std::sqrt(3.0 / static_cast<double>(weight.size(1)));
+  weight.uniform_(-bound, bound);
+}
+
 SequenceLayout SequenceLayout::Make(const torch::Tensor& lengths, int64_t max_len, const torch::Device& device) {
   const auto n = lengths.to(device, torch::kInt64).unsqueeze(1);                    // [B, 1]
   const auto t = torch::arange(max_len, torch::TensorOptions(torch::kInt64).device(device)).unsqueeze(0);
@@ -106,6 +113,7 @@ torch::Tensor BiRnnStackImpl::forward(const torch::Tensor& input, const Sequence
 EmbedderImpl::EmbedderImpl(const ModelConfig& config, int64_t words, int64_t chars, const torch::Tensor& word_vectors)
     : config_(config) {
   word_ = register_module("word", torch::nn::Embedding(words, config.word_dim));
+  InitEmbedding(config.embedding_init, word_->weight);
   if (word_vectors.defined()) {
     if (word_vectors.dim() != 2 || word_vectors.size(0) != words || word_vectors.size(1) != config.word_dim)
       throw std::invalid_argument("Embedder: word vectors must be [" + std::to_string(words) + ", " +
@@ -117,6 +125,7 @@ EmbedderImpl::EmbedderImpl(const ModelConfig& config, int64_t words, int64_t cha
   output_size_ = config.word_dim;
   if (config.char_dim > 0) {
     char_ = register_module("char", torch::nn::Embedding(chars, config.char_dim));
+    InitEmbedding(config.embedding_init, char_->weight);
     char_rnn_ = register_module("char_rnn", BiRnnLayer(config.cell, config.char_dim, config.char_hidden));
     output_size_ += 2 * config.char_hidden;
   }
@@ -230,31 +239,42 @@ std::vector<std::vector<int64_t>> CrfImpl::Viterbi(const torch::Tensor& emission
 }
 
 RelationScorerImpl::RelationScorerImpl(int64_t input_size, int64_t relations, int64_t ffnn_size,
-                                       Activation activation, double dropout)
-    : activation_(activation), dropout_(dropout) {
+                                       Activation activation, double dropout, bool ordered)
+    : activation_(activation), dropout_(dropout), ordered_(ordered) {
   distmult = register_parameter("distmult",
                                 torch::randn({relations, input_size}) / std::sqrt(static_cast<double>(input_size)));
   r1 = register_module("r1", torch::nn::Linear(input_size, ffnn_size));
   r2 = register_module("r2", torch::nn::Linear(relations + 1, relations));
+  if (ordered_) {
+    head = register_parameter("head", torch::zeros({relations, input_size}));
+    tail = register_parameter("tail", torch::zeros({relations, input_size}));
+  }
 }
 
-torch::Tensor RelationScorerImpl::PairMask(const torch::Tensor& entity_mask) {
+torch::Tensor RelationScorerImpl::PairMask(const torch::Tensor& entity_mask, bool ordered) {
   const int64_t E = entity_mask.size(1);
-  const auto upper = torch::ones({E, E}, entity_mask.options()).triu(1);
-  return entity_mask.unsqueeze(2) & entity_mask.unsqueeze(1) & upper.unsqueeze(0);
+  const auto ones = torch::ones({E, E}, entity_mask.options());
+  const auto allowed = ordered ? (ones.triu(1) | ones.tril(-1)) : ones.triu(1);
+  return entity_mask.unsqueeze(2) & entity_mask.unsqueeze(1) & allowed.unsqueeze(0);
 }
 
 torch::Tensor RelationScorerImpl::forward(const torch::Tensor& g, const torch::Tensor& entity_mask) {
   const int64_t K = distmult.size(0), p = distmult.size(1);
   const auto x = F::dropout(g, F::DropoutFuncOptions().p(dropout_).training(is_training() && dropout_ > 0));
-  const auto pairs = PairMask(entity_mask);  // [B, E, E]
+  const auto pairs = PairMask(entity_mask, ordered_);  // [B, E, E]
   // DistMult for every relation type and ordered pair in one batched matmul: [B, K, E, E].
   const auto xs = x.unsqueeze(1);
   const auto dm = torch::matmul(xs * distmult.view({1, K, 1, p}), xs.transpose(2, 3)).permute({0, 2, 3, 1});
   const auto f = F::normalize(Activate(activation_, r1->forward(x)), F::NormalizeFuncOptions().dim(-1).eps(1e-8));
   const auto cosine_distance = 1.0 - torch::matmul(f, f.transpose(1, 2));  // [B, E, E]
   const auto features = torch::cat({dm, cosine_distance.unsqueeze(-1)}, -1);  // [B, E, E, K + 1]
-  return r2->forward(features.index({pairs}));                                   // [P, K]
+  auto logits = r2->forward(features.index({pairs}));                            // [P, K]
+  if (ordered_) {
+    // head_k · g_i + tail_k · g_j for every ordered pair: [B, E, 1, K] + [B, 1, E, K].
+    const auto as_head = torch::matmul(x, head.t()).unsqueeze(2), as_tail = torch::matmul(x, tail.t()).unsqueeze(1);
+    logits = logits + (as_head + as_tail).index({pairs});
+  }
+  return logits;
 }
 
 }  // namespace dts::model

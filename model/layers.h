@@ -15,6 +15,9 @@ namespace dts::model {
 
 torch::Tensor Activate(Activation activation, const torch::Tensor& x);
 
+// Re-draws an embedding matrix [rows, d] in place as model.embedding_init says (see EmbeddingInit).
+void InitEmbedding(EmbeddingInit init, torch::Tensor& weight);
+
 // Where each padded sequence of a batch ends, and the index that reverses every sequence within its own
 // length (an involution: applying it twice restores the order). Padding stays at the end either way.
 struct SequenceLayout {
@@ -106,23 +109,28 @@ class CrfImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Crf);
 
-// Scores every unordered pair (i < j) of entities of each sentence at once:
+// Scores every pair of entities of each sentence at once:
 // s = r2([DistMult_k(g_i, g_j) for k] ∘ (1 - cos(r1(g_i), r1(g_j)))), one logit per relation type.
+// Unordered (the paper): pairs i < j; s is symmetric in (i, j). Ordered: pairs i != j with i the head, and
+// s + head_k · g_i + tail_k · g_j, the only terms that differ between (i, j) and (j, i).
 class RelationScorerImpl : public torch::nn::Module {
  public:
   RelationScorerImpl(int64_t input_size, int64_t relations, int64_t ffnn_size, Activation activation,
-                     double dropout);
+                     double dropout, bool ordered = false);
   // g [B, E, p], entity_mask [B, E] bool -> logits [P, K], rows in PairMask(entity_mask) row-major order.
   torch::Tensor forward(const torch::Tensor& g, const torch::Tensor& entity_mask);
-  // [B, E, E] bool: both entities real and i < j.
-  static torch::Tensor PairMask(const torch::Tensor& entity_mask);
+  // [B, E, E] bool: both entities real and i < j (unordered) or i != j (ordered).
+  static torch::Tensor PairMask(const torch::Tensor& entity_mask, bool ordered = false);
+  bool ordered() const { return ordered_; }
 
   torch::Tensor distmult;  // [K, p], the diagonals of M^{r_k}
   torch::nn::Linear r1{nullptr}, r2{nullptr};
+  torch::Tensor head, tail;  // [K, p] each, ordered only (zeros at first: the paper's scorer)
 
  private:
   Activation activation_;
   double dropout_;
+  bool ordered_;
 };
 TORCH_MODULE(RelationScorer);
 

@@ -9,6 +9,15 @@ namespace dts::model {
 
 enum class CellType { kLstm, kGru };
 enum class Activation { kRelu, kTanh, kSigmoid, kGelu, kElu, kLinear };
+// Initialisation of the word and character embeddings that have no pretrained vector. kScaledUniform draws
+// from U(-sqrt(3/d), sqrt(3/d)) (variance 1/d per component, norm ~1), so the embedding neither drowns the
+// character and casing features nor moves too little at Adam's step size; kNormal is LibTorch's N(0, 1)
+// (norm ~sqrt(d)), the behaviour before this option existed.
+enum class EmbeddingInit { kScaledUniform, kNormal };
+// How a relation's direction is decided (docs/model.md, "Relation direction"). kTypeStatistics: the paper's
+// symmetric scorer over unordered pairs, the direction taken from training-set statistics; kLearned: ordered
+// pairs, with a head term and a tail term added to each logit, so the model itself tells head from tail.
+enum class RelationDirection { kTypeStatistics, kLearned };
 
 struct ModelConfig {
   int word_dim = 100;
@@ -16,6 +25,7 @@ struct ModelConfig {
   int char_hidden = 25;  // per direction
   bool casing = true;
   bool freeze_word_vectors = false;
+  EmbeddingInit embedding_init = EmbeddingInit::kScaledUniform;
   bool contextual = false;
   int contextual_layers = 3;
   int contextual_dim = 1024;
@@ -30,6 +40,7 @@ struct ModelConfig {
   int re_ffnn_size = 64;
   Activation re_ffnn_activation = Activation::kRelu;
   int label_dim = 25;
+  RelationDirection re_direction = RelationDirection::kTypeStatistics;
 };
 
 inline const ParamTable<ModelConfig>& ModelParams() {
@@ -50,6 +61,10 @@ inline const ParamTable<ModelConfig>& ModelParams() {
           Param(&ModelConfig::casing, "casing").Help("append the one-hot casing vector of each token"),
           Param(&ModelConfig::freeze_word_vectors, "freeze_word_vectors")
               .Help("keep pretrained word vectors fixed (requires data.word_vectors)"),
+          Param(&ModelConfig::embedding_init, "embedding_init")
+              .Choices({{"scaled_uniform", EmbeddingInit::kScaledUniform}, {"normal", EmbeddingInit::kNormal}})
+              .Help("initialisation of word and character embeddings without a pretrained vector: "
+                    "U(-sqrt(3/d), sqrt(3/d)), or N(0, 1)"),
           Param(&ModelConfig::contextual, "contextual")
               .Help("append pre-computed contextual embeddings from data.contextual_embeddings, mixed by a "
                     "learned softmax-weighted average times a learned scale"),
@@ -80,6 +95,11 @@ inline const ParamTable<ModelConfig>& ModelParams() {
           Param(&ModelConfig::label_dim, "label_dim")
               .Range(1, 1024)
               .Help("size of the learned NER label embedding concatenated to each entity's RE representation"),
+          Param(&ModelConfig::re_direction, "re_direction")
+              .Choices({{"type_statistics", RelationDirection::kTypeStatistics},
+                        {"learned", RelationDirection::kLearned}})
+              .Help("type_statistics: the paper's symmetric scorer on unordered pairs, direction from training "
+                    "statistics; learned: ordered pairs with head and tail terms, direction learned"),
       }};
   return table;
 }

@@ -30,6 +30,24 @@ const ParamTable<OptimConfig>& OptimParams() {
                         {"re_f1", EarlyStopMetric::kReF1},
                         {"mean", EarlyStopMetric::kMean}})
               .Help("dev metric that selects the best epoch: NER F1, RE F1 or their mean"),
+          Param(&OptimConfig::selection_average, "selection_average")
+              .Choices({{"auto", SelectionAverage::kAuto},
+                        {"micro", SelectionAverage::kMicro},
+                        {"macro", SelectionAverage::kMacro}})
+              .Help("averaging of the F1 scores behind early_stop_metric and eval.theta_r_mode = dev_best; auto: "
+                    "the corpus' reporting convention (CoNLL04 micro, otherwise macro)"),
+          Param(&OptimConfig::word_dropout, "word_dropout")
+              .Range(0.0, 1.0)
+              .Help("probability that a rare training word (see word_dropout_max_count) is replaced by the "
+                    "unknown word in a training batch, so that <unk> is trained; 0: off"),
+          Param(&OptimConfig::word_dropout_max_count, "word_dropout_max_count")
+              .Range(0, 1000000)
+              .Help("words seen at most this many times in the training set are subject to word_dropout; 0: "
+                    "every word"),
+          Param(&OptimConfig::length_bucket_batches, "length_bucket_batches")
+              .Range(1, 1000000)
+              .Help("batches of similar length: windows of this many batches of the shuffled training set are "
+                    "sorted by length before being cut (less padding, faster epochs); 1: plain random batches"),
           Param(&OptimConfig::time_limit_s, "time_limit_s")
               .Range(0.0, 1e9)
               .Help("stop training after this many seconds (checked between batches); 0: no limit"),

@@ -15,6 +15,9 @@ namespace dts::model {
 
 enum class OptimizerType { kAdam, kNadam };
 enum class EarlyStopMetric { kNerF1, kReF1, kMean };
+// How the per-type F1 scores behind train.early_stop_metric (and eval.theta_r_mode = dev_best) are averaged.
+// kAuto follows the corpus' reporting convention: micro for CoNLL04, macro otherwise (ADE, JSON corpora).
+enum class SelectionAverage { kAuto, kMicro, kMacro };
 
 // [train]
 struct OptimConfig {
@@ -27,6 +30,15 @@ struct OptimConfig {
   int max_epochs = 100;
   int patience = 10;
   EarlyStopMetric early_stop_metric = EarlyStopMetric::kMean;
+  SelectionAverage selection_average = SelectionAverage::kAuto;
+  // Word dropout: in training batches, a word seen at most word_dropout_max_count times in the training set
+  // is replaced by the unknown word with probability word_dropout, so <unk> learns a vector that unseen
+  // test words can use. The character BiRNN still sees the word's characters.
+  double word_dropout = 0.5;
+  int word_dropout_max_count = 1;
+  // Batches of similar length: the shuffled training set is cut into windows of this many batches, each
+  // sorted by length before it is cut into batches (less padding, faster); 1: plain random batches.
+  int length_bucket_batches = 50;
   double time_limit_s = 0.0;  // 0: none
   int threads = 1;
 };

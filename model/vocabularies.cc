@@ -1,5 +1,6 @@
 #include "model/vocabularies.h"
 
+#include <algorithm>
 #include <cctype>
 #include <stdexcept>
 
@@ -156,6 +157,16 @@ Vocabularies BuildVocabularies(const std::vector<data::Sentence>& train, const d
       if (vectors->Find(v.words.Symbol(i)) >= 0) keep.push_back(v.words.Symbol(i));
   }
   v.words.Prune(config.min_word_count, keep);
+  // Every word with a pretrained vector stays in the vocabulary, seen in training or not (as with GloVe):
+  // an unseen test word then gets its own vector instead of <unk>'s. Sorted, so the indices depend only on
+  // the vector file's words.
+  if (vectors != nullptr) {
+    std::vector<std::string> vector_words;
+    vector_words.reserve(vectors->words.size());
+    for (const auto& word : vectors->words) vector_words.push_back(v.WordKey(word));
+    std::sort(vector_words.begin(), vector_words.end());
+    for (const auto& word : vector_words) v.words.Insert(word);
+  }
   v.directions.Resize(v.relation_types.Size());
   for (const auto& sentence : train) {
     for (const auto& relation : sentence.relations) {

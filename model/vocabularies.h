@@ -84,7 +84,8 @@ struct Vocabularies {
 };
 
 // Builds the vocabularies from the training sentences only. Words seen fewer than config.min_word_count times
-// map to the unknown word unless `vectors` (may be null) has a vector for them.
+// map to the unknown word unless `vectors` (may be null) has a vector for them; every word of `vectors` is in
+// the word vocabulary (count 0 when it does not occur in training).
 Vocabularies BuildVocabularies(const std::vector<data::Sentence>& train, const data::DataConfig& config,
                                const data::WordVectors* vectors);
 

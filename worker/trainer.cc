@@ -164,16 +164,40 @@ std::string WithoutMaxEpochs(const std::string& canonical_ini) {
   return out;
 }
 
-double DevScore(const Scores& dev, model::EarlyStopMetric metric) {
+// One stream per (seed, epoch, batch): independent of how many batches ran before a resume.
+uint64_t WordDropoutSeed(int seed, int epoch, int batch) {
+  return Hasher().Add("word_dropout").Add(static_cast<uint64_t>(seed)).Add(static_cast<uint64_t>(epoch))
+      .Add(static_cast<uint64_t>(batch)).Value();
+}
+
+}  // namespace
+
+bool SelectsOnMicro(const model::TrainConfig& config) {
+  switch (config.train.selection_average) {
+    case model::SelectionAverage::kMicro:
+      return true;
+    case model::SelectionAverage::kMacro:
+      return false;
+    case model::SelectionAverage::kAuto:
+      break;
+  }
+  return config.data.format == data::CorpusFormat::kConll04;  // CoNLL04 reports micro; ADE and others macro
+}
+
+namespace {
+
+double DevScore(const Scores& dev, model::EarlyStopMetric metric, bool micro) {
+  const double ner = micro ? dev.ner.micro_f1 : dev.ner.macro_f1;
+  const double re = micro ? dev.re.micro_f1 : dev.re.macro_f1;
   switch (metric) {
     case model::EarlyStopMetric::kNerF1:
-      return dev.ner.macro_f1;
+      return ner;
     case model::EarlyStopMetric::kReF1:
-      return dev.re.macro_f1;
+      return re;
     case model::EarlyStopMetric::kMean:
       break;
   }
-  return (dev.ner.macro_f1 + dev.re.macro_f1) / 2;
+  return (ner + re) / 2;
 }
 
 std::string DatasetName(const data::DataConfig& config) {
@@ -203,7 +227,7 @@ std::string FormatDuration(double seconds) {
 class Progress {
  public:
   explicit Progress(ProgressMode mode) : mode_(mode) {}
-  void Epoch(const schema::EpochRow& row, int max_epochs, double elapsed, bool improved) const {
+  void Epoch(const schema::EpochRow& row, int max_epochs, double elapsed, bool improved, bool micro) const {
     if (mode_ == ProgressMode::kQuiet) return;
     const double eta = row.epoch > 0 ? elapsed / row.epoch * (max_epochs - row.epoch) : 0;
     if (mode_ == ProgressMode::kJson) {
@@ -215,6 +239,8 @@ class Progress {
                                   {"re_loss", row.re_loss},
                                   {"dev_ner_f1_macro", row.dev_ner_f1_macro},
                                   {"dev_re_f1_macro", row.dev_re_f1_macro},
+                                  {"dev_ner_f1_micro", row.dev_ner_f1_micro},
+                                  {"dev_re_f1_micro", row.dev_re_f1_micro},
                                   {"dev_score", row.dev_score},
                                   {"sentences_per_second", row.sentences_per_second},
                                   {"seconds", row.seconds},
@@ -224,12 +250,15 @@ class Progress {
                 << std::endl;
       return;
     }
+    // The text line shows the averaging that selects epochs, so its "score" can be read off the two F1s.
     char line[256];
     std::snprintf(line, sizeof line,
-                  "epoch %d/%d loss %.4f (ner %.4f re %.4f) dev F1 ner %.2f re %.2f score %.2f%s | %.0f sent/s | "
+                  "epoch %d/%d loss %.4f (ner %.4f re %.4f) dev %s F1 ner %.2f re %.2f score %.2f%s | %.0f sent/s | "
                   "%.1fs | elapsed %s ETA<=%s",
-                  row.epoch, max_epochs, row.train_loss, row.ner_loss, row.re_loss, row.dev_ner_f1_macro,
-                  row.dev_re_f1_macro, row.dev_score, improved ? " *" : "", row.sentences_per_second, row.seconds,
+                  row.epoch, max_epochs, row.train_loss, row.ner_loss, row.re_loss, micro ? "micro" : "macro",
+                  micro ? row.dev_ner_f1_micro : row.dev_ner_f1_macro,
+                  micro ? row.dev_re_f1_micro : row.dev_re_f1_macro, row.dev_score, improved ? " *" : "",
+                  row.sentences_per_second, row.seconds,
                   FormatDuration(elapsed).c_str(), FormatDuration(eta).c_str());
     std::cerr << line << std::endl;
   }
@@ -441,7 +470,8 @@ bool TrialRun::TrainEpochs() {
     const int epoch = state_.epoch + 1;
     if (state_.next_batch == 0 && epoch == config_.debug.fault_epoch) InjectFault(config_.debug.fault);
     const auto batches = model::LengthBucketedBatches(
-        train, config_.train.batch_size, static_cast<uint64_t>(config_.train.seed) * 1000003ULL + epoch);
+        train, config_.train.batch_size, static_cast<uint64_t>(config_.train.seed) * 1000003ULL + epoch,
+        config_.train.length_bucket_batches);
     model_->train();
     auto epoch_start = Clock::now();
     const double epoch_seconds_before = state_.epoch_train_seconds;
@@ -460,7 +490,9 @@ bool TrialRun::TrainEpochs() {
       }
       std::vector<const data::Sentence*> members;
       for (int index : batches[b]) members.push_back(&train[index]);
-      const auto batch = model::MakeBatch(members, model_->vocabularies(), device_, true, contextual_.get());
+      auto batch = model::MakeBatch(members, model_->vocabularies(), device_, true, contextual_.get());
+      model::ApplyWordDropout(batch, model_->vocabularies(), config_.train.word_dropout,
+                              config_.train.word_dropout_max_count, WordDropoutSeed(config_.train.seed, epoch, b));
       optimizer_->zero_grad();
       auto losses = model_->Loss(batch, config_.train.lambda_r);
       torch::Tensor total = losses.total;
@@ -492,7 +524,7 @@ bool TrialRun::TrainEpochs() {
     row.dev_ner_f1_macro = dev.ner.macro_f1;
     row.dev_re_f1_micro = dev.re.micro_f1;
     row.dev_re_f1_macro = dev.re.macro_f1;
-    row.dev_score = DevScore(dev, config_.train.early_stop_metric);
+    row.dev_score = DevScore(dev, config_.train.early_stop_metric, SelectsOnMicro(config_));
     row.seconds = train_seconds + SecondsSince(eval_start);
     row.sentences_per_second = state_.epoch_sentences / std::max(1e-9, train_seconds);
 
@@ -515,7 +547,7 @@ bool TrialRun::TrainEpochs() {
     }
     trial_.epochs.push_back(row);
     Save("running");
-    progress_.Epoch(row, max_epochs, state_.train_seconds, improved);
+    progress_.Epoch(row, max_epochs, state_.train_seconds, improved, SelectsOnMicro(config_));
   }
   return true;
 }
@@ -533,8 +565,9 @@ void TrialRun::Finish() {
     trial_.theta_curve.push_back({point.theta,
                                   {point.re_micro_p, point.re_micro_r, point.re_micro_f1, point.re_macro_p,
                                    point.re_macro_r, point.re_macro_f1}});
-    if (point.re_macro_f1 > best_f1 + 1e-12) {
-      best_f1 = point.re_macro_f1;
+    const double f1 = SelectsOnMicro(config_) ? point.re_micro_f1 : point.re_macro_f1;
+    if (f1 > best_f1 + 1e-12) {
+      best_f1 = f1;
       if (config_.eval.theta_r_mode == model::ThetaMode::kDevBest) theta = point.theta;
     }
   }

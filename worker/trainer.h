@@ -37,6 +37,10 @@ TrialOutcome RunTrial(const TrialOptions& options);
 // "final test ner_f1_micro=… ner_f1_macro=… re_f1_micro=… re_f1_macro=…" (percent, two decimals).
 std::string FinalLine(const schema::TrialFile& trial);
 
+// Whether epoch selection (and eval.theta_r_mode = dev_best) uses micro-averaged F1: train.selection_average,
+// with auto following the corpus' reporting convention (CoNLL04 micro, everything else macro).
+bool SelectsOnMicro(const model::TrainConfig& config);
+
 // Hash of the canonical config without the fold, the seed and the [trial] labels: the runs of one
 // configuration share it.
 std::string ConfigId(const std::string& canonical_ini);

@@ -55,14 +55,18 @@ int64_t ExpectedParameters(const ModelConfig& c, const Vocabularies& v) {
   n += 2 * H * c.ner_ffnn_size + c.ner_ffnn_size + c.ner_ffnn_size * T + T + T * T + 2 * T;
   const int64_t p = 2 * H + c.label_dim;
   n += T * c.label_dim + K * p + p * c.re_ffnn_size + c.re_ffnn_size + (K + 1) * K + K;
+  if (c.re_direction == RelationDirection::kLearned) n += 2 * K * p;  // head and tail terms
   return n;
 }
 
 TEST(JointModel, ParameterCountIsTheSumOfTensorSizesAndMatchesTheFormula) {
   Fixture f;
-  for (const auto cell : {CellType::kLstm, CellType::kGru}) {
+  for (const auto& [cell, direction] : {std::pair{CellType::kLstm, RelationDirection::kTypeStatistics},
+                                         std::pair{CellType::kGru, RelationDirection::kTypeStatistics},
+                                         std::pair{CellType::kLstm, RelationDirection::kLearned}}) {
     auto config = TinyConfig();
     config.cell = cell;
+    config.re_direction = direction;
     JointModel model(config, f.vocabularies);
     int64_t sum = 0;
     for (const auto& p : model->parameters()) sum += p.numel();
@@ -165,6 +169,57 @@ TEST(JointModel, LearnsTheTinyCorpusAndOrientsRelations) {
     }
     EXPECT_EQ(confident, 1) << "sentence " << b;
   }
+}
+
+// Kill (Peop -> Peop) written both ways: "A killed B" (head first) and "B was killed by A" (tail first). Type
+// statistics can orient only one of the two forms; the learned direction gets both.
+std::vector<data::Sentence> KillCorpus() {
+  const std::vector<std::string> names = {"Oswald", "Kennedy", "Booth", "Lincoln", "Brutus", "Caesar"};
+  std::vector<data::Sentence> out;
+  for (int i = 0; i < 12; ++i) {
+    const std::string& a = names[(i * 2) % 6];
+    const std::string& b = names[(i * 2 + 1) % 6];
+    if (i % 2 == 0) {
+      out.push_back(testing::MakeSentence("k" + std::to_string(i), {a, "killed", b, "."},
+                                          {{"Peop", 0, 1}, {"Peop", 2, 3}}, {{"Kill", 0, 1}}));
+    } else {
+      out.push_back(testing::MakeSentence("k" + std::to_string(i), {b, "was", "killed", "by", a, "."},
+                                          {{"Peop", 0, 1}, {"Peop", 4, 5}}, {{"Kill", 1, 0}}));
+    }
+  }
+  return out;
+}
+
+int CorrectlyOrientedKills(RelationDirection direction) {
+  const auto corpus = KillCorpus();
+  const auto vocabularies = BuildVocabularies(corpus, data::DataConfig{}, nullptr);
+  torch::manual_seed(1);
+  auto config = TinyConfig();
+  config.hidden = 16;
+  config.dropout = 0.0;
+  config.re_direction = direction;
+  JointModel model(config, vocabularies);
+  torch::optim::Adam optimizer(model->TrainableParameters(), torch::optim::AdamOptions(0.02));
+  const auto batch = MakeBatch(testing::Pointers(corpus), vocabularies, torch::kCPU, true);
+  for (int step = 0; step < 150; ++step) {
+    optimizer.zero_grad();
+    model->Loss(batch, 5.0).total.backward();
+    optimizer.step();
+  }
+  const auto predictions = model->Predict(batch);
+  int correct = 0;
+  for (std::size_t b = 0; b < corpus.size(); ++b) {
+    EXPECT_EQ(predictions[b].entities, corpus[b].entities) << "sentence " << b;
+    for (const auto& r : predictions[b].relations)
+      if (r.probability >= 0.5 && r.head == corpus[b].relations[0].head && r.tail == corpus[b].relations[0].tail)
+        ++correct;
+  }
+  return correct;
+}
+
+TEST(JointModel, LearnedDirectionTellsHeadFromTailWhereTypesCannot) {
+  EXPECT_EQ(CorrectlyOrientedKills(RelationDirection::kTypeStatistics), 6) << "one textual order only";
+  EXPECT_EQ(CorrectlyOrientedKills(RelationDirection::kLearned), 12);
 }
 
 class Architectures : public ::testing::TestWithParam<std::tuple<CellType, int, int, int>> {};
@@ -284,14 +339,72 @@ TEST(Contextual, MixedLayersFeedTheModelAndLearnTheirWeights) {
   }
 }
 
-TEST(Batch, RelationTargetsCoverUnorderedPairsInScorerOrder) {
+TEST(Batch, WordDropoutReplacesOnlyRareWordsAndDependsOnTheSeedAlone) {
+  Fixture f;
+  const auto words = [&](uint64_t seed, double p, int max_count) {
+    Batch batch = f.All();
+    ApplyWordDropout(batch, f.vocabularies, p, max_count, seed);
+    return batch.words;
+  };
+  const auto original = f.All().words;
+  EXPECT_TRUE(torch::equal(words(1, 0.0, 1), original)) << "probability 0 is off";
+  EXPECT_TRUE(torch::equal(words(7, 0.5, 1), words(7, 0.5, 1))) << "same seed, same replacements";
+  // Probability 1: exactly the words seen at most max_count times become <unk>; padding stays padding.
+  for (const int max_count : {1, 2, 0}) {
+    const auto dropped = words(3, 1.0, max_count);
+    for (int64_t i = 0; i < original.numel(); ++i) {
+      const int64_t id = original.view(-1)[i].item<int64_t>();
+      const int64_t now = dropped.view(-1)[i].item<int64_t>();
+      const bool rare = id > data::Vocabulary::kUnknown &&
+                        (max_count == 0 || f.vocabularies.words.Count(static_cast<int>(id)) <= max_count);
+      EXPECT_EQ(now, rare ? data::Vocabulary::kUnknown : id) << "position " << i << " max_count " << max_count;
+    }
+  }
+  // Probability 0.5 over many tokens: about half of the candidates, and different seeds differ.
+  const auto a = words(11, 0.5, 0), b = words(12, 0.5, 0);
+  const double replaced = (a == data::Vocabulary::kUnknown).sum().item<double>();
+  const double real = f.All().mask.sum().item<double>();
+  EXPECT_GT(replaced, 0.25 * real);
+  EXPECT_LT(replaced, 0.75 * real);
+  EXPECT_FALSE(torch::equal(a, b));
+}
+
+TEST(Embedder, ScaledUniformInitialisationBoundsEveryEmbedding) {
+  Fixture f;
+  ModelConfig config = TinyConfig();
+  config.word_dim = 50;
+  torch::manual_seed(1);
+  JointModel scaled(config, f.vocabularies);
+  config.embedding_init = EmbeddingInit::kNormal;
+  torch::manual_seed(1);
+  JointModel normal(config, f.vocabularies);
+  const auto params = scaled->named_parameters();
+  const auto word = params["embedder.word.weight"], chars = params["embedder.char.weight"];
+  EXPECT_LE(word.abs().max().item<double>(), std::sqrt(3.0 / 50) + 1e-6);
+  EXPECT_LE(chars.abs().max().item<double>(), std::sqrt(3.0 / config.char_dim) + 1e-6);
+  EXPECT_NEAR(word.pow(2).sum(1).mean().item<double>(), 1.0, 0.2) << "unit expected squared norm";
+  EXPECT_GT(normal->named_parameters()["embedder.word.weight"].pow(2).sum(1).mean().item<double>(), 25.0)
+      << "N(0, 1): squared norm ~ d";
+}
+
+TEST(Batch, RelationGoldIsDirectedAndTheModelDerivesPairTargets) {
   Fixture f;
   auto s = testing::MakeSentence("x", {"a", "b", "c", "d"}, {{"Drug", 0, 1}, {"Drug", 1, 2}, {"Adverse-Effect", 2, 4}},
                                  {{"Adverse-Effect", 2, 0}});
   const auto batch = f.Make({&s, &f.corpus[0]});
-  // Sentence x: pairs (0,1) (0,2) (1,2); corpus[0]: (0,1). The relation 2 -> 0 is the unordered pair (0,2).
-  ASSERT_EQ(batch.relation_targets.sizes(), (std::vector<int64_t>{4, 1}));
-  EXPECT_TRUE(torch::equal(batch.relation_targets.view(-1), torch::tensor({0.f, 1.f, 0.f, 1.f})));
+  ASSERT_EQ(batch.relation_gold.sizes(), (std::vector<int64_t>{2, 3, 3, 1}));
+  EXPECT_EQ(batch.relation_gold.sum().item<double>(), 2.0);
+  EXPECT_EQ(batch.relation_gold[0][2][0][0].item<double>(), 1.0) << "head 2 -> tail 0";
+  const int64_t corpus_head = f.corpus[0].relations[0].head, corpus_tail = f.corpus[0].relations[0].tail;
+  EXPECT_EQ(batch.relation_gold[1][corpus_head][corpus_tail][0].item<double>(), 1.0);
+  // Sentence x: unordered pairs (0,1) (0,2) (1,2); corpus[0]: (0,1). The relation 2 -> 0 is the pair (0,2).
+  const auto unordered = torch::maximum(batch.relation_gold, batch.relation_gold.transpose(1, 2))
+                             .index({RelationScorerImpl::PairMask(batch.entity_mask)});
+  EXPECT_TRUE(torch::equal(unordered.view(-1), torch::tensor({0.f, 1.f, 0.f, 1.f})));
+  // Ordered pairs, row-major: x has (0,1) (0,2) (1,0) (1,2) (2,0) (2,1); only (2,0) holds.
+  const auto ordered = batch.relation_gold.index({RelationScorerImpl::PairMask(batch.entity_mask, true)});
+  ASSERT_EQ(ordered.size(0), 6 + 2);
+  EXPECT_TRUE(torch::equal(ordered.view(-1).narrow(0, 0, 6), torch::tensor({0.f, 0.f, 0.f, 0.f, 1.f, 0.f})));
   EXPECT_EQ(batch.entity_last[0][2].item<int64_t>(), 3);
   EXPECT_EQ(f.vocabularies.TagName(static_cast<int>(batch.entity_label[0][2].item<int64_t>())), "I-Adverse-Effect");
   EXPECT_TRUE(torch::equal(RelationScorerImpl::PairMask(batch.entity_mask).nonzero().select(1, 0),

@@ -119,6 +119,32 @@ TEST(RelationScorer, MatchesPerPairLoop) {
   EXPECT_TRUE(torch::allclose(swapped[0], logits[0], 1e-5, 1e-5));
 }
 
+TEST(RelationScorer, OrderedPairsAddHeadAndTailTerms) {
+  torch::manual_seed(4);
+  const int64_t p = 5, K = 2, f = 3;
+  RelationScorer unordered(p, K, f, Activation::kRelu, 0.0);
+  torch::manual_seed(4);
+  RelationScorer ordered(p, K, f, Activation::kRelu, 0.0, /*ordered=*/true);
+  {
+    torch::NoGradGuard no_grad;
+    ordered->head.copy_(torch::randn({K, p}));
+    ordered->tail.copy_(torch::randn({K, p}));
+  }
+  const auto g = torch::randn({1, 3, p});
+  const auto mask = torch::ones({1, 3}, torch::kBool);
+  const auto sym = unordered->forward(g, mask);   // (0,1) (0,2) (1,2)
+  const auto dir = ordered->forward(g, mask);     // (0,1) (0,2) (1,0) (1,2) (2,0) (2,1)
+  ASSERT_EQ(dir.size(0), 6);
+  const std::vector<std::pair<int, int>> pairs = {{0, 1}, {0, 2}, {1, 0}, {1, 2}, {2, 0}, {2, 1}};
+  for (std::size_t row = 0; row < pairs.size(); ++row) {
+    const auto [i, j] = pairs[row];
+    const int sym_row = std::min(i, j) == 0 ? std::max(i, j) - 1 : 2;
+    const auto expected = sym[sym_row] + torch::matmul(ordered->head, g[0][i]) + torch::matmul(ordered->tail, g[0][j]);
+    EXPECT_TRUE(torch::allclose(dir[row], expected, 1e-5, 1e-5)) << i << " -> " << j;
+  }
+  EXPECT_FALSE(torch::allclose(dir[0], dir[2])) << "(0,1) and (1,0) differ";
+}
+
 class BiRnnPadding : public ::testing::TestWithParam<CellType> {};
 
 TEST_P(BiRnnPadding, PaddedBatchEqualsEachSequenceAlone) {

@@ -51,6 +51,22 @@ TEST(Vocabularies, MinCountKeepsWordsWithVectors) {
   EXPECT_TRUE(v.words.Contains("rash"));
 }
 
+TEST(Vocabularies, KeepsEveryWordWithAVectorEvenIfUnseenInTraining) {
+  data::DataConfig config;
+  data::WordVectors vectors;
+  vectors.dim = 1;
+  vectors.words = {"Nausea", "rash"};  // "Nausea" never occurs in the tiny corpus
+  vectors.values = {0.25f, 0.5f};
+  vectors.index = {{"Nausea", 0}, {"rash", 1}};
+  const auto without = BuildVocabularies(testing::TinyCorpus(), config, nullptr);
+  const auto v = BuildVocabularies(testing::TinyCorpus(), config, &vectors);
+  EXPECT_EQ(v.words.Size(), without.words.Size() + 1);
+  ASSERT_TRUE(v.words.Contains("nausea")) << "stored under its lowercase key, as it is looked up";
+  EXPECT_NE(v.WordIndex("NAUSEA"), data::Vocabulary::kUnknown);
+  EXPECT_EQ(v.words.Count(v.WordIndex("nausea")), 0) << "known from the vectors only";
+  EXPECT_EQ(v.words.Count(v.WordIndex("rash")), without.words.Count(without.WordIndex("rash")));
+}
+
 // The direction rule (docs/model.md): distinct types -> the more frequent (head type, tail type); same types
 // or a tie -> the more frequent textual order.
 TEST(RelationDirections, OrientsByTypePairsThenByOrder) {

@@ -214,6 +214,21 @@ TEST_F(TrainerTest, DevBestThetaIsTheCurveMaximum) {
   EXPECT_NEAR(outcome.trial.dev->re.scores.f1_macro, best, 1e-9);
 }
 
+TEST(SelectsOnMicro, FollowsTheCorpusConventionUnlessSet) {
+  model::TrainConfig config;
+  config.data.format = data::CorpusFormat::kConll04;
+  EXPECT_TRUE(SelectsOnMicro(config)) << "CoNLL04 reports micro F1";
+  config.data.format = data::CorpusFormat::kAde;
+  EXPECT_FALSE(SelectsOnMicro(config)) << "ADE reports macro F1";
+  config.data.format = data::CorpusFormat::kJson;
+  EXPECT_FALSE(SelectsOnMicro(config));
+  config.train.selection_average = model::SelectionAverage::kMicro;
+  EXPECT_TRUE(SelectsOnMicro(config));
+  config.data.format = data::CorpusFormat::kConll04;
+  config.train.selection_average = model::SelectionAverage::kMacro;
+  EXPECT_FALSE(SelectsOnMicro(config));
+}
+
 TEST(ConfigId, IgnoresFoldSeedAndTrialLabels) {
   const std::string a = "[data]\nfold = 1\npath = x\n[train]\nseed = 3\nlr = 0.1\n[trial]\nstage = final\n";
   const std::string b = "[data]\nfold = 7\npath = x\n[train]\nseed = 9\nlr = 0.1\n[trial]\nstage = search\n";
