@@ -1,7 +1,10 @@
 // dts-sweep: runs a whole sweep (search, final, ablation) over MPI ranks, or over in-process ranks with
 // --local-ranks N. Option parsing and one library call (orchestrator/sweep.h).
 #include <boost/program_options.hpp>
+#include <unistd.h>
+
 #include <exception>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -41,9 +44,19 @@ int Main(int argc, char** argv, std::vector<std::string>& args) {
   } catch (const po::error& e) {
     throw dts::UsageError(e.what());
   }
+  // A dry run without --out keeps its scratch (the resolved trial configs) in a private temporary directory,
+  // removed on exit, rather than leaving it in the caller's working directory.
+  struct RemoveOnExit {
+    std::string path;
+    ~RemoveOnExit() {
+      std::error_code ignored;
+      if (!path.empty()) std::filesystem::remove_all(path, ignored);
+    }
+  } scratch;
   if (options.out_dir.empty()) {
     if (!options.dry_run) throw dts::UsageError("--out DIR is required");
-    options.out_dir = ".dts-sweep-dry-run";
+    options.out_dir = scratch.path =
+        (std::filesystem::temp_directory_path() / ("dts-sweep-dry-run-" + std::to_string(::getpid()))).string();
   }
   dts::InstallStopHandlers();
   if (local_ranks > 0) {

@@ -347,11 +347,17 @@ StagePlan Planner::PlanAblation(const std::vector<PlannedTrial>& done) const {
   // Seeds from seed + kAblationSeedOffset: with the final stage's seed, the baseline's first run would be the
   // final stage's fold-0 trial (same id), recorded under "final", and the ablation table would lose a run.
   constexpr int kAblationSeedOffset = 1000;
+  const int folds = sweep_.sweep.ablation_folds == AblationFolds::kAll && IsCrossValidated(sweep_)
+                        ? GetInt(best, keys::kFolds, 10)
+                        : 1;
+  plan.notes.push_back("ablation: " + std::to_string(sweep_.sweep.ablation_seeds) + " seeds on " +
+                       (folds > 1 ? "each of " + std::to_string(folds) + " folds" : std::string("fold 0")));
   std::vector<Run> runs;
   for (const auto& [name, config] : variants)
-    for (int s = 0; s < sweep_.sweep.ablation_seeds; ++s)
-      runs.push_back({config, "ablation", name, 0,
-                      static_cast<std::uint64_t>(sweep_.sweep.seed + kAblationSeedOffset + s)});
+    for (int fold = 0; fold < folds; ++fold)
+      for (int s = 0; s < sweep_.sweep.ablation_seeds; ++s)
+        runs.push_back({config, "ablation", name, fold,
+                        static_cast<std::uint64_t>(sweep_.sweep.seed + kAblationSeedOffset + s)});
   plan.trials = MakeAll(runs);
   return plan;
 }

@@ -163,16 +163,16 @@ void PrintPlan(const SweepConfig& sweep, const ParamCounter& counter, const Conf
     out << "final: top " << top_k << " configurations x "
         << (cross_validated ? std::to_string(folds) + " folds" : std::to_string(sweep.sweep.final_seeds) + " seeds")
         << " = " << final_trials << " trials (data.protocol = final)\n";
-  // Baseline runs coincide with final-stage runs (same config, fold 0, seed) and are not repeated.
-  const int baseline_new =
-      has_final ? std::max(0, sweep.sweep.ablation_seeds - (cross_validated ? 1 : sweep.sweep.final_seeds))
-                : sweep.sweep.ablation_seeds;
-  const size_t ablation_trials = has_ablation ? 3 * sweep.sweep.ablation_seeds + baseline_new : 0;
+  // The baseline runs its own seeds (seed + 1000, ...: planner.cc), so it repeats no final-stage run.
+  const int ablation_folds =
+      sweep.sweep.ablation_folds == AblationFolds::kAll && cross_validated ? folds : 1;
+  const size_t ablation_trials =
+      has_ablation ? static_cast<size_t>(4 * sweep.sweep.ablation_seeds * ablation_folds) : 0;
   if (has_ablation)
-    out << "ablation: best configuration; no_ner_specific, no_re_specific, no_task_specific (+ shared layers "
-           "matching the parameter count, at most sweep.max_shared_layers = "
-        << sweep.sweep.max_shared_layers << ") x " << sweep.sweep.ablation_seeds << " seeds, plus " << baseline_new
-        << " baseline runs = at most " << ablation_trials << " trials\n";
+    out << "ablation: best configuration and its no_ner_specific, no_re_specific, no_task_specific variants (+ "
+           "shared layers matching the parameter count, at most sweep.max_shared_layers = "
+        << sweep.sweep.max_shared_layers << ") x " << sweep.sweep.ablation_seeds << " seeds x " << ablation_folds
+        << (ablation_folds == 1 ? " fold" : " folds") << " = at most " << ablation_trials << " trials\n";
   const double total = search_cost + mean_cost * static_cast<double>((has_final ? final_trials : 0) + ablation_trials);
   out << "cost estimate: " << std::setprecision(3) << total / 1e9
       << " G parameter-epochs (search exact; final and ablation at the mean search configuration)\n";

@@ -47,7 +47,13 @@ const ParamTable<SweepSettings>& SweepParams() {
           Param(&SweepSettings::final_seeds, "final_seeds")
               .Range(1, 100)
               .Help("final-stage seeds on a fixed-split corpus (a cross-validated corpus runs each fold once)"),
-          Param(&SweepSettings::ablation_seeds, "ablation_seeds").Range(1, 100).Help("seeds per ablation variant"),
+          Param(&SweepSettings::ablation_seeds, "ablation_seeds")
+              .Range(1, 100)
+              .Help("seeds per ablation variant (on each of its folds)"),
+          Param(&SweepSettings::ablation_folds, "ablation_folds")
+              .Choices({{"first", AblationFolds::kFirst}, {"all", AblationFolds::kAll}})
+              .Help("first: each ablation variant on fold 0; all: on every fold of a cross-validated corpus "
+                    "(a fixed-split corpus has only fold 0)"),
           Param(&SweepSettings::stages, "stages")
               .Help("comma-separated subset of search,final,ablation, in that order (final and ablation need "
                     "search)"),

@@ -16,6 +16,9 @@ namespace dts::orchestrator {
 enum class Strategy { kGrid, kRandom, kAsha };
 enum class CorpusKind { kAuto, kCrossValidated, kFixedSplit };
 enum class DeviceChoice { kAuto, kCpu };
+// Where the ablation runs: fold 0 only, or (cross-validated corpora) every fold, paired fold by fold with
+// the baseline, as the paper's 10-fold ablation does.
+enum class AblationFolds { kFirst, kAll };
 
 // [sweep]: declared once here; parsing, range checks and docs/orchestrator.md's table derive from SweepParams().
 struct SweepSettings {
@@ -33,6 +36,7 @@ struct SweepSettings {
   int final_top_k = 1;
   int final_seeds = 5;  // fixed-split corpora; cross-validated corpora run every fold once instead
   int ablation_seeds = 3;
+  AblationFolds ablation_folds = AblationFolds::kFirst;
   std::string stages = "search,final,ablation";
   int max_retries = 1;  // extra attempts for crashed / infrastructure failures
   int threads_per_rank = 1;

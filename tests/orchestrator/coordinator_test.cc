@@ -364,6 +364,32 @@ TEST_F(CoordinatorTest, AblationMatchesParameterCounts) {
   }
 }
 
+TEST_F(CoordinatorTest, AblationOnEveryFoldOfACrossValidatedCorpus) {
+  // The paper's ADE ablation: each variant on every fold, paired with the baseline by (fold, seed).
+  const SweepConfig sweep = ParseSweepConfig(
+      "[sweep]\nname = cv\ncorpus = cross_validated\nablation_seeds = 1\nablation_folds = all\n"
+      "progress_every_s = 1000\n[space]\nmodel.shared_layers = 1\nmodel.ner_layers = 1\nmodel.re_layers = 1\n"
+      "[base]\ndata.folds = 4\n",
+      "cv.ini");
+  FakeTrials trials([](const Assign&, int) { return TrialOutcome::kCompleted; });
+  const SweepRun run = RunGroup(sweep, dir_, trials);
+  EXPECT_EQ(run.manifest.status, "completed");
+  std::map<std::string, std::set<std::pair<int, std::uint64_t>>> runs_of;  // variant -> (fold, seed)
+  int finals = 0;
+  for (const auto& row : run.manifest.trials) {
+    if (row.stage == "final") ++finals;
+    if (row.stage != "ablation") continue;
+    const TrialConfig c = ParseTrialConfig(row.config_ini);
+    runs_of[row.variant].insert({std::stoi(c.at("data.fold")), std::stoull(c.at("train.seed"))});
+  }
+  EXPECT_EQ(finals, 4);
+  ASSERT_EQ(runs_of.size(), 4u) << "baseline, no_ner_specific, no_re_specific, no_task_specific";
+  for (const auto& [variant, runs] : runs_of) {
+    EXPECT_EQ(runs.size(), 4u) << variant;
+    EXPECT_EQ(runs, runs_of.at("baseline")) << variant << " must pair with the baseline fold by fold";
+  }
+}
+
 const char* kAshaSweep =
     "[sweep]\nname = a\nstrategy = asha\nbudget = 9\nmin_epochs = 1\nreduction_factor = 3\nmax_epochs = 9\n"
     "stages = search\nprogress_every_s = 1000\nseed = 7\n"
