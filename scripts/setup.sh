@@ -12,6 +12,7 @@ packages=(
   libboost-program-options-dev
   libgtest-dev
   nlohmann-json3-dev libfmt-dev libspdlog-dev
+  libfasttext-dev                        # dts-vectors: in-domain subword word vectors
   gnuplot-nox                            # report plots
   slurm-wlm munge                        # the Slurm integration test runs a one-node cluster
 )
