@@ -38,12 +38,36 @@ std::string GnuplotQuote(const std::string& text) {
   return out + "'";
 }
 
-std::string RunGnuplot(const std::string& out_dir, const std::string& stem) {
+std::string TerminalSetup(const PlotSpec& plot, const std::string& format) {
+  const std::string size = " size " + std::to_string(plot.width) + "," + std::to_string(plot.height);
+  if (format == "png") {
+    return "set terminal pngcairo" + size + " enhanced font 'sans,10'; set output " +
+           GnuplotQuote(plot.stem + ".png");
+  }
+  return "set terminal svg" + size + " fixed enhanced font 'sans,11'; set output " +
+         GnuplotQuote(plot.stem + ".svg");
+}
+
+std::vector<std::string> RenderPlot(const std::string& out_dir, const PlotSpec& plot,
+                                    std::vector<std::string>& warnings) {
+  std::vector<std::string> written;
+  for (const char* format : {"svg", "png"}) {
+    const std::string error = RunGnuplot(out_dir, plot.stem, TerminalSetup(plot, format));
+    if (error.empty()) {
+      written.push_back(plot.stem + "." + format);
+    } else {
+      warnings.push_back(error);
+    }
+  }
+  return written;
+}
+
+std::string RunGnuplot(const std::string& out_dir, const std::string& stem, const std::string& setup) {
   const fs::path script_path = fs::path(out_dir) / (stem + ".gp");
   // posix_spawn rather than system(): no shell, so no quoting of paths. gnuplot first changes into out_dir,
   // so the script's relative data and output file names resolve there.
   const fs::path dir = fs::absolute(out_dir);
-  std::vector<std::string> args = {"gnuplot", "-e", "cd " + GnuplotQuote(dir.string()),
+  std::vector<std::string> args = {"gnuplot", "-e", "cd " + GnuplotQuote(dir.string()) + (setup.empty() ? "" : "; " + setup),
                                    (dir / script_path.filename()).string()};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());

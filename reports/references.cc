@@ -3,8 +3,10 @@
 #include <cctype>
 #include <fstream>
 #include <map>
+#include <sstream>
 
 #include "common/error.h"
+#include "reports/published_references.h"
 
 namespace dts::reports {
 
@@ -41,9 +43,54 @@ std::string NormalizeDatasetName(const std::string& name) {
   return out;
 }
 
+std::vector<const ReferenceRow*> MatchingReferences(const std::vector<ReferenceRow>& rows,
+                                                    const std::string& dataset, const std::string& averaging) {
+  std::vector<const ReferenceRow*> out;
+  for (const auto& row : rows) {
+    if (NormalizeDatasetName(row.dataset) == NormalizeDatasetName(dataset) && row.averaging == averaging &&
+        row.evaluation == "strict")
+      out.push_back(&row);
+  }
+  return out;
+}
+
 std::vector<ReferenceRow> ReadReferences(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw IoError(path, "cannot open references file");
+  return ParseReferences(in, path);
+}
+
+const std::vector<ReferenceRow>& PublishedReferences() {
+  static const std::vector<ReferenceRow> rows = [] {
+    std::istringstream in(kPublishedReferencesCsv);
+    return ParseReferences(in, "reports/references/published.csv (built in)");
+  }();
+  return rows;
+}
+
+std::vector<ReferenceRow> MergeReferences(std::vector<ReferenceRow> base, const std::vector<ReferenceRow>& added) {
+  for (const auto& row : added) {
+    bool replaced = false;
+    for (auto& old : base) {
+      if (NormalizeDatasetName(old.dataset) == NormalizeDatasetName(row.dataset) && old.system == row.system &&
+          old.averaging == row.averaging) {
+        old = row;
+        replaced = true;
+      }
+    }
+    if (!replaced) base.push_back(row);
+  }
+  return base;
+}
+
+std::vector<ReferenceRow> LoadReferences(bool published, const std::vector<std::string>& files) {
+  std::vector<ReferenceRow> rows;
+  if (published) rows = PublishedReferences();
+  for (const auto& file : files) rows = MergeReferences(std::move(rows), ReadReferences(file));
+  return rows;
+}
+
+std::vector<ReferenceRow> ParseReferences(std::istream& in, const std::string& path) {
   static const char* const kColumns[] = {"dataset",    "system", "averaging",    "ner_precision",
                                          "ner_recall", "ner_f1", "re_precision", "re_recall",
                                          "re_f1",      "source"};
@@ -88,6 +135,10 @@ std::vector<ReferenceRow> ReadReferences(const std::string& path) {
     row.averaging = get("averaging");
     if (row.averaging != "micro" && row.averaging != "macro") {
       throw InputError(path, number, "averaging '" + row.averaging + "' must be micro or macro");
+    }
+    if (column.count("evaluation") && !get("evaluation").empty()) row.evaluation = get("evaluation");
+    if (row.evaluation != "strict" && row.evaluation != "boundaries" && row.evaluation != "relaxed") {
+      throw InputError(path, number, "evaluation '" + row.evaluation + "' must be strict, boundaries or relaxed");
     }
     row.ner_precision = score("ner_precision");
     row.ner_recall = score("ner_recall");

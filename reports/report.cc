@@ -4,17 +4,25 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
 #include "common/error.h"
+#include "reports/comparison.h"
+#include "reports/comparison_table.h"
 #include "reports/config_keys.h"
+#include "reports/groups.h"
+#include "reports/output.h"
 #include "reports/plots.h"
 #include "reports/references.h"
+#include "reports/significance.h"
 #include "reports/stats.h"
 #include "reports/sweep_data.h"
 #include "reports/table.h"
@@ -25,177 +33,6 @@ namespace {
 namespace fs = std::filesystem;
 using schema::Scores;
 using schema::TrialFile;
-
-// ---------------------------------------------------------------------------------------------------------
-// Grouping
-
-// The runs of one configuration within one stage (and one ablation variant).
-struct Group {
-  std::string config_id;
-  std::string variant;
-  std::vector<const TrialRecord*> records;
-
-  int Planned() const { return static_cast<int>(records.size()); }
-  std::vector<const TrialFile*> Completed() const {
-    std::vector<const TrialFile*> done;
-    for (const auto* r : records) {
-      if (r->Completed()) done.push_back(&*r->file);
-    }
-    return done;
-  }
-  std::optional<double> MeanDevScore() const {
-    std::vector<double> scores;
-    for (const auto* r : records) {
-      if (auto s = r->DevScore()) scores.push_back(*s);
-    }
-    if (scores.empty()) return std::nullopt;
-    return Summarize(scores).mean;
-  }
-  const std::map<std::string, std::string>& Config() const { return records.front()->config; }
-  std::string ConfigValue(const char* key) const {
-    const auto& config = Config();
-    const auto it = config.find(key);
-    return it == config.end() ? "?" : it->second;
-  }
-  // Parameter count from any trial file of the group (every run of a configuration has the same).
-  std::optional<std::int64_t> Parameters() const {
-    for (const auto* r : records) {
-      if (r->file && r->file->trainable_parameters > 0) return r->file->trainable_parameters;
-    }
-    return std::nullopt;
-  }
-  bool CrossValidated() const {
-    std::set<int> folds;
-    for (const auto* r : records) folds.insert(r->plan.fold);
-    return folds.size() > 1;
-  }
-};
-
-// Groups the records of `dataset` in `stage` by config_id (and variant), in first-seen order.
-std::vector<Group> GroupRecords(const SweepData& data, const std::string& dataset, const std::string& stage,
-                                bool by_variant) {
-  std::vector<Group> groups;
-  std::map<std::string, std::size_t> index;
-  for (const auto& r : data.trials) {
-    if (r.dataset != dataset || r.plan.stage != stage) continue;
-    const std::string key = by_variant ? r.plan.variant : r.plan.config_id;
-    auto it = index.find(key);
-    if (it == index.end()) {
-      it = index.emplace(key, groups.size()).first;
-      groups.push_back({r.plan.config_id, r.plan.variant, {}});
-    }
-    groups[it->second].records.push_back(&r);
-  }
-  return groups;
-}
-
-// The configuration a stage "selected": the best mean dev score; ties go to more completed runs.
-const Group* SelectBest(const std::vector<Group>& groups) {
-  const Group* best = nullptr;
-  for (const auto& g : groups) {
-    if (best == nullptr) {
-      best = &g;
-      continue;
-    }
-    const double a = g.MeanDevScore().value_or(-1);
-    const double b = best->MeanDevScore().value_or(-1);
-    if (a > b || (a == b && g.Completed().size() > best->Completed().size())) best = &g;
-  }
-  return best;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Metrics
-
-const Scores& TestScores(const TrialFile& t, bool ner) {
-  return ner ? t.test->ner.scores : t.test->re.scores;
-}
-
-struct Averaging {
-  const char* name;  // "micro" / "macro"
-  double Scores::*precision;
-  double Scores::*recall;
-  double Scores::*f1;
-};
-constexpr Averaging kMicro{"micro", &Scores::precision_micro, &Scores::recall_micro, &Scores::f1_micro};
-constexpr Averaging kMacro{"macro", &Scores::precision_macro, &Scores::recall_macro, &Scores::f1_macro};
-
-// A dataset's reporting convention (the paper's): cross-validated corpora macro only, fixed splits both.
-std::vector<Averaging> AveragingsFor(bool cross_validated) {
-  if (cross_validated) return {kMacro};
-  return {kMicro, kMacro};
-}
-
-Summary Over(const std::vector<const TrialFile*>& trials,
-             const std::function<double(const TrialFile&)>& metric) {
-  std::vector<double> values;
-  for (const auto* t : trials) values.push_back(metric(*t));
-  return Summarize(values);
-}
-
-// The scores of one configuration under one averaging, over its completed runs.
-struct Aggregate {
-  Summary ner_p, ner_r, ner_f1, re_p, re_r, re_f1, mean_f1;
-};
-
-Aggregate AggregateOf(const std::vector<const TrialFile*>& runs, const Averaging& a) {
-  const auto get = [](bool ner, double Scores::*m) {
-    return [ner, m](const TrialFile& t) { return TestScores(t, ner).*m; };
-  };
-  Aggregate g;
-  g.ner_p = Over(runs, get(true, a.precision));
-  g.ner_r = Over(runs, get(true, a.recall));
-  g.ner_f1 = Over(runs, get(true, a.f1));
-  g.re_p = Over(runs, get(false, a.precision));
-  g.re_r = Over(runs, get(false, a.recall));
-  g.re_f1 = Over(runs, get(false, a.f1));
-  // The mean of NER and RE F1 per run, then averaged: its std is that of the per-run means.
-  g.mean_f1 = Over(runs, [&a](const TrialFile& t) {
-    return (TestScores(t, true).*a.f1 + TestScores(t, false).*a.f1) / 2;
-  });
-  return g;
-}
-
-// "10" when complete, else "3/10 folds".
-std::string CountCell(int completed, int planned, const std::string& unit) {
-  if (completed == planned) return std::to_string(completed);
-  return std::to_string(completed) + "/" + std::to_string(planned) + " " + unit;
-}
-
-std::string Fixed(double value, int decimals = 2) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
-  return buffer;
-}
-
-std::string Signed(double value) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%+.2f", value);
-  return buffer;
-}
-
-std::string Optional(const std::optional<double>& v) { return v ? Fixed(*v) : "–"; }
-std::string OptionalCsv(const std::optional<double>& v) { return v ? CsvNumber(*v) : ""; }
-
-std::string ShortId(const std::string& id) { return id.size() > 8 ? id.substr(0, 8) : id; }
-
-std::string FileStem(const std::string& text) {
-  std::string out;
-  for (unsigned char c : text) out += std::isalnum(c) ? static_cast<char>(std::tolower(c)) : '_';
-  return out.empty() ? "unnamed" : out;
-}
-
-std::vector<std::string> Datasets(const SweepData& data) {
-  std::set<std::string> names;
-  for (const auto& r : data.trials) names.insert(r.dataset);
-  return {names.begin(), names.end()};
-}
-
-// A table as built for display (Markdown, LaTeX) and as values (CSV).
-struct ReportTable {
-  Table display;
-  Table values;
-};
 
 // ---------------------------------------------------------------------------------------------------------
 // Tables
@@ -255,22 +92,27 @@ struct DatasetSelection {
   std::vector<Group> final_groups;
 };
 
-ReportTable ResultsTable(const SweepData& data, const std::vector<DatasetSelection>& selections,
+// The results table: the selected final configuration per dataset and averaging, with the published rows of
+// the same dataset and evaluation setting. The display splits by setting (results_strict_macro, ...), so a
+// published row never stands beside a row of another setting.
+ReportTable ResultsTable(const std::vector<DatasetSelection>& selections,
                          const std::vector<ReferenceRow>& references) {
   ReportTable t;
   t.display.name = t.values.name = "results";
   t.display.title = t.values.title =
       "Test results: precision, recall and F1 (%), mean ± sample std over runs";
-  t.display.columns = {"Dataset", "System", "Avg.",  "NER P",   "NER R", "NER F1",
-                       "RE P",    "RE R",   "RE F1", "Mean F1", "n"};
-  t.values.columns = {"dataset", "system", "averaging", "config_id", "completed", "planned", "unit"};
+  t.split_column = 2;
+  t.split_title_prefix = "evaluation: ";
+  t.display.columns = {"Dataset", "System", "Evaluation", "NER P", "NER R",   "NER F1",
+                       "RE P",    "RE R",   "RE F1",      "Mean F1", "n"};
+  t.values.columns = {"dataset", "system", "evaluation", "averaging", "config_id", "completed", "planned", "unit"};
   for (const char* m :
        {"ner_precision", "ner_recall", "ner_f1", "re_precision", "re_recall", "re_f1", "mean_f1"}) {
     t.values.columns.push_back(std::string(m) + "_mean");
     t.values.columns.push_back(std::string(m) + "_std");
   }
   t.values.columns.push_back("source");
-  (void)data;
+  std::vector<std::string> cited;
   for (const auto& sel : selections) {
     if (sel.final_group == nullptr) {
       t.display.notes.push_back(sel.dataset + ": no final stage in this sweep, no test results.");
@@ -282,14 +124,20 @@ ReportTable ResultsTable(const SweepData& data, const std::vector<DatasetSelecti
     const auto runs = g.Completed();
     const std::string system = "dts (config " + ShortId(g.config_id) + ")";
     for (const auto& a : AveragingsFor(cv)) {
+      const std::string setting = EvaluationSetting(a.name);
       const Aggregate agg = AggregateOf(runs, a);
-      t.display.rows.push_back({sel.dataset, system, a.name, FormatSummary(agg.ner_p),
+      t.display.rows.push_back({sel.dataset, system, setting, FormatSummary(agg.ner_p),
                                 FormatSummary(agg.ner_r), FormatSummary(agg.ner_f1), FormatSummary(agg.re_p),
                                 FormatSummary(agg.re_r), FormatSummary(agg.re_f1), FormatSummary(agg.mean_f1),
                                 CountCell(static_cast<int>(runs.size()), g.Planned(), unit)});
-      std::vector<std::string> row = {
-          sel.dataset, system, a.name, g.config_id, std::to_string(runs.size()), std::to_string(g.Planned()),
-          unit};
+      std::vector<std::string> row = {sel.dataset,
+                                      system,
+                                      "strict",
+                                      a.name,
+                                      g.config_id,
+                                      std::to_string(runs.size()),
+                                      std::to_string(g.Planned()),
+                                      unit};
       for (const Summary* s :
            {&agg.ner_p, &agg.ner_r, &agg.ner_f1, &agg.re_p, &agg.re_r, &agg.re_f1, &agg.mean_f1}) {
         row.push_back(CsvMean(*s));
@@ -297,22 +145,24 @@ ReportTable ResultsTable(const SweepData& data, const std::vector<DatasetSelecti
       }
       row.push_back("this sweep");
       t.values.rows.push_back(row);
-      for (const auto& ref : references) {
-        if (NormalizeDatasetName(ref.dataset) != NormalizeDatasetName(sel.dataset) || ref.averaging != a.name)
-          continue;
+      for (const ReferenceRow* ref : MatchingReferences(references, sel.dataset, a.name)) {
         std::optional<double> mean;
-        if (ref.ner_f1 && ref.re_f1) mean = (*ref.ner_f1 + *ref.re_f1) / 2;
-        t.display.rows.push_back({sel.dataset, ref.system, a.name, Optional(ref.ner_precision),
-                                  Optional(ref.ner_recall), Optional(ref.ner_f1), Optional(ref.re_precision),
-                                  Optional(ref.re_recall), Optional(ref.re_f1), Optional(mean), "published"});
-        std::vector<std::string> ref_row = {sel.dataset, ref.system, a.name, "", "", "", "published"};
-        for (const auto& v : {ref.ner_precision, ref.ner_recall, ref.ner_f1, ref.re_precision, ref.re_recall,
-                              ref.re_f1, mean}) {
+        if (ref->ner_f1 && ref->re_f1) mean = (*ref->ner_f1 + *ref->re_f1) / 2;
+        t.display.rows.push_back({sel.dataset, ref->system, setting, OptionalFixed(ref->ner_precision),
+                                  OptionalFixed(ref->ner_recall), OptionalFixed(ref->ner_f1),
+                                  OptionalFixed(ref->re_precision), OptionalFixed(ref->re_recall),
+                                  OptionalFixed(ref->re_f1), OptionalFixed(mean), "published"});
+        std::vector<std::string> ref_row = {sel.dataset, ref->system, ref->evaluation, a.name, "", "", "",
+                                            "published"};
+        for (const auto& v : {ref->ner_precision, ref->ner_recall, ref->ner_f1, ref->re_precision,
+                              ref->re_recall, ref->re_f1, mean}) {
           ref_row.push_back(OptionalCsv(v));
           ref_row.push_back("");
         }
-        ref_row.push_back(ref.source);
+        ref_row.push_back(ref->source);
         t.values.rows.push_back(ref_row);
+        const std::string citation = ref->system + ": " + ref->source;
+        if (std::find(cited.begin(), cited.end(), citation) == cited.end()) cited.push_back(citation);
       }
     }
     if (static_cast<int>(runs.size()) < g.Planned()) {
@@ -325,15 +175,12 @@ ReportTable ResultsTable(const SweepData& data, const std::vector<DatasetSelecti
                                 " final-stage configurations.");
     }
   }
-  std::set<std::string> cited;
-  for (const auto& ref : references) {
-    if (cited.insert(ref.system + ": " + ref.source).second)
-      t.display.notes.push_back(ref.system + ": " + ref.source);
-  }
+  for (const auto& citation : cited) t.display.notes.push_back(citation);
   t.display.notes.push_back(
       "Mean F1 is the average of NER F1 and RE F1. Cross-validated datasets: macro scores averaged over "
-      "folds; "
-      "fixed splits: micro and macro averaged over seeds.");
+      "folds; fixed splits: micro and macro averaged over seeds. Strict evaluation: an entity counts when its "
+      "span and type match, a relation when its type and both arguments (span and type) match. Published "
+      "rows appear only under their own evaluation setting.");
   return t;
 }
 
@@ -438,18 +285,31 @@ std::string Layers(const Group& g) {
          g.ConfigValue(keys::kReLayers);
 }
 
-ReportTable AblationTable(const SweepData& data, const std::vector<std::string>& datasets) {
+// One compared variant's paired differences, for the ablation plot.
+struct AblationPoint {
+  std::string dataset;
+  std::string averaging;
+  std::string variant;
+  std::optional<BootstrapCi> ci[3];  // NER, RE, Mean
+};
+
+ReportTable AblationTable(const SweepData& data, const std::vector<std::string>& datasets,
+                          const SignificanceOptions& significance, std::vector<AblationPoint>& points) {
   static const char* const kOrder[] = {"baseline", "no_ner_specific", "no_re_specific", "no_task_specific"};
   ReportTable t;
   t.display.name = t.values.name = "ablation";
   t.display.title = t.values.title =
       "Ablation: task-specific layers removed (test F1 %, Δ against the baseline)";
-  t.display.columns = {"Dataset", "Variant", "Layers s/n/r", "Params",  "Avg.",   "NER F1",
-                       "Δ NER",   "RE F1",   "Δ RE",         "Mean F1", "Δ Mean", "n"};
-  t.values.columns = {"dataset",     "variant",      "config_id",    "shared_layers", "ner_layers",
-                      "re_layers",   "parameters",   "averaging",    "completed",     "planned",
-                      "ner_f1_mean", "ner_f1_std",   "ner_f1_delta", "re_f1_mean",    "re_f1_std",
-                      "re_f1_delta", "mean_f1_mean", "mean_f1_std",  "mean_f1_delta"};
+  std::deque<std::vector<Group>> all_groups;
+  std::vector<ComparedRow> rows;
+  struct RowLabel {
+    std::string dataset;
+    const Group* group;
+    Averaging averaging;
+    std::string unit;
+  };
+  std::vector<RowLabel> labels;
+  std::vector<std::string> missing_notes;
   for (const auto& dataset : datasets) {
     std::vector<Group> groups = GroupRecords(data, dataset, "ablation", /*by_variant=*/true);
     if (groups.empty()) continue;
@@ -459,81 +319,77 @@ ReportTable AblationTable(const SweepData& data, const std::vector<std::string>&
     };
     std::stable_sort(groups.begin(), groups.end(),
                      [&](const Group& a, const Group& b) { return rank(a.variant) < rank(b.variant); });
-    const Group* baseline = groups.front().variant == "baseline" ? &groups.front() : nullptr;
+    // The rows point into the groups: a deque keeps them in place while more datasets are added.
+    const std::vector<Group>& kept = all_groups.emplace_back(std::move(groups));
+    const Group* baseline = kept.front().variant == "baseline" ? &kept.front() : nullptr;
     if (baseline == nullptr) t.display.notes.push_back(dataset + ": no baseline variant; no Δ column.");
-    const bool cv = groups.front().CrossValidated();
-    const std::string unit = cv ? "folds" : "seeds";
+    const bool cv = kept.front().CrossValidated();
     for (const auto& a : AveragingsFor(cv)) {
       const Aggregate base = baseline ? AggregateOf(baseline->Completed(), a) : Aggregate{};
-      for (const auto& g : groups) {
+      for (const auto& g : kept) {
+        ComparedRow row;
+        row.is_reference = &g == baseline;
+        if (baseline != nullptr) row.reference = base;
         const auto runs = g.Completed();
-        const Aggregate agg = AggregateOf(runs, a);
-        const auto delta = [&](const Summary& s, const Summary& b, bool csv) -> std::string {
-          if (baseline == nullptr || &g == baseline || s.n == 0 || b.n == 0)
-            return csv ? "" : (&g == baseline ? "" : "–");
-          return csv ? CsvNumber(s.mean - b.mean) : Signed(s.mean - b.mean);
-        };
-        const auto params = g.Parameters();
-        t.display.rows.push_back({dataset, g.variant.empty() ? "(none)" : g.variant, Layers(g),
-                                  params ? std::to_string(*params) : "–", a.name, FormatSummary(agg.ner_f1),
-                                  delta(agg.ner_f1, base.ner_f1, false), FormatSummary(agg.re_f1),
-                                  delta(agg.re_f1, base.re_f1, false), FormatSummary(agg.mean_f1),
-                                  delta(agg.mean_f1, base.mean_f1, false),
-                                  CountCell(static_cast<int>(runs.size()), g.Planned(), unit)});
-        t.values.rows.push_back({dataset, g.variant, g.config_id, g.ConfigValue(keys::kSharedLayers),
-                                 g.ConfigValue(keys::kNerLayers), g.ConfigValue(keys::kReLayers),
-                                 params ? std::to_string(*params) : "", a.name, std::to_string(runs.size()),
-                                 std::to_string(g.Planned()), CsvMean(agg.ner_f1), CsvStd(agg.ner_f1),
-                                 delta(agg.ner_f1, base.ner_f1, true), CsvMean(agg.re_f1), CsvStd(agg.re_f1),
-                                 delta(agg.re_f1, base.re_f1, true), CsvMean(agg.mean_f1),
-                                 CsvStd(agg.mean_f1), delta(agg.mean_f1, base.mean_f1, true)});
+        row.agg = AggregateOf(runs, a);
+        if (baseline != nullptr && !row.is_reference) {
+          row.comparison = Compare(baseline->Completed(), runs, cv, a.f1_averaging, significance);
+          const std::string& why = row.comparison->randomization_missing;
+          if (!why.empty()) {
+            const std::string note = dataset + " " + g.variant + ": no sentence-level test (" + why + ").";
+            if (std::find(missing_notes.begin(), missing_notes.end(), note) == missing_notes.end())
+              missing_notes.push_back(note);
+          }
+          AblationPoint point{dataset, a.name, g.variant, {}};
+          point.ci[0] = row.comparison->ner.ci;
+          point.ci[1] = row.comparison->re.ci;
+          point.ci[2] = row.comparison->mean.ci;
+          points.push_back(point);
+        }
+        rows.push_back(std::move(row));
+        labels.push_back({dataset, &g, a, cv ? "folds" : "seeds"});
       }
     }
   }
-  t.display.notes.push_back(
-      "Layers: shared / NER-specific / RE-specific BiRNN layers. Δ: difference of the means.");
+
+  const HolmAdjusted holm = AdjustAcrossRows(rows);
+  t.display.columns = {"Dataset", "Variant", "Layers s/n/r", "Params", "Avg."};
+  t.values.columns = {"dataset",    "variant",   "config_id", "shared_layers", "ner_layers", "re_layers",
+                      "parameters", "averaging", "completed", "planned"};
+  AppendMetricColumns(t.display, t.values);
+  t.display.columns.push_back("n");
+  AppendStatisticsColumns(t.values);
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    const RowLabel& label = labels[r];
+    const Group& g = *label.group;
+    const auto params = g.Parameters();
+    const int completed = rows[r].agg.ner_f1.n;
+    std::vector<std::string> display = {label.dataset, g.variant.empty() ? "(none)" : g.variant, Layers(g),
+                                        params ? std::to_string(*params) : "–", label.averaging.name};
+    std::vector<std::string> values = {label.dataset,
+                                       g.variant,
+                                       g.config_id,
+                                       g.ConfigValue(keys::kSharedLayers),
+                                       g.ConfigValue(keys::kNerLayers),
+                                       g.ConfigValue(keys::kReLayers),
+                                       params ? std::to_string(*params) : "",
+                                       label.averaging.name,
+                                       std::to_string(completed),
+                                       std::to_string(g.Planned())};
+    AppendMetricCells(rows, r, holm, significance, display, values);
+    display.push_back(CountCell(completed, g.Planned(), label.unit));
+    AppendStatisticsCells(rows[r], significance, values);
+    t.display.rows.push_back(display);
+    t.values.rows.push_back(values);
+  }
+  t.display.notes.push_back("Layers: shared / NER-specific / RE-specific BiRNN layers.");
+  for (const auto& note : ComparisonNotes(significance, "the baseline")) t.display.notes.push_back(note);
+  for (const auto& note : missing_notes) t.display.notes.push_back(note);
   return t;
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Output
-
-class OutputDir {
- public:
-  explicit OutputDir(std::string dir) : dir_(std::move(dir)) {
-    std::error_code ec;
-    fs::create_directories(dir_, ec);
-    if (ec) throw IoError(dir_, "cannot create the report directory: " + ec.message());
-  }
-  const std::string& dir() const { return dir_; }
-  void Write(const std::string& name, const std::string& text) {
-    const fs::path path = fs::path(dir_) / name;
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-    out.close();
-    if (!out) throw IoError(path.string(), "cannot write");
-    files_.push_back(name);
-  }
-  // Writes NAME.md, NAME.tex and NAME.csv; returns the Markdown.
-  std::string WriteTable(const ReportTable& t) {
-    const std::string md = ToMarkdown(t.display);
-    Write(t.display.name + ".md", md);
-    Write(t.display.name + ".tex", ToLatex(t.display));
-    Write(t.values.name + ".csv", ToCsv(t.values));
-    return md;
-  }
-  std::vector<std::string>& files() { return files_; }
-
- private:
-  std::string dir_;
-  std::vector<std::string> files_;
-};
-
-// The Markdown links of a table's other renderings, for index.md.
-std::string Links(const ReportTable& t) {
-  return "\n[CSV](" + t.values.name + ".csv) · [LaTeX](" + t.display.name + ".tex) · [Markdown](" +
-         t.display.name + ".md)\n\n";
-}
+// Search, theta_r, ablation and learning-curve sections (tables and plots)
 
 struct SearchPoint {
   const Group* group;
@@ -543,7 +399,7 @@ struct SearchPoint {
 // Search overview for one dataset: top-k table, dev-score-vs-layers plot data + script.
 std::string SearchSection(const SweepData& data, const std::string& dataset,
                           const std::vector<std::string>& searched, const ReportOptions& options,
-                          OutputDir& out, std::vector<std::string>& plot_scripts) {
+                          OutputDir& out, std::vector<PlotSpec>& plots) {
   const std::vector<Group> groups = GroupRecords(data, dataset, "search", false);
   if (groups.empty()) return "";
   std::vector<SearchPoint> points;
@@ -631,35 +487,60 @@ std::string SearchSection(const SweepData& data, const std::string& dataset,
   }
   out.Write("search_" + stem + ".dat", dat.str());
   if (numeric) {
+    // One row of panels per cell type (LSTM and GRU apart), one column per layer kind, a shared y range so
+    // rows compare; the legend sits below the panels, outside every data area.
+    double lo = points.front().dev, hi = points.front().dev;
+    for (const auto& p : points) {
+      lo = std::min(lo, p.dev);
+      hi = std::max(hi, p.dev);
+    }
+    const double pad = std::max(0.5, (hi - lo) * 0.08);
+    const int rows = static_cast<int>(cells.size());
+    const double bottom = 0.1 / rows + 0.04;  // the key's band, in screen units
     std::ostringstream gp;
-    gp << "set terminal svg size 1200,420 dynamic font 'sans,11'\n"
-       << "set output 'search_" << stem << ".svg'\n"
-       << "set multiplot layout 1,3 title "
-       << GnuplotQuote("Search on " + dataset + ": dev score per configuration") << "\n"
-       << "set ylabel 'dev score (%)'\nset grid\nset xtics 1\nset key bottom right\n";
+    gp << "# Search on " << dataset << ": dev score per configuration against its layer counts, one row of panels\n"
+       << "# per cell type. Rendered by dts-report to SVG and PNG (see plots.h for re-running it by hand).\n"
+       << "set multiplot layout " << rows << ",3 title "
+       << GnuplotQuote("Search on " + dataset + ": dev score per configuration") << " noenhanced margins 0.07,0.98,"
+       << Fixed(bottom + 0.06, 3) << ",0.9 spacing 0.06,0.08\n"
+       << "set grid\nset xtics 1\nset xrange [-0.5:3.5]\nset yrange [" << CsvNumber(lo - pad) << ":"
+       << CsvNumber(hi + pad) << "]\n";
     const char* const titles[] = {"shared BiRNN layers", "NER-specific layers", "RE-specific layers"};
-    for (int column = 1; column <= 3; ++column) {
-      gp << "set xlabel '" << titles[column - 1] << "'\nset xrange [-0.5:3.5]\nplot ";
-      for (std::size_t c = 0; c < cells.size(); ++c) {
-        // Cell types side by side around the integer layer count, so their points do not hide each other.
-        const double offset = (static_cast<double>(c) - (cells.size() - 1) / 2.0) * 0.15;
-        gp << (c ? ", " : "") << "'search_" << stem << ".dat' using ($" << column << "+(" << offset
-           << ")):($4==" << c << " ? $5 : 1/0) with points pt " << (7 + 2 * c) << " title "
-           << GnuplotQuote(cells[c]);
+    for (std::size_t c = 0; c < cells.size(); ++c) {
+      for (int column = 1; column <= 3; ++column) {
+        gp << "set xlabel '" << titles[column - 1] << "'\n"
+           << "set ylabel " << GnuplotQuote(column == 1 ? cells[c] + ": dev score (%)" : "") << " noenhanced\n";
+        if (c == 0 && column == 1) {
+          gp << "set key at screen 0.5, screen 0.01 center bottom horizontal noenhanced samplen 1 box opaque\n";
+        } else {
+          gp << "unset key\n";
+        }
+        // Every cell type in the first panel's key (a 1/0 series draws nothing), so the key lists them all.
+        std::vector<std::string> series;
+        for (std::size_t k = 0; k < cells.size(); ++k) {
+          if (k != c && !(c == 0 && column == 1)) continue;
+          std::ostringstream one;
+          one << "'search_" << stem << ".dat' using " << column << ":($4==" << k
+              << (k == c ? " ? $5 : 1/0)" : " ? 1/0 : 1/0)") << " with points pt " << (7 + 2 * k)
+              << " ps 1.2 lc " << (k + 1) << " title " << GnuplotQuote(cells[k]);
+          series.push_back(one.str());
+        }
+        gp << "plot ";
+        for (std::size_t i = 0; i < series.size(); ++i) gp << (i ? ", " : "") << series[i];
+        gp << "\n";
       }
-      gp << "\n";
     }
     gp << "unset multiplot\n";
-    plot_scripts.push_back("search_" + stem);
+    plots.push_back({"search_" + stem, 1200, 130 + 300 * rows});
     out.Write("search_" + stem + ".gp", gp.str());
-    md += "![dev score against layer counts and cell type](search_" + stem + ".svg)\n\n";
+    md += PlotMarkdown("search_" + stem, "dev score against layer counts, per cell type");
   }
   return md;
 }
 
 // The theta_r curve of the selected configuration: mean dev RE scores per threshold over its runs.
 std::string ThetaSection(const std::string& dataset, const Group* group, OutputDir& out,
-                         std::vector<std::string>& plot_scripts) {
+                         std::vector<PlotSpec>& plots) {
   if (group == nullptr) return "";
   std::map<long long, std::vector<const schema::ThetaPoint*>> by_theta;  // keyed by theta in 1e-6 steps
   std::vector<double> used;
@@ -704,10 +585,9 @@ std::string ThetaSection(const std::string& dataset, const Group* group, OutputD
   std::string md = out.WriteTable(t) + Links(t);
   out.Write(stem + ".dat", dat.str());
   std::ostringstream gp;
-  gp << "set terminal svg size 720,480 dynamic font 'sans,11'\n"
-     << "set output '" << stem << ".svg'\n"
+  gp << "# theta_r curve of " << dataset << ": rendered by dts-report to SVG and PNG.\n"
      << "set title " << GnuplotQuote("RE on dev against theta_r (" + dataset + ")") << " noenhanced\n"
-     << "set xlabel 'theta_r' noenhanced\nset ylabel 'score (%)'\nset grid\nset key bottom center\n"
+     << "set xlabel 'theta_r' noenhanced\nset ylabel 'score (%)'\nset grid\nset key outside right top noenhanced\n"
      << "set arrow from " << CsvNumber(theta_used.mean) << ", graph 0 to " << CsvNumber(theta_used.mean)
      << ", graph 1 nohead dashtype 2\n"
      << "plot '" << stem << ".dat' using 1:4 with linespoints title 'F1 micro', "
@@ -715,8 +595,133 @@ std::string ThetaSection(const std::string& dataset, const Group* group, OutputD
      << "'' using 1:2 with lines dashtype 3 title 'P micro', "
      << "'' using 1:3 with lines dashtype 3 title 'R micro'\n";
   out.Write(stem + ".gp", gp.str());
-  plot_scripts.push_back(stem);
-  md += "![theta_r curve](" + stem + ".svg)\n\n";
+  plots.push_back({stem, 820, 480});
+  md += PlotMarkdown(stem, "theta_r curve");
+  return md;
+}
+
+// The ablation plot of one dataset: each variant's paired difference from the baseline (NER, RE, Mean F1) with
+// its bootstrap CI, one panel per averaging.
+std::string AblationPlotSection(const std::string& dataset, const std::vector<AblationPoint>& all,
+                                const SignificanceOptions& significance, OutputDir& out,
+                                std::vector<PlotSpec>& plots) {
+  std::vector<const AblationPoint*> points;
+  std::vector<std::string> variants, averagings;
+  for (const auto& p : all) {
+    if (p.dataset != dataset) continue;
+    points.push_back(&p);
+    if (std::find(variants.begin(), variants.end(), p.variant) == variants.end()) variants.push_back(p.variant);
+    if (std::find(averagings.begin(), averagings.end(), p.averaging) == averagings.end())
+      averagings.push_back(p.averaging);
+  }
+  bool any_ci = false;
+  for (const auto* p : points) any_ci = any_ci || p->ci[0] || p->ci[1] || p->ci[2];
+  if (!any_ci) return "";
+  const std::string stem = "ablation_" + FileStem(dataset);
+  std::ostringstream dat;
+  dat << "# variant_index averaging_index variant ner_delta ner_ci_low ner_ci_high re_delta re_ci_low re_ci_high "
+         "mean_delta mean_ci_low mean_ci_high (paired mean difference, variant - baseline; '-' where none)\n";
+  for (const auto* p : points) {
+    const auto v = std::find(variants.begin(), variants.end(), p->variant) - variants.begin();
+    const auto a = std::find(averagings.begin(), averagings.end(), p->averaging) - averagings.begin();
+    dat << v << " " << a << " " << p->variant;
+    for (const auto& ci : p->ci) {
+      if (ci) {
+        dat << " " << CsvNumber(ci->mean_difference) << " " << CsvNumber(ci->low) << " " << CsvNumber(ci->high);
+      } else {
+        dat << " - - -";
+      }
+    }
+    dat << "\n";
+  }
+  out.Write(stem + ".dat", dat.str());
+  std::ostringstream gp;
+  gp << "# Ablation on " << dataset << ": rendered by dts-report to SVG and PNG.\n"
+     << "set datafile missing '-'\n"
+     << "set multiplot layout 1," << averagings.size() << " title "
+     << GnuplotQuote("Ablation on " + dataset + ": Δ F1 against the baseline, " +
+                     Fixed(significance.confidence * 100, 0) + "% paired bootstrap CI")
+     << " noenhanced margins 0.08,0.98,0.2,0.86 spacing 0.08\n"
+     << "set grid ytics\nset xrange [-0.5:" << variants.size() - 0.5 << "]\nset xtics (";
+  for (std::size_t v = 0; v < variants.size(); ++v)
+    gp << (v ? ", " : "") << GnuplotQuote(variants[v]) << " " << v;
+  gp << ") noenhanced\nset ylabel 'Δ F1 (points)'\n";
+  for (std::size_t a = 0; a < averagings.size(); ++a) {
+    gp << "set title " << GnuplotQuote(averagings[a] + " F1") << "\n";
+    if (a == 0) {
+      gp << "set key at screen 0.5, screen 0.02 center bottom horizontal box opaque\n";
+    } else {
+      gp << "unset key\n";
+    }
+    const char* const names[] = {"NER", "RE", "Mean"};
+    gp << "plot 0 with lines lc 'gray40' dashtype 2 notitle";
+    for (int m = 0; m < 3; ++m) {
+      const int c = 4 + 3 * m;
+      gp << ", '" << stem << ".dat' using ($1+(" << (m - 1) * 0.2 << ")):($2==" << a << " ? $" << c
+         << " : 1/0):" << c + 1 << ":" << c + 2 << " with yerrorbars pt " << (5 + 2 * m) << " lc " << (m + 1)
+         << " title '" << names[m] << "'";
+    }
+    gp << "\n";
+  }
+  gp << "unset multiplot\n";
+  out.Write(stem + ".gp", gp.str());
+  plots.push_back({stem, 360 + 380 * static_cast<int>(averagings.size()), 440});
+  return "### Ablation on " + dataset + ": Δ F1 with its confidence interval\n\n" +
+         PlotMarkdown(stem, "ablation: delta F1 per variant with its confidence interval");
+}
+
+// The dev learning curves of the selected final configuration: per epoch, the mean and sample std over its
+// completed runs (folds or seeds) of the early-stopping score and of dev NER and RE F1, from the trial files'
+// per-epoch rows. An epoch's figures are over the runs that reached it (early stopping ends runs unevenly).
+std::string LearningCurveSection(const std::string& dataset, const Group* group, OutputDir& out,
+                                 std::vector<PlotSpec>& plots) {
+  if (group == nullptr) return "";
+  const auto runs = group->Completed();
+  const bool cv = group->CrossValidated();
+  std::map<int, std::vector<const schema::EpochRow*>> by_epoch;
+  for (const auto* t : runs) {
+    for (const auto& e : t->epochs) by_epoch[e.epoch].push_back(&e);
+  }
+  if (by_epoch.empty()) return "";
+  const std::string stem = "learning_" + FileStem(dataset);
+  const std::string averaging = cv ? "macro" : "micro";
+  std::ostringstream dat;
+  dat << "# epoch runs dev_score_mean dev_score_std dev_ner_f1_mean dev_ner_f1_std dev_re_f1_mean dev_re_f1_std"
+      << " (dev F1 " << averaging << "; config " << group->config_id << ")\n";
+  for (const auto& [epoch, rows] : by_epoch) {
+    dat << epoch << " " << rows.size();
+    for (double schema::EpochRow::*m :
+         {&schema::EpochRow::dev_score, cv ? &schema::EpochRow::dev_ner_f1_macro : &schema::EpochRow::dev_ner_f1_micro,
+          cv ? &schema::EpochRow::dev_re_f1_macro : &schema::EpochRow::dev_re_f1_micro}) {
+      std::vector<double> v;
+      for (const auto* r : rows) v.push_back(r->*m);
+      const Summary s = Summarize(v);
+      dat << " " << CsvNumber(s.mean) << " " << CsvNumber(s.std);
+    }
+    dat << "\n";
+  }
+  out.Write(stem + ".dat", dat.str());
+  const std::string unit = cv ? "folds" : "seeds";
+  std::ostringstream gp;
+  gp << "# Dev learning curves of the final runs on " << dataset << ": rendered by dts-report to SVG and PNG.\n"
+     << "set title " << GnuplotQuote("Dev learning curves on " + dataset + " (config " + ShortId(group->config_id) +
+                                     "): mean ± std over " + std::to_string(runs.size()) + " " + unit)
+     << " noenhanced\n"
+     << "set xlabel 'epoch'\nset ylabel 'dev score (%)'\nset grid\nset key outside right top noenhanced\n"
+     << "set xrange [0.5:" << by_epoch.rbegin()->first + 0.5 << "]\n"
+     << "set style fill transparent solid 0.18 noborder\n"
+     << "plot '" << stem << ".dat' using 1:($3-$4):($3+$4) with filledcurves lc 1 notitle, "
+     << "'' using 1:3 with linespoints pt 7 ps 0.6 lc 1 title 'early-stopping score', "
+     << "'' using 1:($5-$6):($5+$6) with filledcurves lc 2 notitle, "
+     << "'' using 1:5 with linespoints pt 5 ps 0.6 lc 2 title 'NER F1 " << averaging << "', "
+     << "'' using 1:($7-$8):($7+$8) with filledcurves lc 3 notitle, "
+     << "'' using 1:7 with linespoints pt 9 ps 0.6 lc 3 title 'RE F1 " << averaging << "'\n";
+  out.Write(stem + ".gp", gp.str());
+  plots.push_back({stem, 860, 480});
+  std::string md = "### Dev learning curves (" + dataset + ")\n\n" +
+                   PlotMarkdown(stem, "dev learning curves, mean and band over runs");
+  if (group->ConfigValue(keys::kDataProtocol) == "final")
+    md += "With data.protocol = final the runs train on train+dev, so these dev curves are not held out.\n\n";
   return md;
 }
 
@@ -724,11 +729,8 @@ std::string ThetaSection(const std::string& dataset, const Group* group, OutputD
 
 ReportOutput WriteReport(const ReportOptions& options) {
   const SweepData data = LoadSweep(options.sweep_dir);
-  std::vector<ReferenceRow> references;
-  for (const auto& file : options.reference_files) {
-    auto rows = ReadReferences(file);
-    references.insert(references.end(), rows.begin(), rows.end());
-  }
+  const std::vector<ReferenceRow> references =
+      LoadReferences(options.published_references, options.reference_files);
   ReportOutput output;
   output.warnings = data.warnings;
   OutputDir out(options.out_dir.empty() ? (fs::path(options.sweep_dir) / "report").string()
@@ -755,11 +757,12 @@ ReportOutput WriteReport(const ReportOptions& options) {
   }
   for (auto& sel : selections) sel.final_group = SelectBest(sel.final_groups);
 
-  std::vector<std::string> plot_scripts;
+  std::vector<PlotSpec> plots;
+  std::vector<AblationPoint> ablation_points;
   const ReportTable progress = ProgressTable(data);
-  const ReportTable results = ResultsTable(data, selections, references);
+  const ReportTable results = ResultsTable(selections, references);
   const ReportTable hyper = HyperparameterTable(selections, searched);
-  const ReportTable ablation = AblationTable(data, datasets);
+  const ReportTable ablation = AblationTable(data, datasets, options.significance, ablation_points);
   std::string main_tables;  // for stdout
   std::string index_tables;
   for (const ReportTable* t : {&progress, &results, &hyper, &ablation}) {
@@ -767,34 +770,25 @@ ReportOutput WriteReport(const ReportOptions& options) {
     const std::string md = out.WriteTable(*t);
     main_tables += md + "\n";
     index_tables += md + Links(*t);
+    if (t == &ablation) {
+      for (const auto& dataset : datasets)
+        index_tables += AblationPlotSection(dataset, ablation_points, options.significance, out, plots);
+    }
   }
+  std::string curves;
+  for (const auto& sel : selections) curves += LearningCurveSection(sel.dataset, sel.final_group, out, plots);
   std::string search;
   for (const auto& sel : selections) {
-    search += SearchSection(data, sel.dataset, searched_by_dataset[sel.dataset], options, out, plot_scripts);
+    search += SearchSection(data, sel.dataset, searched_by_dataset[sel.dataset], options, out, plots);
     const Group* theta_group = sel.final_group;
     std::vector<Group> search_groups;
     if (theta_group == nullptr) {  // no final stage yet: the best search configuration's curve
       search_groups = GroupRecords(data, sel.dataset, "search", false);
       theta_group = SelectBest(search_groups);
     }
-    search += ThetaSection(sel.dataset, theta_group, out, plot_scripts);
+    search += ThetaSection(sel.dataset, theta_group, out, plots);
   }
-
-  if (options.plots && !plot_scripts.empty()) {
-    if (!GnuplotAvailable()) {
-      output.warnings.push_back(out.dir() +
-                                ": gnuplot not found on PATH; plots skipped (data and .gp scripts written)");
-    } else {
-      for (const auto& stem : plot_scripts) {
-        const std::string error = RunGnuplot(out.dir(), stem);
-        if (error.empty()) {
-          out.files().push_back(stem + ".svg");
-        } else {
-          output.warnings.push_back(error);
-        }
-      }
-    }
-  }
+  if (options.plots) out.RenderPlots(plots, output.warnings);
 
   std::ostringstream index;
   index << "# Sweep report: " << data.manifest.sweep_name << "\n\n"
@@ -806,8 +800,9 @@ ReportOutput WriteReport(const ReportOptions& options) {
     index << "\n";
   }
   index << index_tables;
+  if (!curves.empty()) index << "## Final runs: dev learning curves\n\n" << curves;
   if (!search.empty()) index << "## Search overview\n\n" << search;
-  out.Write("index.md", index.str());
+  out.WriteIndex(index.str(), "Sweep report: " + data.manifest.sweep_name);
 
   output.summary = main_tables;
   output.files = out.files();

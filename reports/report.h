@@ -1,14 +1,20 @@
 // dts-report's library: reads a sweep directory and writes the paper's tables (Markdown, LaTeX, CSV), the
-// search and theta_r plots (gnuplot SVG) and an index.md linking them into the output directory.
+// plots (gnuplot, SVG and PNG) and an index.md linking them, with index.html beside it: the same page with the
+// tables and plots inline, self-contained. (Several sweeps side by side: sweep_comparison.h.)
 //
 // What each table averages (all from DIR/sweep.h5 + DIR/trials/*.h5, nothing else):
 // - results: per dataset, the test metrics of the "final" stage configuration with the best mean dev score.
 //   A cross-validated dataset (its final runs span several folds, e.g. ADE) reports macro scores over folds;
 //   a fixed-split dataset (CoNLL04) micro and macro scores over seeds. Cells are mean ± sample std with n;
-//   a cell with fewer completed runs than planned says "3/10 folds".
+//   a cell with fewer completed runs than planned says "3/10 folds". Published rows of the same dataset and
+//   evaluation setting (strict; micro or macro) follow; the display has one table per setting.
 // - hyperparameters: that configuration's keys (those the search varied, then model/train/optim), with its
 //   trainable parameter count.
-// - ablation: each "ablation" variant against the "baseline" variant: F1 and its change.
+// - ablation: each "ablation" variant against the "baseline" variant: F1, its change with a paired bootstrap
+//   CI, the p-values of a run-level test (corrected resampled t for folds, paired t for seeds) and of a
+//   sentence-level approximate randomization test, Holm-adjusted across the table's rows (comparison.h);
+//   a plot of each variant's Δ F1 with its CI.
+// - learning curves: the selected final configuration's dev scores per epoch, mean ± std over its runs.
 // - search: dev score per search configuration (top-k table, plot against layer counts and cell type) and the
 //   theta_r curve of the selected configuration (plot).
 #pragma once
@@ -16,14 +22,18 @@
 #include <string>
 #include <vector>
 
+#include "reports/comparison.h"
+
 namespace dts::reports {
 
 struct ReportOptions {
   std::string sweep_dir;
   std::string out_dir;                       // "" means sweep_dir/report
   std::vector<std::string> reference_files;  // CSV files of published results (see references.h)
+  bool published_references = true;          // the built-in rows of reports/references/published.csv
   int top_k = 10;
   bool plots = true;  // false skips gnuplot (the data and scripts are still written)
+  SignificanceOptions significance;
 };
 
 struct ReportOutput {

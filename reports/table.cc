@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <sstream>
+#include <utility>
 
 namespace dts::reports {
 
@@ -35,15 +36,22 @@ std::string LatexEscape(const std::string& text) {
     const auto next_is = [&](const char* utf8) {
       return text.compare(i, std::char_traits<char>::length(utf8), utf8) == 0;
     };
-    if (next_is("±")) {
-      out += "$\\pm$";
-      i += std::char_traits<char>::length("±") - 1;
-    } else if (next_is("–")) {
-      out += "--";
-      i += std::char_traits<char>::length("–") - 1;
-    } else if (next_is("Δ")) {
-      out += "$\\Delta$";
-      i += std::char_traits<char>::length("Δ") - 1;
+    // Non-ASCII symbols the tables use, and characters that OT1-encoded text would print as others.
+    static const std::pair<const char*, const char*> kSymbols[] = {
+        {"±", "$\\pm$"},
+        {"–", "--"},
+        {"Δ", "$\\Delta$"},
+        {"†", "\\textsuperscript{\\dag}"},
+        {"‡", "\\textsuperscript{\\ddag}"},
+        {"<", "\\textless{}"},
+        {">", "\\textgreater{}"}};
+    const std::pair<const char*, const char*>* symbol = nullptr;
+    for (const auto& s : kSymbols) {
+      if (next_is(s.first)) symbol = &s;
+    }
+    if (symbol != nullptr) {
+      out += symbol->second;
+      i += std::char_traits<char>::length(symbol->first) - 1;
     } else {
       switch (c) {
         case '\\':

@@ -22,7 +22,8 @@ std::string ToLatex(const Table& table);
 // RFC 4180: a header row, then the rows; fields with a comma, quote or newline are quoted.
 std::string ToCsv(const Table& table);
 
-// Escapes LaTeX's special characters (\ & % $ # _ { } ~ ^) and maps "±", "–" and "Δ" to math mode.
+// Escapes LaTeX's special characters (\ & % $ # _ { } ~ ^ < >) and maps "±", "–", "Δ", "†" and "‡" to their
+// LaTeX forms.
 std::string LatexEscape(const std::string& text);
 std::string CsvField(const std::string& text);
 

@@ -70,7 +70,17 @@ std::string PredictionJson(const data::Sentence& sentence, const SentencePredict
                          {"tail", r.relation.tail},
                          {"score", std::round(r.probability * 1e4) / 1e4}});
   }
-  return nlohmann::json{{"id", sentence.id}, {"tokens", tokens}, {"entities", entities}, {"relations", relations}}
+  // The gold annotation travels with the predictions, so the report can test significance sentence by sentence
+  // (approximate randomization) from the trial files alone.
+  nlohmann::json gold_entities = nlohmann::json::array(), gold_relations = nlohmann::json::array();
+  for (const auto& e : sentence.entities) gold_entities.push_back({{"type", e.type}, {"start", e.start}, {"end", e.end}});
+  for (const auto& r : sentence.relations)
+    gold_relations.push_back({{"type", r.type}, {"head", r.head}, {"tail", r.tail}});
+  return nlohmann::json{{"id", sentence.id},
+                        {"tokens", tokens},
+                        {"entities", entities},
+                        {"relations", relations},
+                        {"gold", {{"entities", gold_entities}, {"relations", gold_relations}}}}
       .dump();
 }
 

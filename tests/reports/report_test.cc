@@ -497,22 +497,96 @@ TEST_F(SweepFixture, ReferenceRowsAreMatchedAndCited) {
   EXPECT_THROW(WriteReport(options), InputError);
 }
 
+// A browser on PATH for the rendering check, "" when there is none.
+std::string FindChromium() {
+  const char* path = std::getenv("PATH");
+  if (path == nullptr) return "";
+  for (const char* name : {"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"}) {
+    std::stringstream dirs(path);
+    std::string dir;
+    while (std::getline(dirs, dir, ':')) {
+      const fs::path candidate = fs::path(dir) / name;
+      if (!dir.empty() && ::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+    }
+  }
+  return "";
+}
+
 TEST_F(SweepFixture, PlotsAreRenderedWhenGnuplotIsAvailable) {
   BuildSweep();
   ReportOptions options;
   options.sweep_dir = dir_.string();
+  options.significance.bootstrap_resamples = 200;
+  options.significance.randomization_rounds = 100;
   const ReportOutput out = WriteReport(options);
-  EXPECT_TRUE(fs::exists(dir_ / "report" / "search_ade.gp"));
-  EXPECT_TRUE(fs::exists(dir_ / "report" / "theta_ade.dat"));
+  const fs::path report = dir_ / "report";
+  for (const char* file : {"search_ade.gp", "theta_ade.dat", "ablation_conll04.gp", "ablation_conll04.dat",
+                           "learning_ade.gp", "learning_conll04.dat", "index.html"})
+    EXPECT_TRUE(fs::exists(report / file)) << file;
+  // The search plot: one row of panels per cell type, its key below the panels (screen coordinates), never
+  // inside a data area.
+  const std::string search_gp = ReadText(report / "search_ade.gp");
+  EXPECT_NE(search_gp.find("set multiplot layout 2,3"), std::string::npos) << search_gp;
+  EXPECT_NE(search_gp.find("set key at screen 0.5, screen 0.01"), std::string::npos);
+  EXPECT_EQ(search_gp.find("set key bottom right"), std::string::npos);
+  // The learning curves: mean and band over the final runs' per-epoch rows.
+  EXPECT_NE(ReadText(report / "learning_ade.dat").find("\n1 8 "), std::string::npos);  // epoch 1, 8 runs
+
   bool gnuplot_warning = false;
   for (const auto& w : out.warnings)
     gnuplot_warning = gnuplot_warning || w.find("gnuplot") != std::string::npos;
   if (gnuplot_warning) GTEST_SKIP() << "gnuplot not installed";
-  for (const char* svg : {"search_ade.svg", "theta_ade.svg", "search_conll04.svg"}) {
-    ASSERT_TRUE(fs::exists(dir_ / "report" / svg)) << svg;
-    EXPECT_NE(ReadText(dir_ / "report" / svg).find("<svg"), std::string::npos) << svg;
+  for (const char* stem : {"search_ade", "theta_ade", "search_conll04", "ablation_conll04", "learning_ade"}) {
+    const std::string svg = std::string(stem) + ".svg", png = std::string(stem) + ".png";
+    ASSERT_TRUE(fs::exists(report / svg)) << svg;
+    EXPECT_NE(ReadText(report / svg).find("<svg"), std::string::npos) << svg;
+    ASSERT_TRUE(fs::exists(report / png)) << png << " (gnuplot's pngcairo terminal)";
+    EXPECT_EQ(ReadText(report / png).substr(1, 3), "PNG") << png;
   }
-  EXPECT_NE(ReadText(dir_ / "report" / "index.md").find("(search_ade.svg)"), std::string::npos);
+  const std::string index = ReadText(report / "index.md");
+  EXPECT_NE(index.find("(search_ade.svg)"), std::string::npos);
+  EXPECT_NE(index.find("(ablation_conll04.svg)"), std::string::npos);
+  EXPECT_NE(index.find("(learning_ade.png)"), std::string::npos);
+
+  // index.html is self-contained: every image inline as a data: URI, nothing fetched from elsewhere.
+  const std::string html = ReadText(report / "index.html");
+  std::size_t images = 0;
+  for (std::size_t at = html.find("<img src=\""); at != std::string::npos; at = html.find("<img src=\"", at + 1)) {
+    ++images;
+    EXPECT_EQ(html.compare(at + 10, 5, "data:"), 0) << html.substr(at, 60);
+  }
+  EXPECT_GE(images, 6u);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("<link"), std::string::npos);
+  EXPECT_NE(html.find("<table>"), std::string::npos);
+}
+
+// index.html renders in a browser: headless Chromium takes a screenshot of the copied report folder.
+TEST_F(SweepFixture, IndexHtmlRendersInHeadlessChromium) {
+  const std::string chromium = FindChromium();
+  if (chromium.empty())
+    GTEST_SKIP() << "no chromium, chromium-browser or google-chrome on PATH: index.html not rendered";
+  BuildSweep();
+  ReportOptions options;
+  options.sweep_dir = dir_.string();
+  options.significance.bootstrap_resamples = 100;
+  options.significance.randomization_rounds = 50;
+  WriteReport(options);
+  // Copy the page alone elsewhere: it must not need the files beside it.
+  const fs::path copy = dir_ / "copied";
+  fs::create_directories(copy);
+  fs::copy_file(dir_ / "report" / "index.html", copy / "index.html");
+  const fs::path shot = dir_ / "screenshot.png";
+  const std::string command = "timeout 120 '" + chromium +
+                              "' --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,2400 "
+                              "--screenshot='" + shot.string() + "' 'file://" + (copy / "index.html").string() +
+                              "' > '" + (dir_ / "chromium.log").string() + "' 2>&1";
+  const int rc = std::system(command.c_str());
+  ASSERT_EQ(rc, 0) << command << "\n" << ReadText(dir_ / "chromium.log");
+  ASSERT_TRUE(fs::exists(shot)) << ReadText(dir_ / "chromium.log");
+  const std::string png = ReadText(shot);
+  EXPECT_EQ(png.substr(1, 3), "PNG");
+  EXPECT_GT(png.size(), 20000u) << "a near-empty screenshot: " << shot;  // text, tables and plots, not a blank page
 }
 
 }  // namespace
