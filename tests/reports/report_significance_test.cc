@@ -21,16 +21,19 @@
 #include <nlohmann/json.hpp>
 
 #include "reports/references.h"
-#include "tests/reports/synthetic_sweep.h"
 #include "reports/report.h"
 #include "reports/significance.h"
 #include "schema/sweep_manifest.h"
 #include "schema/trial_file.h"
+#include "tests/reports/synthetic_sweep.h"
+#include "tests/reports/test_files.h"
 
 namespace dts::reports {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::ReadCsv;
+using testing::ReadText;
 using Json = nlohmann::json;
 
 using namespace synthetic;  // NOLINT: the test data of synthetic_sweep.h
@@ -82,11 +85,7 @@ class SignificanceReportTest : public ::testing::Test {
     Counts ner_counts, re_counts;
     for (const auto& s : sentences) {
       CountSentence(s, ner_counts, re_counts);
-      Json line = SideJson(s.predicted);
-      line["id"] = s.id;
-      line["tokens"] = Json::array({"w"});
-      line["gold"] = SideJson(s.gold);
-      t.predictions.push_back(line.dump());
+      t.predictions.push_back(PredictionLine(s));
     }
     t.test = schema::SplitMetrics{Metrics(ner_counts, d.entity_types), Metrics(re_counts, d.relation_types)};
     schema::WriteTrialFile((dir_ / "trials" / (plan.trial_id + ".h5")).string(), t);
@@ -114,20 +113,6 @@ class SignificanceReportTest : public ::testing::Test {
   schema::SweepManifest manifest_;
 };
 
-std::vector<std::map<std::string, std::string>> ReadCsv(const fs::path& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  const auto header = SplitCsvLine(line);
-  std::vector<std::map<std::string, std::string>> rows;
-  while (std::getline(in, line)) {
-    const auto fields = SplitCsvLine(line);
-    std::map<std::string, std::string> row;
-    for (std::size_t i = 0; i < header.size() && i < fields.size(); ++i) row[header[i]] = fields[i];
-    rows.push_back(row);
-  }
-  return rows;
-}
 
 double Number(const std::map<std::string, std::string>& row, const std::string& column) {
   const auto it = row.find(column);

@@ -16,38 +16,18 @@
 #include "reports/table.h"
 #include "schema/sweep_manifest.h"
 #include "schema/trial_file.h"
+#include "tests/reports/test_files.h"
 
 namespace dts::reports {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::ReadCsv;
+using testing::ReadText;
 using schema::PlannedTrial;
 using schema::TrialFile;
 
-std::string ReadText(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
-// The CSV as rows of column -> field.
-std::vector<std::map<std::string, std::string>> ReadCsv(const fs::path& path) {
-  std::ifstream in(path);
-  EXPECT_TRUE(in) << path;
-  std::string line;
-  std::getline(in, line);
-  const auto header = SplitCsvLine(line);
-  std::vector<std::map<std::string, std::string>> rows;
-  while (std::getline(in, line)) {
-    const auto fields = SplitCsvLine(line);
-    EXPECT_EQ(fields.size(), header.size()) << line;
-    std::map<std::string, std::string> row;
-    for (std::size_t i = 0; i < header.size() && i < fields.size(); ++i) row[header[i]] = fields[i];
-    rows.push_back(row);
-  }
-  return rows;
-}
 
 // Expected mean and sample std, computed with the sum-of-squares formula (the report uses two passes).
 struct Expected {

@@ -17,36 +17,18 @@
 #include "reports/sweep_comparison.h"
 #include "schema/sweep_manifest.h"
 #include "schema/trial_file.h"
+#include "tests/reports/test_files.h"
 #include "tests/reports/synthetic_sweep.h"
 
 namespace dts::reports {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::ReadCsv;
+using testing::ReadText;
 using namespace synthetic;  // NOLINT
 
-std::string ReadText(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
-std::vector<std::map<std::string, std::string>> ReadCsv(const fs::path& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  const auto header = SplitCsvLine(line);
-  std::vector<std::map<std::string, std::string>> rows;
-  while (std::getline(in, line)) {
-    const auto fields = SplitCsvLine(line);
-    EXPECT_EQ(fields.size(), header.size()) << line;
-    std::map<std::string, std::string> row;
-    for (std::size_t i = 0; i < header.size() && i < fields.size(); ++i) row[header[i]] = fields[i];
-    rows.push_back(row);
-  }
-  return rows;
-}
 
 // One final-stage run's test F1 (macro and micro) as written, for the recomputation.
 struct RunScores {
@@ -109,11 +91,7 @@ class SyntheticSweep {
     Counts ner, re;
     for (const auto& s : sentences) {
       CountSentence(s, ner, re);
-      Json line = SideJson(s.predicted);
-      line["id"] = s.id;
-      line["tokens"] = Json::array({"w"});
-      line["gold"] = SideJson(s.gold);
-      t.predictions.push_back(line.dump());
+      t.predictions.push_back(PredictionLine(s));
     }
     t.test = schema::SplitMetrics{Metrics(ner, d.entity_types), Metrics(re, d.relation_types)};
     runs_[d.name].push_back({fold, seed, t.test->ner.scores.f1_micro, t.test->ner.scores.f1_macro,

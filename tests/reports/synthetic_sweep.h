@@ -95,6 +95,15 @@ inline Json SideJson(const Side& side) {
   return {{"entities", entities}, {"relations", relations}};
 }
 
+// A trial file's /predictions line for a sentence: its predictions, with its gold annotation beside them.
+inline std::string PredictionLine(const Sentence& s) {
+  Json line = SideJson(s.predicted);
+  line["id"] = s.id;
+  line["tokens"] = Json::array({"w"});
+  line["gold"] = SideJson(s.gold);
+  return line.dump();
+}
+
 // The test's own strict counting, per type: tp = predicted keys found in gold, fp / fn the rest. The synthetic
 // sentences never repeat an entity or relation, so plain sets suffice.
 using Counts = std::map<std::string, std::array<std::int64_t, 3>>;  // type -> tp, fp, fn
