@@ -32,6 +32,7 @@ namespace dts::reports {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::Number;
 using testing::ReadCsv;
 using testing::ReadText;
 using Json = nlohmann::json;
@@ -113,15 +114,6 @@ class SignificanceReportTest : public ::testing::Test {
   schema::SweepManifest manifest_;
 };
 
-
-double Number(const std::map<std::string, std::string>& row, const std::string& column) {
-  const auto it = row.find(column);
-  if (it == row.end() || it->second.empty()) {
-    ADD_FAILURE() << "no value in column " << column;
-    return NAN;
-  }
-  return std::stod(it->second);
-}
 
 // One CSV row's expected figures, computed here from the trial files.
 struct Expected {

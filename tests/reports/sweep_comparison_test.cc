@@ -24,6 +24,7 @@ namespace dts::reports {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::Number;
 using testing::ReadCsv;
 using testing::ReadText;
 using namespace synthetic;  // NOLINT
@@ -128,15 +129,6 @@ const std::map<std::string, std::string>& Row(const std::vector<std::map<std::st
   static const std::map<std::string, std::string> none;
   ADD_FAILURE() << "no row " << dataset << " " << averaging << " " << sweep;
   return none;
-}
-
-double Number(const std::map<std::string, std::string>& row, const std::string& column) {
-  const auto it = row.find(column);
-  if (it == row.end() || it->second.empty()) {
-    ADD_FAILURE() << "no value in column " << column;
-    return NAN;
-  }
-  return std::stod(it->second);
 }
 
 TEST_F(SweepComparisonTest, EachSweepAgainstTheFirstWithRecomputedSignificance) {

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -37,6 +38,16 @@ inline std::vector<std::map<std::string, std::string>> ReadCsv(const std::filesy
     rows.push_back(row);
   }
   return rows;
+}
+
+// A numeric CSV field; a missing or empty one fails the test and reads as NaN.
+inline double Number(const std::map<std::string, std::string>& row, const std::string& column) {
+  const auto it = row.find(column);
+  if (it == row.end() || it->second.empty()) {
+    ADD_FAILURE() << "no value in column " << column;
+    return NAN;
+  }
+  return std::stod(it->second);
 }
 
 }  // namespace dts::reports::testing
