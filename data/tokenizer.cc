@@ -34,4 +34,12 @@ std::vector<Token> Tokenize(const std::string& text) {
   return tokens;
 }
 
+std::string WordKey(const std::string& token, bool lowercase) {
+  if (!lowercase) return token;
+  std::string key = token;
+  for (char& c : key)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return key;
+}
+
 }  // namespace dts::data

@@ -14,4 +14,9 @@ namespace dts::data {
 // "induced", which lets a mention end inside a hyphenated word, as ADE's mentions do.
 std::vector<Token> Tokenize(const std::string& text);
 
+// The key a token is looked up by in a word vocabulary or a word-vector file: the token itself, or with its
+// ASCII letters lowercased (data.lowercase_words; other bytes, UTF-8 included, stay as they are). The model
+// (Vocabularies::WordKey) and dts-vectors both key words by it, so vectors are found under the model's keys.
+std::string WordKey(const std::string& token, bool lowercase);
+
 }  // namespace dts::data

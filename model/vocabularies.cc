@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "data/tokenizer.h"
+
 namespace dts::model {
 
 Casing CasingOf(const std::string& token) {
@@ -112,12 +114,7 @@ int Vocabularies::TagIndex(const std::string& tag) const {
   return tag[0] == 'B' ? BeginTag(type) : InsideTag(type);
 }
 
-std::string Vocabularies::WordKey(const std::string& token) const {
-  if (!lowercase_words) return token;
-  std::string key = token;
-  for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return key;
-}
+std::string Vocabularies::WordKey(const std::string& token) const { return data::WordKey(token, lowercase_words); }
 
 nlohmann::json Vocabularies::ToJson() const {
   return {{"words", words.ToJson()},

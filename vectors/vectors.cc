@@ -41,7 +41,7 @@ bool Representable(const std::string& word) {
 std::string SentenceLine(const std::vector<data::Token>& tokens, bool lowercase, long& words) {
   std::string line;
   for (const auto& token : tokens) {
-    const std::string key = WordKey(token.text, lowercase);
+    const std::string key = data::WordKey(token.text, lowercase);
     std::size_t i = 0;
     while (i < key.size()) {
       while (i < key.size() && IsSeparator(key[i])) ++i;
@@ -66,7 +66,7 @@ std::string SentenceLine(const std::vector<data::Token>& tokens, bool lowercase)
 void AddWords(const data::Corpus& corpus, bool lowercase, std::set<std::string>& words) {
   for (const auto& sentence : corpus.sentences)
     for (const auto& token : sentence.tokens) {
-      std::string key = WordKey(token.text, lowercase);
+      std::string key = data::WordKey(token.text, lowercase);
       if (Representable(key)) words.insert(std::move(key));
     }
 }
@@ -137,14 +137,6 @@ VocabSource ParseVocabSource(const std::string& text, data::CorpusFormat default
     }
   }
   return {default_format, text};
-}
-
-std::string WordKey(const std::string& token, bool lowercase) {
-  if (!lowercase) return token;
-  std::string key = token;
-  for (char& c : key)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return key;
 }
 
 PreparedText PrepareTrainingText(const VectorsOptions& options) {

@@ -39,9 +39,6 @@ struct VectorsOptions {
   std::function<void(double progress)> progress;  // training progress in [0, 1], from the training thread
 };
 
-// The key the model looks a token up by (model/vocabularies.cc, Vocabularies::WordKey): the token itself, or
-// with ASCII letters lowercased when data.lowercase_words is on.
-std::string WordKey(const std::string& token, bool lowercase);
 
 struct SourceStats {
   std::string name;  // "corpus train part" or the file

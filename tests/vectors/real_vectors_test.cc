@@ -6,6 +6,7 @@
 #include <set>
 
 #include "data/dataset.h"
+#include "data/tokenizer.h"
 #include "data/word_vectors.h"
 #include "tests/data/test_util.h"
 #include "vectors/vectors.h"
@@ -57,7 +58,7 @@ TEST(RealVectors, AdeFoldPlusAdeNeg) {
   }
   auto line_of = [](const data::Sentence& s) {
     std::string line;
-    for (const auto& t : s.tokens) line += (line.empty() ? "" : " ") + WordKey(t.text, true);
+    for (const auto& t : s.tokens) line += (line.empty() ? "" : " ") + data::WordKey(t.text, true);
     return line;
   };
   std::set<std::string> train_lines;
@@ -78,7 +79,7 @@ TEST(RealVectors, AdeFoldPlusAdeNeg) {
   EXPECT_EQ(static_cast<long>(vectors.words.size()), summary.words_written);
   for (const data::Corpus* part : {&dataset.train, &dataset.dev, &dataset.test})
     for (const auto& s : part->sentences)
-      for (const auto& t : s.tokens) ASSERT_GE(vectors.Find(WordKey(t.text, true)), 0) << t.text;
+      for (const auto& t : s.tokens) ASSERT_GE(vectors.Find(data::WordKey(t.text, true)), 0) << t.text;
 }
 
 }  // namespace

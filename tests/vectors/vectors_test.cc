@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "data/dataset.h"
+#include "data/tokenizer.h"
 #include "data/word_vectors.h"
 #include "tests/data/test_util.h"
 
@@ -41,7 +42,7 @@ data::DataConfig AdeSample(int fold) {
 
 std::string Line(const data::Sentence& sentence) {
   std::string line;
-  for (const auto& token : sentence.tokens) line += (line.empty() ? "" : " ") + WordKey(token.text, true);
+  for (const auto& token : sentence.tokens) line += (line.empty() ? "" : " ") + data::WordKey(token.text, true);
   return line;
 }
 
@@ -73,9 +74,9 @@ std::string ErrorOf(F&& f) {
 }
 
 TEST(Vectors, WordKeyMatchesTheModelsLookup) {
-  EXPECT_EQ(WordKey("Warfarin-INDUCED", true), "warfarin-induced");
-  EXPECT_EQ(WordKey("Warfarin", false), "Warfarin");
-  EXPECT_EQ(WordKey("\xC3\x89tude", true),
+  EXPECT_EQ(data::WordKey("Warfarin-INDUCED", true), "warfarin-induced");
+  EXPECT_EQ(data::WordKey("Warfarin", false), "Warfarin");
+  EXPECT_EQ(data::WordKey("\xC3\x89tude", true),
             "\xC3\x89tude");  // only ASCII letters change, as std::tolower in "C"
 }
 
@@ -170,7 +171,7 @@ TEST(Vectors, HeldOutSentencesNeverReachTheTrainingText) {
     const std::set<std::string> extra(prepared.extra_words.begin(), prepared.extra_words.end());
     for (const data::Corpus* part : {&dataset.train, &dataset.dev, &dataset.test})
       for (const auto& s : part->sentences)
-        for (const auto& t : s.tokens) EXPECT_EQ(extra.count(WordKey(t.text, true)), 1u) << t.text;
+        for (const auto& t : s.tokens) EXPECT_EQ(extra.count(data::WordKey(t.text, true)), 1u) << t.text;
   }
 }
 
@@ -284,7 +285,7 @@ TEST(Vectors, VocabFromAddsWordsWithoutTrainingOnThem) {
   std::set<std::string> words, missing;
   for (const data::Corpus* part : {&dataset.train, &dataset.dev, &dataset.test})
     for (const auto& s : part->sentences)
-      for (const auto& t : s.tokens) words.insert(WordKey(t.text, true));
+      for (const auto& t : s.tokens) words.insert(data::WordKey(t.text, true));
   for (const auto& word : words)
     if (vectors.Find(word) < 0) missing.insert(word);
   EXPECT_EQ(static_cast<long>(missing.size()), summary.skipped_words);
