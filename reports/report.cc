@@ -271,10 +271,11 @@ ReportTable HyperparameterTable(const std::vector<DatasetSelection>& selections,
   t.values.rows.push_back(dev_values);
   t.display.rows.push_back(id_display);
   t.values.rows.push_back(id_values);
+  // Only a fixed split trains its final runs on train+dev; cross-validated final runs keep the dev set out.
   for (const Group* g : groups) {
-    if (g->ConfigValue(keys::kDataProtocol) != "final") continue;
-    t.display.notes.push_back("The mean dev score is the final runs'; with data.protocol = final they train on "
-                              "train+dev, so it is not a held-out score: the search table has those.");
+    if (g->ConfigValue(keys::kDataProtocol) != "final" || g->CrossValidated()) continue;
+    t.display.notes.push_back("The mean dev score is the final runs'; on a fixed split (data.protocol = final) "
+                              "they train on train+dev, so it is not a held-out score: the search table has those.");
     break;
   }
   return t;
