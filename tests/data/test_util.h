@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 
 #include "common/error.h"
 
@@ -43,19 +44,25 @@ inline std::string SharedData() {
   return env != nullptr && *env != '\0' ? std::string(env) : std::string("../shared/data");
 }
 
-// The message of the InputError `f` throws; fails the test when it throws nothing or something else.
-template <class F>
-std::string InputErrorOf(F&& f) {
+// The message of the exception of type E that `f` throws; fails the test when it throws nothing or another type.
+template <class E, class F>
+std::string ErrorOf(F&& f) {
   try {
     f();
-  } catch (const InputError& e) {
+  } catch (const E& e) {
     return e.what();
   } catch (const std::exception& e) {
-    ADD_FAILURE() << "expected InputError, got: " << e.what();
+    ADD_FAILURE() << "expected another exception type, got: " << e.what();
     return "";
   }
-  ADD_FAILURE() << "expected InputError, nothing thrown";
+  ADD_FAILURE() << "expected an exception, nothing thrown";
   return "";
+}
+
+// The message of the InputError `f` throws.
+template <class F>
+std::string InputErrorOf(F&& f) {
+  return ErrorOf<InputError>(std::forward<F>(f));
 }
 
 }  // namespace dts::data::testing

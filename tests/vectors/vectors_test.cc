@@ -18,6 +18,8 @@
 namespace dts::vectors {
 namespace {
 
+using data::testing::ErrorOf;
+
 namespace fs = std::filesystem;
 using data::testing::ScratchDir;
 
@@ -57,20 +59,6 @@ std::set<std::string> Files(const std::string& dir) {
   std::set<std::string> names;
   for (const auto& entry : fs::directory_iterator(dir)) names.insert(entry.path().filename().string());
   return names;
-}
-
-template <class E, class F>
-std::string ErrorOf(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong exception type: " << e.what();
-    return "";
-  }
-  ADD_FAILURE() << "nothing thrown";
-  return "";
 }
 
 TEST(Vectors, WordKeyMatchesTheModelsLookup) {
