@@ -42,15 +42,31 @@ std::vector<IniEntry> ParseIniText(const std::string& text, const std::string& n
       continue;
     }
     const auto eq = trimmed.find('=');
-    if (eq == std::string::npos) throw InputError(name, number, "expected 'key = value', got '" + trimmed + "'");
+    if (eq == std::string::npos)
+      throw InputError(name, number, "expected 'key = value', got '" + trimmed + "'");
     const std::string key = Trim(trimmed.substr(0, eq));
     if (key.empty()) throw InputError(name, number, "empty key");
     if (section.empty()) throw InputError(name, number, "key '" + key + "' is outside any [section]");
     const std::string full_key = section + "." + key;
     if (!seen.insert(full_key).second) throw InputError(name, number, "duplicate key '" + full_key + "'");
-    entries.push_back({full_key, Trim(StripInlineComment(trimmed.substr(eq + 1))), name + ":" + std::to_string(number)});
+    entries.push_back(
+        {full_key, Trim(StripInlineComment(trimmed.substr(eq + 1))), name + ":" + std::to_string(number)});
   }
   return entries;
+}
+
+std::string WriteIniText(const std::vector<std::pair<std::string, std::string>>& entries) {
+  std::string out, section;
+  for (const auto& [key, value] : entries) {
+    const auto dot = key.find('.');
+    const std::string this_section = key.substr(0, dot);
+    if (this_section != section || out.empty()) {
+      out += (out.empty() ? "" : "\n") + std::string("[") + this_section + "]\n";
+      section = this_section;
+    }
+    out += key.substr(dot + 1) + " = " + value + "\n";
+  }
+  return out;
 }
 
 std::vector<IniEntry> ReadIniFile(const std::string& path) {

@@ -3,20 +3,26 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace dts {
 
 struct IniEntry {
-  std::string key;    // "section.name"
-  std::string value;  // trimmed; inline comments (" #", " ;") removed
-  std::string source; // "path:line"
+  std::string key;     // "section.name"
+  std::string value;   // trimmed; inline comments (" #", " ;") removed
+  std::string source;  // "path:line"
 };
 
 // Reads `path`. Blank lines and lines starting with '#' or ';' are ignored. A key outside any section,
 // a line without '=', a duplicate key or an unreadable file throws (InputError / IoError) naming file:line.
 std::vector<IniEntry> ReadIniFile(const std::string& path);
 std::vector<IniEntry> ParseIniText(const std::string& text, const std::string& name);
+
+// The one INI writer: "section.key" -> value pairs, in the order given, as "[section]\nkey = value\n" with a
+// blank line between sections (a section repeats if its keys are not adjacent). Every INI text dts writes
+// (--dump-config, trial files, the sweep manifest, trial identities) comes from here; ParseIniText reads it.
+std::string WriteIniText(const std::vector<std::pair<std::string, std::string>>& entries);
 
 // Applies entries to a config through its schema (ConfigSchema<R>::Set), in order.
 template <class Schema, class R>

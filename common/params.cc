@@ -73,8 +73,10 @@ namespace {
 std::string EscapePipes(const std::string& text) {
   std::string out;
   for (char c : text) {
-    if (c == '|') out += "\\|";
-    else out += c;
+    if (c == '|')
+      out += "\\|";
+    else
+      out += c;
   }
   return out;
 }
@@ -94,8 +96,8 @@ std::string ParamDocsHelp(const std::vector<ParamDoc>& docs) {
   for (const auto& d : docs) {
     out += "  --" + d.key + " " + d.type_name;
     if (!d.range.empty()) out += " " + d.range;
-    out += " (default: " + (d.default_value.empty() ? std::string("\"\"") : d.default_value) + ")\n      " + d.help +
-           "\n";
+    out += " (default: " + (d.default_value.empty() ? std::string("\"\"") : d.default_value) + ")\n      " +
+           d.help + "\n";
   }
   return out;
 }

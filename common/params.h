@@ -7,18 +7,21 @@
 #pragma once
 
 #include <algorithm>
+#include <any>
 #include <cmath>
 #include <functional>
 #include <limits>
 #include <map>
 #include <memory>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "common/error.h"
+#include "common/ini.h"
 
 namespace dts {
 
@@ -41,6 +44,7 @@ struct ParamSpec {
   std::vector<std::string> choices;  // for choice parameters
   std::function<void(C&, const std::string& value, const std::string& key, const std::string& source)> set;
   std::function<std::string(const C&)> get;
+  std::any member;  // the V C::* it was declared over, so ConfigSchema::Key can find a key by member
 };
 
 // Builder returned by Param(): chain .Range(), .Choices(), .Help(); converts to ParamSpec<C>.
@@ -78,6 +82,7 @@ class Param {
     ParamSpec<C> spec;
     spec.name = name_;
     spec.help = help_;
+    spec.member = member_;
     const auto member = member_;
     if (std::is_enum_v<V> || !choices_.empty()) {
       spec.type_name = "choice";
@@ -126,13 +131,13 @@ class Param {
     auto check = [=](double v, const std::string& key, const std::string& source, const std::string& text) {
       if (!has_range) return;
       const bool below = lo_open ? !(v > lo) : !(v >= lo);
-      if (below || v > hi) throw ConfigError(source, key, key + " = " + text + " is out of range " + range_text);
+      if (below || v > hi)
+        throw ConfigError(source, key, key + " = " + text + " is out of range " + range_text);
     };
     if constexpr (std::is_same_v<V, bool>) {
       spec.type_name = "bool";
-      spec.set = [member](C& config, const std::string& value, const std::string& key, const std::string& source) {
-        config.*member = ParseBool(value, key, source);
-      };
+      spec.set = [member](C& config, const std::string& value, const std::string& key,
+                          const std::string& source) { config.*member = ParseBool(value, key, source); };
       spec.get = [member](const C& config) { return std::string(config.*member ? "true" : "false"); };
     } else if constexpr (std::is_integral_v<V>) {
       spec.type_name = "int";
@@ -156,7 +161,8 @@ class Param {
       };
       spec.get = [member](const C& config) { return FormatDouble(config.*member); };
     } else {
-      static_assert(std::is_same_v<V, std::string>, "Param supports bool, integers, reals, strings and choices");
+      static_assert(std::is_same_v<V, std::string>,
+                    "Param supports bool, integers, reals, strings and choices");
       spec.type_name = is_path_ ? "path" : "string";
       spec.set = [member](C& config, const std::string& value, const std::string&, const std::string&) {
         config.*member = value;
@@ -211,14 +217,16 @@ class ConfigSchema {
   ConfigSchema& Add(S R::*member, const ParamTable<S>& table) {
     for (const auto& spec : table.params()) {
       Entry entry;
-      entry.doc = ParamDoc{table.section() + "." + spec.name, spec.type_name, spec.get(S{}), spec.range,
-                           spec.help};
+      entry.doc =
+          ParamDoc{table.section() + "." + spec.name, spec.type_name, spec.get(S{}), spec.range, spec.help};
       auto set = spec.set;
       auto get = spec.get;
       entry.set = [member, set](R& root, const std::string& value, const std::string& key,
                                 const std::string& source) { set(root.*member, value, key, source); };
       entry.get = [member, get](const R& root) { return get(root.*member); };
       entry.choices = spec.choices;
+      entry.section = member;
+      entry.member = spec.member;
       order_.push_back(entry.doc.key);
       entries_.emplace(entry.doc.key, std::move(entry));
     }
@@ -233,8 +241,9 @@ class ConfigSchema {
     auto it = entries_.find(key);
     if (it == entries_.end()) {
       const std::string close = ClosestKey(key, order_);
-      throw ConfigError(source, key,
-                        "unknown key '" + key + "'" + (close.empty() ? "" : " (did you mean '" + close + "'?)"));
+      throw ConfigError(
+          source, key,
+          "unknown key '" + key + "'" + (close.empty() ? "" : " (did you mean '" + close + "'?)"));
     }
     it->second.set(root, value, key, source);
   }
@@ -243,6 +252,11 @@ class ConfigSchema {
     if (it == entries_.end()) throw ConfigError("", key, "unknown key '" + key + "'");
     return it->second.get(root);
   }
+  const ParamDoc& Doc(const std::string& key) const {
+    auto it = entries_.find(key);
+    if (it == entries_.end()) throw ConfigError("", key, "unknown key '" + key + "'");
+    return it->second.doc;
+  }
   std::vector<ParamDoc> Docs() const {
     std::vector<ParamDoc> docs;
     for (const auto& key : order_) docs.push_back(entries_.at(key).doc);
@@ -250,20 +264,30 @@ class ConfigSchema {
   }
   const std::vector<std::string>& Choices(const std::string& key) const { return entries_.at(key).choices; }
 
-  // Every key, grouped by section in declaration order, defaults included: the canonical text of a config.
-  // It is what --dump-config prints, what trial files store, and what trial ids hash.
-  std::string CanonicalIni(const R& root) const {
-    std::string out, section;
-    for (const auto& key : order_) {
-      const auto dot = key.find('.');
-      const std::string this_section = key.substr(0, dot);
-      if (this_section != section) {
-        out += (out.empty() ? "" : "\n") + std::string("[") + this_section + "]\n";
-        section = this_section;
-      }
-      out += key.substr(dot + 1) + " = " + entries_.at(key).get(root) + "\n";
+  // The key ("model.shared_layers") declared over a member, so code that names a key by its text can name it
+  // by the struct member instead and never spell it a second time: Key(&TrainConfig::model,
+  // &ModelConfig::shared_layers). Throws std::logic_error for a member no table declares (a programming
+  // error).
+  template <class S, class V>
+  std::string Key(S R::*section, V S::*member) const {
+    for (const auto& name : order_) {
+      const Entry& entry = entries_.at(name);
+      const auto* s = std::any_cast<S R::*>(&entry.section);
+      const auto* m = std::any_cast<V S::*>(&entry.member);
+      if (s && m && *s == section && *m == member) return name;
     }
-    return out;
+    throw std::logic_error("ConfigSchema::Key: the member is not declared by any parameter table");
+  }
+
+  // Every key, grouped by section in declaration order, defaults included: the canonical text of a config.
+  // It is what --dump-config prints, what trial files and the sweep manifest store and, without the keys
+  // `keep` refuses, what trial ids hash (config/identity.h).
+  std::string CanonicalIni(const R& root,
+                           const std::function<bool(const std::string& key)>& keep = {}) const {
+    std::vector<std::pair<std::string, std::string>> entries;
+    for (const auto& key : order_)
+      if (!keep || keep(key)) entries.emplace_back(key, entries_.at(key).get(root));
+    return WriteIniText(entries);
   }
 
  private:
@@ -272,6 +296,7 @@ class ConfigSchema {
     std::vector<std::string> choices;
     std::function<void(R&, const std::string&, const std::string&, const std::string&)> set;
     std::function<std::string(const R&)> get;
+    std::any section, member;  // S R::* and V S::*, for Key()
   };
   std::map<std::string, Entry> entries_;
   std::vector<std::string> order_;

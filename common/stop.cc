@@ -8,7 +8,8 @@ namespace dts {
 
 namespace {
 std::atomic<int> g_stop_signal{0};
-static_assert(std::atomic<int>::is_always_lock_free, "the stop flag must be safe to set from a signal handler");
+static_assert(std::atomic<int>::is_always_lock_free,
+              "the stop flag must be safe to set from a signal handler");
 extern "C" void OnStopSignal(int signal) { g_stop_signal.store(signal); }
 }  // namespace
 

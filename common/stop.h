@@ -6,7 +6,7 @@ namespace dts {
 
 void InstallStopHandlers();
 bool StopRequested() noexcept;
-int StopSignal() noexcept;  // the signal that asked us to stop, 0 if none
+int StopSignal() noexcept;              // the signal that asked us to stop, 0 if none
 void RequestStop(int signal) noexcept;  // for tests and for forwarding
 void ClearStopRequest() noexcept;
 

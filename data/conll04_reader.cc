@@ -50,7 +50,7 @@ bool ParseIndexList(const std::string& text, std::vector<int>& indices) {
   if (text.size() < 2 || text.front() != '[' || text.back() != ']') return false;
   const std::string inner = text.substr(1, text.size() - 2);
   if (inner.find_first_not_of(' ') == std::string::npos) return true;
-  for (std::string item : internal::SplitOn(inner, ',')) {
+  for (const std::string& item : internal::SplitOn(inner, ',')) {
     const std::size_t first = item.find_first_not_of(' ');
     const std::size_t last = item.find_last_not_of(' ');
     if (first == std::string::npos) return false;

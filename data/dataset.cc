@@ -23,18 +23,18 @@ Corpus Concat(const std::string& name, const std::vector<const Corpus*>& parts) 
 
 }  // namespace
 
-CorpusParts ReadCorpusParts(CorpusFormat format, const std::string& path) {
+CorpusParts ReadCorpusParts(config::CorpusFormat format, const std::string& path) {
   if (!fs::exists(path)) throw InputError(path, 0, "no such file or directory");
   CorpusParts parts;
   if (!fs::is_directory(path)) {
     parts.parts.emplace_back("all", ReadCorpus(format, path));
     return parts;
   }
-  if (format == CorpusFormat::kAde) {
+  if (format == config::CorpusFormat::kAde) {
     parts.parts.emplace_back("all", ReadAde((fs::path(path) / "DRUG-AE.rel").string()));
     return parts;
   }
-  const std::string extension = format == CorpusFormat::kConll04 ? ".txt" : ".json";
+  const std::string extension = format == config::CorpusFormat::kConll04 ? ".txt" : ".json";
   parts.fixed_split = true;
   for (const char* part : {"train", "dev", "test"}) {
     const std::string file = (fs::path(path) / (part + extension)).string();
@@ -55,7 +55,7 @@ Split MakeSplit(const CorpusParts& parts, double dev_fraction, int folds, int se
   return MakeCrossValidationSplit(parts.parts.at(0).second, dev_fraction, folds, seed);
 }
 
-Dataset LoadDataset(const DataConfig& config) {
+Dataset LoadDataset(const config::DataConfig& config) {
   const CorpusParts parts = ReadCorpusParts(config.format, config.path);
   std::vector<const Corpus*> all_parts;
   for (const auto& [name, corpus] : parts.parts) all_parts.push_back(&corpus);
@@ -102,13 +102,13 @@ Dataset LoadDataset(const DataConfig& config) {
     what = "fold " + std::to_string(config.fold) + "/" + std::to_string(folds);
   } else {
     std::vector<std::string> train_ids = split.train;
-    if (config.protocol == Protocol::kFinal)
+    if (config.protocol == config::Protocol::kFinal)
       train_ids.insert(train_ids.end(), split.dev.begin(), split.dev.end());
-    data.train = SelectSentences(all, train_ids, config.protocol == Protocol::kFinal ? "train+dev" : "train",
-                                 split_source);
+    data.train = SelectSentences(
+        all, train_ids, config.protocol == config::Protocol::kFinal ? "train+dev" : "train", split_source);
     data.dev = SelectSentences(all, split.dev, "dev", split_source);
     data.test = SelectSentences(all, split.test, "test", split_source);
-    what = config.protocol == Protocol::kFinal ? "final (train+dev)" : "dev";
+    what = config.protocol == config::Protocol::kFinal ? "final (train+dev)" : "dev";
   }
   if (config.max_train_sentences > 0 &&
       static_cast<int>(data.train.sentences.size()) > config.max_train_sentences) {

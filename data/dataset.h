@@ -5,8 +5,8 @@
 #include <utility>
 #include <vector>
 
+#include "config/data_config.h"
 #include "data/corpus.h"
-#include "data/data_config.h"
 #include "data/splits.h"
 
 namespace dts::data {
@@ -18,7 +18,7 @@ struct CorpusParts {
   bool fixed_split = false;
   std::vector<std::pair<std::string, Corpus>> parts;
 };
-CorpusParts ReadCorpusParts(CorpusFormat format, const std::string& path);
+CorpusParts ReadCorpusParts(config::CorpusFormat format, const std::string& path);
 
 // The split of stored parts: the fixed one, or a seeded cross-validation split.
 Split MakeSplit(const CorpusParts& parts, double dev_fraction, int folds, int seed);
@@ -34,12 +34,12 @@ struct Dataset {
   std::string description;  // e.g. "ade fold 3/10: train 3460, dev 427, test 385"
 };
 
-// Semantics of DataConfig.protocol and .fold (see data_config.h):
+// Semantics of config::DataConfig.protocol and .fold (see data_config.h):
 //  cross-validated (single file): train = everything outside the held-out dev set and fold `fold`, dev = the
 //    held-out dev set, test = fold `fold`; both protocols alike.
 //  fixed split: kDev gives train/dev/test; kFinal trains on train+dev (dev stays dev, for reporting).
 // config.split_file, when set, is read instead of recomputing the split; its corpus fingerprint must match.
 // max_train_sentences > 0 keeps the first that many training sentences.
-Dataset LoadDataset(const DataConfig& config);
+Dataset LoadDataset(const config::DataConfig& config);
 
 }  // namespace dts::data

@@ -4,34 +4,34 @@
 
 namespace dts::data {
 
-Corpus ReadCorpus(CorpusFormat format, const std::string& path) {
+Corpus ReadCorpus(config::CorpusFormat format, const std::string& path) {
   switch (format) {
-    case CorpusFormat::kAde:
+    case config::CorpusFormat::kAde:
       return ReadAde(path);
-    case CorpusFormat::kConll04:
+    case config::CorpusFormat::kConll04:
       return ReadConll04(path);
-    case CorpusFormat::kJson:
+    case config::CorpusFormat::kJson:
       return ReadJson(path);
   }
   throw UsageError("unknown corpus format");
 }
 
-std::string FormatName(CorpusFormat format) {
+std::string FormatName(config::CorpusFormat format) {
   switch (format) {
-    case CorpusFormat::kAde:
+    case config::CorpusFormat::kAde:
       return "ade";
-    case CorpusFormat::kConll04:
+    case config::CorpusFormat::kConll04:
       return "conll04";
-    case CorpusFormat::kJson:
+    case config::CorpusFormat::kJson:
       return "json";
   }
   return "?";
 }
 
-CorpusFormat ParseFormat(const std::string& name) {
-  if (name == "ade") return CorpusFormat::kAde;
-  if (name == "conll04") return CorpusFormat::kConll04;
-  if (name == "json") return CorpusFormat::kJson;
+config::CorpusFormat ParseFormat(const std::string& name) {
+  if (name == "ade") return config::CorpusFormat::kAde;
+  if (name == "conll04") return config::CorpusFormat::kConll04;
+  if (name == "json") return config::CorpusFormat::kJson;
   throw UsageError("unknown corpus format '" + name + "' (expected ade, conll04 or json)");
 }
 

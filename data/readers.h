@@ -4,8 +4,8 @@
 
 #include <string>
 
+#include "config/data_config.h"
 #include "data/corpus.h"
-#include "data/data_config.h"
 
 namespace dts::data {
 
@@ -29,10 +29,10 @@ Corpus ReadJson(const std::string& path);
 void WriteJson(const Corpus& corpus, const std::string& path);
 
 // Dispatches on the format.
-Corpus ReadCorpus(CorpusFormat format, const std::string& path);
+Corpus ReadCorpus(config::CorpusFormat format, const std::string& path);
 
 // "ade", "conll04", "json"; ParseFormat throws UsageError for anything else.
-std::string FormatName(CorpusFormat format);
-CorpusFormat ParseFormat(const std::string& name);
+std::string FormatName(config::CorpusFormat format);
+config::CorpusFormat ParseFormat(const std::string& name);
 
 }  // namespace dts::data

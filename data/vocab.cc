@@ -1,9 +1,8 @@
 #include "data/vocab.h"
 
+#include <nlohmann/json.hpp>
 #include <set>
 #include <stdexcept>
-
-#include <nlohmann/json.hpp>
 
 namespace dts::data {
 
@@ -58,7 +57,8 @@ Vocabulary Vocabulary::FromJson(const nlohmann::json& json) {
   Vocabulary vocab(json.at("with_specials").get<bool>());
   const auto symbols = json.at("symbols").get<std::vector<std::string>>();
   const auto counts = json.at("counts").get<std::vector<int>>();
-  if (symbols.size() != counts.size()) throw std::runtime_error("vocabulary: symbols and counts differ in length");
+  if (symbols.size() != counts.size())
+    throw std::runtime_error("vocabulary: symbols and counts differ in length");
   vocab.symbols_ = symbols;
   vocab.counts_ = counts;
   vocab.index_.clear();

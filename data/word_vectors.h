@@ -33,7 +33,8 @@ struct VectorCoverage {
   long covered_tokens = 0;
 };
 
-// Over the vocabulary's words seen in its text (count > 0). A word counts as covered when it, or (if `lowercase_fallback`) its lowercase form, has a vector.
+// Over the vocabulary's words seen in its text (count > 0). A word counts as covered when it, or (if
+// `lowercase_fallback`) its lowercase form, has a vector.
 VectorCoverage ComputeCoverage(const WordVectors& vectors, const Vocabulary& vocabulary,
                                bool lowercase_fallback);
 std::string FormatCoverage(const VectorCoverage& coverage);

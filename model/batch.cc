@@ -21,7 +21,8 @@ int LabelIndex(const data::Vocabulary& vocabulary, const std::string& label, con
   try {
     return vocabulary.Index(label);
   } catch (const std::out_of_range&) {
-    throw InputError(sentence.id, 0, std::string(what) + " '" + label + "' does not occur in the training set");
+    throw InputError(sentence.id, 0,
+                     std::string(what) + " '" + label + "' does not occur in the training set");
   }
 }
 
@@ -68,7 +69,8 @@ Batch MakeBatch(const std::vector<const data::Sentence*>& sentences, const Vocab
   for (int64_t u = 0; u < U; ++u) {
     // An empty token string still gets one (padding) character, so the char BiRNN sees no empty sequence.
     char_lengths[u] = std::max<int64_t>(1, static_cast<int64_t>(chars[u].size()));
-    for (std::size_t c = 0; c < chars[u].size(); ++c) char_ids[u * max_chars + c] = vocabularies.chars.Index(chars[u][c]);
+    for (std::size_t c = 0; c < chars[u].size(); ++c)
+      char_ids[u * max_chars + c] = vocabularies.chars.Index(chars[u][c]);
   }
 
   batch.words = ToTensor(words, {B, L}).to(device);
@@ -85,7 +87,8 @@ Batch MakeBatch(const std::vector<const data::Sentence*>& sentences, const Vocab
     for (int64_t b = 0; b < B; ++b) {
       auto sentence_values = contextual->Read(*sentences[b]);
       const int64_t n = batch.host_lengths[b];
-      values[b].narrow(1, 0, n).copy_(torch::from_blob(sentence_values.data(), {layers, n, dim}, torch::kFloat));
+      values[b].narrow(1, 0, n).copy_(
+          torch::from_blob(sentence_values.data(), {layers, n, dim}, torch::kFloat));
     }
     batch.contextual = values.to(device);
   }
@@ -153,8 +156,8 @@ void ApplyWordDropout(Batch& batch, const Vocabularies& vocabularies, double pro
   batch.words = words.to(batch.words.device());
 }
 
-std::vector<std::vector<int>> LengthBucketedBatches(const std::vector<data::Sentence>& sentences, int batch_size,
-                                                    uint64_t seed, int window_batches) {
+std::vector<std::vector<int>> LengthBucketedBatches(const std::vector<data::Sentence>& sentences,
+                                                    int batch_size, uint64_t seed, int window_batches) {
   std::vector<int> order(sentences.size());
   std::iota(order.begin(), order.end(), 0);
   std::mt19937_64 rng(seed);
@@ -164,7 +167,8 @@ std::vector<std::vector<int>> LengthBucketedBatches(const std::vector<data::Sent
   for (std::size_t start = 0; start < order.size(); start += window) {
     const auto first = order.begin() + start;
     const auto last = order.begin() + std::min(order.size(), start + window);
-    std::stable_sort(first, last, [&](int a, int b) { return sentences[a].tokens.size() < sentences[b].tokens.size(); });
+    std::stable_sort(first, last,
+                     [&](int a, int b) { return sentences[a].tokens.size() < sentences[b].tokens.size(); });
     for (auto it = first; it < last; it += std::min<std::ptrdiff_t>(batch_size, last - it))
       batches.emplace_back(it, it + std::min<std::ptrdiff_t>(batch_size, last - it));
   }

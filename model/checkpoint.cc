@@ -1,20 +1,19 @@
 #include "model/checkpoint.h"
 
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "common/error.h"
 #include "model/optimizer.h"
 
 namespace dts::model {
 
-std::string SaveCheckpoint(const TrainConfig& config, const JointModel& model,
+std::string SaveCheckpoint(const config::TrainConfig& config, const JointModel& model,
                            const torch::optim::Optimizer* optimizer) {
   torch::serialize::OutputArchive archive;
   archive.write("version", c10::IValue(kCheckpointVersion));
-  archive.write("config_ini", c10::IValue(TrainSchema().CanonicalIni(config)));
+  archive.write("config_ini", c10::IValue(config::TrainSchema().CanonicalIni(config)));
   archive.write("vocabularies", c10::IValue(model->vocabularies().ToJson().dump()));
   torch::serialize::OutputArchive weights;
   model->save(weights);
@@ -42,7 +41,7 @@ Checkpoint LoadCheckpoint(const std::string& bytes, const torch::Device& device,
       throw IoError(source, "checkpoint version " + std::to_string(value.toInt()) + ", this build reads " +
                                 std::to_string(kCheckpointVersion));
     archive.read("config_ini", value);
-    checkpoint.config = ParseTrainConfig(value.toStringRef(), source + ":config_ini");
+    checkpoint.config = config::ParseTrainConfig(value.toStringRef(), source + ":config_ini");
     archive.read("vocabularies", value);
     auto vocabularies = Vocabularies::FromJson(nlohmann::json::parse(value.toStringRef()));
     checkpoint.model = JointModel(checkpoint.config.model, std::move(vocabularies));

@@ -3,24 +3,24 @@
 // dts-predict needs nothing else.
 #pragma once
 
+#include <torch/torch.h>
+
 #include <memory>
 #include <string>
 
-#include <torch/torch.h>
-
+#include "config/train_config.h"
 #include "model/joint_model.h"
-#include "model/train_config.h"
 
 namespace dts::model {
 
 // Bumped whenever the layout below changes incompatibly; LoadCheckpoint refuses other versions.
 inline constexpr int64_t kCheckpointVersion = 1;
 
-std::string SaveCheckpoint(const TrainConfig& config, const JointModel& model,
+std::string SaveCheckpoint(const config::TrainConfig& config, const JointModel& model,
                            const torch::optim::Optimizer* optimizer);
 
 struct Checkpoint {
-  TrainConfig config;
+  config::TrainConfig config;
   JointModel model{nullptr};
   std::unique_ptr<torch::optim::Optimizer> optimizer;  // null when none was saved
 };

@@ -36,8 +36,8 @@ std::vector<float> ContextualEmbeddings::Read(const data::Sentence& sentence) co
       dims[2] != static_cast<hsize_t>(dim_)) {
     H5Dclose(dataset);
     throw InputError(path_, 0,
-                     where + " has shape (" + std::to_string(dims[0]) + ", " + std::to_string(dims[1]) + ", " +
-                         std::to_string(dims[2]) + "), expected (" + std::to_string(layers_) + ", " +
+                     where + " has shape (" + std::to_string(dims[0]) + ", " + std::to_string(dims[1]) +
+                         ", " + std::to_string(dims[2]) + "), expected (" + std::to_string(layers_) + ", " +
                          std::to_string(expected_tokens) + ", " + std::to_string(dim_) +
                          ") from model.contextual_layers, the token count and model.contextual_dim");
   }

@@ -1,5 +1,5 @@
 // Pre-computed contextual embeddings (ELMo layout): an HDF5 file with one dataset per sentence, named by the
-// sentence id, of shape (layers, tokens, dim), float. The model mixes the layers itself (embedder.h).
+// sentence id, of shape (layers, tokens, dim), float. The model mixes the layers itself (Embedder, layers.h).
 #pragma once
 
 #include <string>

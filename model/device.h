@@ -1,9 +1,9 @@
 // The compute device is chosen at run time, once, in apps/; everything below receives it.
 #pragma once
 
-#include <string>
-
 #include <torch/torch.h>
+
+#include <string>
 
 namespace dts::model {
 

@@ -15,15 +15,15 @@ using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
 // c[m, n] = a[m, k] · op(b) + beta · c, row-major; op(b) = b^T when trans_b.
-void Gemm(bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
-          float beta, float* c, int64_t ldc) {
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb, beta,
-              c, ldc);
+void Gemm(bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
+          int64_t ldb, float beta, float* c, int64_t ldc) {
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb,
+              beta, c, ldc);
 }
-void Gemm(bool trans_b, int64_t m, int64_t n, int64_t k, const double* a, int64_t lda, const double* b, int64_t ldb,
-          double beta, double* c, int64_t ldc) {
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k, 1.0, a, lda, b, ldb, beta, c,
-              ldc);
+void Gemm(bool trans_b, int64_t m, int64_t n, int64_t k, const double* a, int64_t lda, const double* b,
+          int64_t ldb, double beta, double* c, int64_t ldc) {
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k, 1.0, a, lda, b, ldb,
+              beta, c, ldc);
 }
 
 // Always inlined, so that each target clone below gets its own (vectorised) copy.
@@ -38,7 +38,8 @@ DTS_INLINE double Tanh(double x) { return std::tanh(x); }
 DTS_INLINE float Exp(float x) {
   x = x < -87.0f ? -87.0f : x;
   x = x > 88.0f ? 88.0f : x;
-  // x = n ln 2 + r, |r| <= ln(2) / 2; n rounded to nearest by the 1.5 · 2^23 trick (vectorises without SSE4.1).
+  // x = n ln 2 + r, |r| <= ln(2) / 2; n rounded to nearest by the 1.5 · 2^23 trick (vectorises without
+  // SSE4.1).
   const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   const float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;
   float p = 1.9875691500e-4f;
@@ -77,7 +78,8 @@ DTS_INLINE T Sigmoid(T x) {
 // input-side pre-activations on entry and the activated gates on exit; hg: h · W_hh^T; h, c: the running
 // state, updated; aux: LSTM cell state, GRU W_hn·h + b_hn.
 template <typename T>
-DTS_INLINE void LstmForwardRow(int64_t H, T* __restrict g, const T* __restrict hg, const T* __restrict bias, T* __restrict c, T* __restrict h, T* __restrict out, T* __restrict aux) {
+DTS_INLINE void LstmForwardRow(int64_t H, T* __restrict g, const T* __restrict hg, const T* __restrict bias,
+                               T* __restrict c, T* __restrict h, T* __restrict out, T* __restrict aux) {
   for (int64_t j = 0; j < H; ++j) {
     const T i = Sigmoid(g[j] + hg[j] + bias[j]);
     const T f = Sigmoid(g[H + j] + hg[H + j] + bias[H + j]);
@@ -91,7 +93,8 @@ DTS_INLINE void LstmForwardRow(int64_t H, T* __restrict g, const T* __restrict h
 }
 
 template <typename T>
-DTS_INLINE void GruForwardRow(int64_t H, T* __restrict g, const T* __restrict hg, const T* __restrict bias, T* __restrict h, T* __restrict out, T* __restrict aux) {
+DTS_INLINE void GruForwardRow(int64_t H, T* __restrict g, const T* __restrict hg, const T* __restrict bias,
+                              T* __restrict h, T* __restrict out, T* __restrict aux) {
   for (int64_t j = 0; j < H; ++j) {
     const T r = Sigmoid(g[j] + hg[j] + bias[j]);
     const T z = Sigmoid(g[H + j] + hg[H + j] + bias[H + j]);
@@ -106,8 +109,9 @@ DTS_INLINE void GruForwardRow(int64_t H, T* __restrict g, const T* __restrict hg
 // Backward rows: dh = dy + the gradient from the next step; st receives the pre-activation gradients of the
 // hidden side (and, for the LSTM, of the input side too); dc (LSTM) is updated to the gradient of c_prev.
 template <typename T>
-DTS_INLINE void LstmBackwardRow(int64_t H, const T* __restrict g, const T* __restrict c, const T* __restrict c_prev, const T* __restrict dy, const T* __restrict dh, T* __restrict dc,
-                            T* __restrict st) {
+DTS_INLINE void LstmBackwardRow(int64_t H, const T* __restrict g, const T* __restrict c,
+                                const T* __restrict c_prev, const T* __restrict dy, const T* __restrict dh,
+                                T* __restrict dc, T* __restrict st) {
   for (int64_t j = 0; j < H; ++j) {
     const T i = g[j], f = g[H + j], gg = g[2 * H + j], o = g[3 * H + j];
     const T tc = Tanh(c[j]);
@@ -124,8 +128,9 @@ DTS_INLINE void LstmBackwardRow(int64_t H, const T* __restrict g, const T* __res
 // GRU: di receives the input-side gradients, st the hidden-side ones, direct the gradient reaching h_prev
 // through z · h_prev.
 template <typename T>
-DTS_INLINE void GruBackwardRow(int64_t H, const T* __restrict g, const T* __restrict hn, const T* __restrict hp, const T* __restrict dy, const T* __restrict dh, T* __restrict di, T* __restrict st,
-                           T* __restrict direct) {
+DTS_INLINE void GruBackwardRow(int64_t H, const T* __restrict g, const T* __restrict hn,
+                               const T* __restrict hp, const T* __restrict dy, const T* __restrict dh,
+                               T* __restrict di, T* __restrict st, T* __restrict direct) {
   for (int64_t j = 0; j < H; ++j) {
     const T r = g[j], z = g[H + j], nn = g[2 * H + j];
     const T dhj = dy[j] + dh[j];
@@ -146,31 +151,42 @@ DTS_INLINE void GruBackwardRow(int64_t H, const T* __restrict g, const T* __rest
 #else
 #define DTS_CLONES
 #endif
-DTS_CLONES void ForwardRow(bool lstm, int64_t H, float* __restrict g, const float* __restrict hg, const float* __restrict bias, float* __restrict c, float* __restrict h,
+DTS_CLONES void ForwardRow(bool lstm, int64_t H, float* __restrict g, const float* __restrict hg,
+                           const float* __restrict bias, float* __restrict c, float* __restrict h,
                            float* __restrict out, float* __restrict aux) {
-  if (lstm) LstmForwardRow(H, g, hg, bias, c, h, out, aux);
-  else GruForwardRow(H, g, hg, bias, h, out, aux);
+  if (lstm)
+    LstmForwardRow(H, g, hg, bias, c, h, out, aux);
+  else
+    GruForwardRow(H, g, hg, bias, h, out, aux);
 }
-DTS_CLONES void LstmBackward(int64_t H, const float* __restrict g, const float* __restrict c, const float* __restrict c_prev, const float* __restrict dy,
+DTS_CLONES void LstmBackward(int64_t H, const float* __restrict g, const float* __restrict c,
+                             const float* __restrict c_prev, const float* __restrict dy,
                              const float* __restrict dh, float* __restrict dc, float* __restrict st) {
   LstmBackwardRow(H, g, c, c_prev, dy, dh, dc, st);
 }
-DTS_CLONES void GruBackward(int64_t H, const float* __restrict g, const float* __restrict hn, const float* __restrict hp, const float* __restrict dy,
-                            const float* __restrict dh, float* __restrict di, float* __restrict st, float* __restrict direct) {
+DTS_CLONES void GruBackward(int64_t H, const float* __restrict g, const float* __restrict hn,
+                            const float* __restrict hp, const float* __restrict dy,
+                            const float* __restrict dh, float* __restrict di, float* __restrict st,
+                            float* __restrict direct) {
   GruBackwardRow(H, g, hn, hp, dy, dh, di, st, direct);
 }
 #undef DTS_CLONES
 #undef DTS_INLINE
-void ForwardRow(bool lstm, int64_t H, double* __restrict g, const double* __restrict hg, const double* __restrict bias, double* __restrict c, double* __restrict h,
+void ForwardRow(bool lstm, int64_t H, double* __restrict g, const double* __restrict hg,
+                const double* __restrict bias, double* __restrict c, double* __restrict h,
                 double* __restrict out, double* __restrict aux) {
-  if (lstm) LstmForwardRow(H, g, hg, bias, c, h, out, aux);
-  else GruForwardRow(H, g, hg, bias, h, out, aux);
+  if (lstm)
+    LstmForwardRow(H, g, hg, bias, c, h, out, aux);
+  else
+    GruForwardRow(H, g, hg, bias, h, out, aux);
 }
-void LstmBackward(int64_t H, const double* __restrict g, const double* __restrict c, const double* __restrict c_prev, const double* __restrict dy,
-                  const double* __restrict dh, double* __restrict dc, double* __restrict st) {
+void LstmBackward(int64_t H, const double* __restrict g, const double* __restrict c,
+                  const double* __restrict c_prev, const double* __restrict dy, const double* __restrict dh,
+                  double* __restrict dc, double* __restrict st) {
   LstmBackwardRow(H, g, c, c_prev, dy, dh, dc, st);
 }
-void GruBackward(int64_t H, const double* __restrict g, const double* __restrict hn, const double* __restrict hp, const double* __restrict dy, const double* __restrict dh,
+void GruBackward(int64_t H, const double* __restrict g, const double* __restrict hn,
+                 const double* __restrict hp, const double* __restrict dy, const double* __restrict dh,
                  double* __restrict di, double* __restrict st, double* __restrict direct) {
   GruBackwardRow(H, g, hn, hp, dy, dh, di, st, direct);
 }
@@ -179,7 +195,8 @@ void GruBackward(int64_t H, const double* __restrict g, const double* __restrict
 struct Dims {
   int64_t B, L, I, H, GH;  // GH: gates times H
   bool lstm;
-  // The position a direction visits at step s (s < lengths[b]): left to right, or from the sequence's own end.
+  // The position a direction visits at step s (s < lengths[b]): left to right, or from the sequence's own
+  // end.
   int64_t Row(int64_t b, int64_t s, int d, const int64_t* lengths) const {
     return b * L + (d == 0 ? s : lengths[b] - 1 - s);
   }
@@ -193,7 +210,8 @@ struct ActiveRows {
   std::vector<int64_t> active;  // step -> rows with length > step (a prefix of `order`)
   ActiveRows(int64_t B, int64_t L, const int64_t* lengths) : order(B), active(L) {
     std::iota(order.begin(), order.end(), int64_t{0});
-    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return lengths[a] > lengths[b]; });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int64_t a, int64_t b) { return lengths[a] > lengths[b]; });
     int64_t running = B;
     for (int64_t s = 0; s < L; ++s) {
       while (running > 0 && lengths[order[running - 1]] <= s) --running;
@@ -202,12 +220,13 @@ struct ActiveRows {
   }
 };
 
-// Forward pass. gates [N, 2·GH] holds x·W_ih^T + b_ih on entry and the activated gates on exit (LSTM: i, f, g,
-// o; GRU: r, z, n); aux [N, 2H]: LSTM cell state, GRU W_hn·h + b_hn; h_prev [N, 2H]: the state each position
-// started from; y [N, 2H], zero on entry. The running state is kept by rank (ActiveRows), not by batch row.
+// Forward pass. gates [N, 2·GH] holds x·W_ih^T + b_ih on entry and the activated gates on exit (LSTM: i, f,
+// g, o; GRU: r, z, n); aux [N, 2H]: LSTM cell state, GRU W_hn·h + b_hn; h_prev [N, 2H]: the state each
+// position started from; y [N, 2H], zero on entry. The running state is kept by rank (ActiveRows), not by
+// batch row.
 template <typename T>
-void ForwardLoop(const Dims& k, const int64_t* lengths, const T* const w_hh[2], const T* const b_hh[2], T* gates,
-                 T* aux, T* h_prev, T* y) {
+void ForwardLoop(const Dims& k, const int64_t* lengths, const T* const w_hh[2], const T* const b_hh[2],
+                 T* gates, T* aux, T* h_prev, T* y) {
   const int64_t B = k.B, H = k.H, GH = k.GH;
   const ActiveRows rows(B, k.L, lengths);
   std::vector<T> state(2 * B * H, T(0)), cell(2 * B * H, T(0)), hidden_gates(B * GH);
@@ -233,9 +252,9 @@ void ForwardLoop(const Dims& k, const int64_t* lengths, const T* const w_hh[2], 
   }
 }
 
-// Backward pass: fills d_input_gates (gradient of x·W_ih^T + b_ih) and d_hidden_gates (of h·W_hh^T + b_hh; the
-// same buffer for the LSTM), both [N, 2·GH] and zero on entry, from dy [N, 2H]. Going backwards in time the
-// running rows only grow, and a row's gradient state stays zero until its last position is reached.
+// Backward pass: fills d_input_gates (gradient of x·W_ih^T + b_ih) and d_hidden_gates (of h·W_hh^T + b_hh;
+// the same buffer for the LSTM), both [N, 2·GH] and zero on entry, from dy [N, 2H]. Going backwards in time
+// the running rows only grow, and a row's gradient state stays zero until its last position is reached.
 template <typename T>
 void BackwardLoop(const Dims& k, const int64_t* lengths, const T* const w_hh[2], const T* gates, const T* aux,
                   const T* h_prev, const T* dy, T* d_input_gates, T* d_hidden_gates) {
@@ -276,8 +295,9 @@ class FusedBiRnnFunction : public torch::autograd::Function<FusedBiRnnFunction> 
  public:
   // Weights in the order forward (w_ih, w_hh, b_ih, b_hh), then backward.
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& w_ih_f,
-                               const torch::Tensor& w_hh_f, const torch::Tensor& b_ih_f, const torch::Tensor& b_hh_f,
-                               const torch::Tensor& w_ih_b, const torch::Tensor& w_hh_b, const torch::Tensor& b_ih_b,
+                               const torch::Tensor& w_hh_f, const torch::Tensor& b_ih_f,
+                               const torch::Tensor& b_hh_f, const torch::Tensor& w_ih_b,
+                               const torch::Tensor& w_hh_b, const torch::Tensor& b_ih_b,
                                const torch::Tensor& b_hh_b, bool lstm, const std::vector<int64_t>& lengths) {
     const Dims k = MakeDims(x, w_hh_f, lstm);
     const auto x2 = x.reshape({k.B * k.L, k.I});
@@ -307,7 +327,11 @@ class FusedBiRnnFunction : public torch::autograd::Function<FusedBiRnnFunction> 
     const bool lstm = ctx->saved_data["lstm"].toBool();
     const auto lengths = ctx->saved_data["lengths"].toIntVector();
     const int64_t H = saved[2].size(1), GH = saved[2].size(0), N = x2.size(0);
-    const Dims k{static_cast<int64_t>(lengths.size()), N / static_cast<int64_t>(lengths.size()), x2.size(1), H, GH,
+    const Dims k{static_cast<int64_t>(lengths.size()),
+                 N / static_cast<int64_t>(lengths.size()),
+                 x2.size(1),
+                 H,
+                 GH,
                  lstm};
     const auto dy = grad_outputs[0].reshape({N, 2 * H}).contiguous();
     auto d_input = torch::zeros({N, 2 * GH}, x2.options());
@@ -315,8 +339,8 @@ class FusedBiRnnFunction : public torch::autograd::Function<FusedBiRnnFunction> 
     AT_DISPATCH_FLOATING_TYPES(x2.scalar_type(), "FusedBiRnnBackward", [&] {
       const scalar_t* wh[2] = {saved[2].data_ptr<scalar_t>(), saved[3].data_ptr<scalar_t>()};
       BackwardLoop<scalar_t>(k, lengths.data(), wh, gates.data_ptr<scalar_t>(), aux.data_ptr<scalar_t>(),
-                             h_prev.data_ptr<scalar_t>(), dy.data_ptr<scalar_t>(), d_input.data_ptr<scalar_t>(),
-                             d_hidden.data_ptr<scalar_t>());
+                             h_prev.data_ptr<scalar_t>(), dy.data_ptr<scalar_t>(),
+                             d_input.data_ptr<scalar_t>(), d_hidden.data_ptr<scalar_t>());
     });
     variable_list grads(11);
     grads[0] = torch::mm(d_input, w_ih).view({k.B, k.L, k.I});
@@ -338,14 +362,15 @@ class FusedBiRnnFunction : public torch::autograd::Function<FusedBiRnnFunction> 
 
 }  // namespace
 
-torch::Tensor FusedBiRnn(CellType cell, const torch::Tensor& x, const std::vector<int64_t>& lengths,
+torch::Tensor FusedBiRnn(config::CellType cell, const torch::Tensor& x, const std::vector<int64_t>& lengths,
                          const RnnWeights& forward, const RnnWeights& backward) {
   if (!x.device().is_cpu() || x.dim() != 3 || static_cast<int64_t>(lengths.size()) != x.size(0))
     throw std::invalid_argument("FusedBiRnn: expects CPU input [B, L, I] and B lengths");
   for (const int64_t n : lengths)
     if (n < 1 || n > x.size(1)) throw std::invalid_argument("FusedBiRnn: a length is outside [1, L]");
   return FusedBiRnnFunction::apply(x, forward.w_ih, forward.w_hh, forward.b_ih, forward.b_hh, backward.w_ih,
-                                   backward.w_hh, backward.b_ih, backward.b_hh, cell == CellType::kLstm, lengths);
+                                   backward.w_hh, backward.b_ih, backward.b_hh,
+                                   cell == config::CellType::kLstm, lengths);
 }
 
 }  // namespace dts::model

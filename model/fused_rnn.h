@@ -4,12 +4,12 @@
 // ending in one GEMM per weight. LibTorch's own LSTM/GRU record about a dozen autograd nodes per time step.
 #pragma once
 
+#include <torch/torch.h>
+
 #include <cstdint>
 #include <vector>
 
-#include <torch/torch.h>
-
-#include "model/model_config.h"
+#include "config/model_config.h"
 
 namespace dts::model {
 
@@ -22,7 +22,7 @@ struct RnnWeights {
 // x [B, L, I] (CPU, float or double) -> [B, L, 2H]: columns [0, H) the forward direction, [H, 2H) the
 // backward one, which starts at each sequence's own last token (lengths[b] <= L, >= 1). Zero at padding.
 // Same function (up to float rounding) as LibTorch's LSTM/GRU run over each sequence alone, both ways.
-torch::Tensor FusedBiRnn(CellType cell, const torch::Tensor& x, const std::vector<int64_t>& lengths,
+torch::Tensor FusedBiRnn(config::CellType cell, const torch::Tensor& x, const std::vector<int64_t>& lengths,
                          const RnnWeights& forward, const RnnWeights& backward);
 
 }  // namespace dts::model

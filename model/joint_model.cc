@@ -10,27 +10,30 @@ namespace dts::model {
 
 namespace F = torch::nn::functional;
 
-JointModelImpl::JointModelImpl(const ModelConfig& config, Vocabularies vocabularies, const torch::Tensor& word_vectors)
+JointModelImpl::JointModelImpl(const config::ModelConfig& config, Vocabularies vocabularies,
+                               const torch::Tensor& word_vectors)
     : config_(config), vocabularies_(std::move(vocabularies)) {
   if (vocabularies_.entity_types.Size() == 0) throw InputError("training set", 0, "has no entities");
   if (vocabularies_.relation_types.Size() == 0) throw InputError("training set", 0, "has no relations");
   const int64_t H = config.hidden;
   embedder_ = register_module(
       "embedder", Embedder(config, vocabularies_.words.Size(), vocabularies_.chars.Size(), word_vectors));
-  shared_ = register_module("shared", BiRnnStack(config.cell, embedder_->output_size(), H, config.shared_layers,
-                                                 config.dropout));
-  ner_stack_ = register_module("ner_stack", BiRnnStack(config.cell, 2 * H, H, config.ner_layers, config.dropout));
-  re_stack_ = register_module("re_stack", BiRnnStack(config.cell, 2 * H, H, config.re_layers, config.dropout));
+  shared_ = register_module(
+      "shared", BiRnnStack(config.cell, embedder_->output_size(), H, config.shared_layers, config.dropout));
+  ner_stack_ =
+      register_module("ner_stack", BiRnnStack(config.cell, 2 * H, H, config.ner_layers, config.dropout));
+  re_stack_ =
+      register_module("re_stack", BiRnnStack(config.cell, 2 * H, H, config.re_layers, config.dropout));
   const int64_t tags = vocabularies_.NumTags();
   e1_ = register_module("e1", torch::nn::Linear(ner_stack_->output_size(), config.ner_ffnn_size));
   e2_ = register_module("e2", torch::nn::Linear(config.ner_ffnn_size, tags));
   crf_ = register_module("crf", Crf(tags));
   label_embedding_ = register_module("label_embedding", torch::nn::Embedding(tags, config.label_dim));
-  scorer_ = register_module("relation_scorer",
-                            RelationScorer(re_stack_->output_size() + config.label_dim,
-                                           vocabularies_.relation_types.Size(), config.re_ffnn_size,
-                                           config.re_ffnn_activation, config.dropout,
-                                           config.re_direction == RelationDirection::kLearned));
+  scorer_ = register_module(
+      "relation_scorer",
+      RelationScorer(re_stack_->output_size() + config.label_dim, vocabularies_.relation_types.Size(),
+                     config.re_ffnn_size, config.re_ffnn_activation, config.dropout,
+                     config.re_direction == config::RelationDirection::kLearned));
 }
 
 JointModelImpl::Encoded JointModelImpl::Encode(const Batch& batch) {
@@ -47,9 +50,11 @@ torch::Tensor JointModelImpl::NerEmissions(const torch::Tensor& h_ner) {
 }
 
 torch::Tensor JointModelImpl::RelationLogits(const torch::Tensor& h_re, const torch::Tensor& entity_last,
-                                             const torch::Tensor& entity_label, const torch::Tensor& entity_mask) {
+                                             const torch::Tensor& entity_label,
+                                             const torch::Tensor& entity_mask) {
   const auto index = entity_last.unsqueeze(2).expand({-1, -1, h_re.size(2)});
-  const auto g = torch::cat({h_re.gather(1, index), label_embedding_->forward(entity_label)}, -1);  // [B, E, p]
+  const auto g =
+      torch::cat({h_re.gather(1, index), label_embedding_->forward(entity_label)}, -1);  // [B, E, p]
   return scorer_->forward(g, entity_mask);
 }
 
@@ -60,9 +65,11 @@ Losses JointModelImpl::Loss(const Batch& batch, double lambda_r) {
   Losses losses;
   losses.ner = crf_->NegLogLikelihood(NerEmissions(encoded.ner), batch.tags, batch.mask).sum() / B;
   const auto logits = RelationLogits(encoded.re, batch.entity_last, batch.entity_label, batch.entity_mask);
-  // Ordered pairs learn each direction; an unordered pair (i < j) is positive when the relation holds either way.
+  // Ordered pairs learn each direction; an unordered pair (i < j) is positive when the relation holds either
+  // way.
   const bool ordered = scorer_->ordered();
-  const auto gold = ordered ? batch.relation_gold : torch::maximum(batch.relation_gold, batch.relation_gold.transpose(1, 2));
+  const auto gold = ordered ? batch.relation_gold
+                            : torch::maximum(batch.relation_gold, batch.relation_gold.transpose(1, 2));
   const auto targets = gold.index({RelationScorerImpl::PairMask(batch.entity_mask, ordered)});  // [P, K]
   losses.re = F::binary_cross_entropy_with_logits(
                   logits, targets, F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kSum)) /
@@ -102,11 +109,13 @@ std::vector<SentencePrediction> JointModelImpl::Predict(const Batch& batch, doub
   }
   const auto device = encoded.re.device();
   const auto mask = torch::from_blob(entity_mask.data(), {B, E}, torch::kUInt8).to(torch::kBool).to(device);
-  const auto logits = RelationLogits(encoded.re, torch::from_blob(entity_last.data(), {B, E}, torch::kInt64).to(device),
-                                     torch::from_blob(entity_label.data(), {B, E}, torch::kInt64).to(device), mask);
+  const auto logits =
+      RelationLogits(encoded.re, torch::from_blob(entity_last.data(), {B, E}, torch::kInt64).to(device),
+                     torch::from_blob(entity_label.data(), {B, E}, torch::kInt64).to(device), mask);
   const auto probabilities = torch::sigmoid(logits).to(torch::kCPU, torch::kDouble).contiguous();
   const bool ordered = scorer_->ordered();
-  const auto pairs = RelationScorerImpl::PairMask(mask, ordered).nonzero().to(torch::kCPU).contiguous();  // [P, 3]
+  const auto pairs =
+      RelationScorerImpl::PairMask(mask, ordered).nonzero().to(torch::kCPU).contiguous();  // [P, 3]
   const int64_t P = pairs.size(0), K = probabilities.size(1);
   const double* prob = probabilities.data_ptr<double>();
   const int64_t* pair = pairs.data_ptr<int64_t>();
@@ -119,10 +128,11 @@ std::vector<SentencePrediction> JointModelImpl::Predict(const Batch& batch, doub
       const double p = prob[row * K + k];
       if (p < probability_floor) continue;
       // Ordered pairs say their direction (i is the head); unordered ones take it from training statistics.
-      const bool i_is_head = ordered || vocabularies_.directions.EarlierIsHead(static_cast<int>(k), type_i, type_j);
-      prediction.relations.push_back(ScoredRelation{static_cast<int>(i_is_head ? i : j),
-                                                    static_cast<int>(i_is_head ? j : i),
-                                                    vocabularies_.relation_types.Symbol(static_cast<int>(k)), p});
+      const bool i_is_head =
+          ordered || vocabularies_.directions.EarlierIsHead(static_cast<int>(k), type_i, type_j);
+      prediction.relations.push_back(
+          ScoredRelation{static_cast<int>(i_is_head ? i : j), static_cast<int>(i_is_head ? j : i),
+                         vocabularies_.relation_types.Symbol(static_cast<int>(k)), p});
     }
   }
   if (was_training) train();

@@ -3,17 +3,17 @@
 // docs/model.md describes it as implemented.
 #pragma once
 
+#include <torch/torch.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include <torch/torch.h>
-
+#include "config/model_config.h"
 #include "data/corpus.h"
 #include "data/word_vectors.h"
 #include "model/batch.h"
 #include "model/layers.h"
-#include "model/model_config.h"
 #include "model/vocabularies.h"
 
 namespace dts::model {
@@ -32,8 +32,8 @@ struct ScoredRelation {
 };
 
 struct SentencePrediction {
-  std::vector<data::Entity> entities;      // from Viterbi + data::DecodeBio
-  std::vector<ScoredRelation> relations;   // every (pair, type) with probability >= the floor, oriented
+  std::vector<data::Entity> entities;     // from Viterbi + data::DecodeBio
+  std::vector<ScoredRelation> relations;  // every (pair, type) with probability >= the floor, oriented
 };
 
 // Relations below this probability are not returned by Predict; low enough that sweeping theta_r over
@@ -44,7 +44,8 @@ class JointModelImpl : public torch::nn::Module {
  public:
   // `word_vectors`: undefined for random initialisation, else [vocabularies.words.Size(), word_dim].
   // Weights are drawn from LibTorch's global generator: seed it (torch::manual_seed) first.
-  JointModelImpl(const ModelConfig& config, Vocabularies vocabularies, const torch::Tensor& word_vectors = {});
+  JointModelImpl(const config::ModelConfig& config, Vocabularies vocabularies,
+                 const torch::Tensor& word_vectors = {});
 
   Losses Loss(const Batch& batch, double lambda_r);
   // Runs in eval mode without gradients (and restores the previous mode).
@@ -52,7 +53,7 @@ class JointModelImpl : public torch::nn::Module {
 
   int64_t TrainableParameterCount() const;
   std::vector<torch::Tensor> TrainableParameters() const;
-  const ModelConfig& config() const { return config_; }
+  const config::ModelConfig& config() const { return config_; }
   const Vocabularies& vocabularies() const { return vocabularies_; }
 
   // The stages, public so tests can check them one by one.
@@ -63,12 +64,13 @@ class JointModelImpl : public torch::nn::Module {
   Encoded Encode(const Batch& batch);
   torch::Tensor NerEmissions(const torch::Tensor& h_ner);  // [B, L, tags]
   torch::Tensor RelationLogits(const torch::Tensor& h_re, const torch::Tensor& entity_last,
-                               const torch::Tensor& entity_label, const torch::Tensor& entity_mask);  // [P, K]
+                               const torch::Tensor& entity_label,
+                               const torch::Tensor& entity_mask);  // [P, K]
   Crf& crf() { return crf_; }
   RelationScorer& relation_scorer() { return scorer_; }
 
  private:
-  ModelConfig config_;
+  config::ModelConfig config_;
   Vocabularies vocabularies_;
   Embedder embedder_{nullptr};
   BiRnnStack shared_{nullptr}, ner_stack_{nullptr}, re_stack_{nullptr};

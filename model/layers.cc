@@ -8,52 +8,54 @@ namespace dts::model {
 
 namespace F = torch::nn::functional;
 
-torch::Tensor Activate(Activation activation, const torch::Tensor& x) {
+torch::Tensor Activate(config::Activation activation, const torch::Tensor& x) {
   switch (activation) {
-    case Activation::kRelu:
+    case config::Activation::kRelu:
       return torch::relu(x);
-    case Activation::kTanh:
+    case config::Activation::kTanh:
       return torch::tanh(x);
-    case Activation::kSigmoid:
+    case config::Activation::kSigmoid:
       return torch::sigmoid(x);
-    case Activation::kGelu:
+    case config::Activation::kGelu:
       return torch::gelu(x);
-    case Activation::kElu:
+    case config::Activation::kElu:
       return torch::elu(x);
-    case Activation::kLinear:
+    case config::Activation::kLinear:
       return x;
   }
   throw std::logic_error("Activate: unknown activation");
 }
 
-void InitEmbedding(EmbeddingInit init, torch::Tensor& weight) {
-  if (init == EmbeddingInit::kNormal) return;  // torch::nn::Embedding's own N(0, 1)
+void InitEmbedding(config::EmbeddingInit init, torch::Tensor& weight) {
+  if (init == config::EmbeddingInit::kNormal) return;  // torch::nn::Embedding's own N(0, 1)
   torch::NoGradGuard no_grad;
   const double bound = std::sqrt(3.0 / static_cast<double>(weight.size(1)));
   weight.uniform_(-bound, bound);
 }
 
-SequenceLayout SequenceLayout::Make(const torch::Tensor& lengths, int64_t max_len, const torch::Device& device) {
-  const auto n = lengths.to(device, torch::kInt64).unsqueeze(1);                    // [B, 1]
+SequenceLayout SequenceLayout::Make(const torch::Tensor& lengths, int64_t max_len,
+                                    const torch::Device& device) {
+  const auto n = lengths.to(device, torch::kInt64).unsqueeze(1);  // [B, 1]
   const auto t = torch::arange(max_len, torch::TensorOptions(torch::kInt64).device(device)).unsqueeze(0);
   const auto host = lengths.to(torch::kCPU, torch::kInt64).contiguous();
   const int64_t* data = host.data_ptr<int64_t>();
-  return {n.squeeze(1) - 1, torch::where(t < n, n - 1 - t, t), std::vector<int64_t>(data, data + host.numel())};
+  return {n.squeeze(1) - 1, torch::where(t < n, n - 1 - t, t),
+          std::vector<int64_t>(data, data + host.numel())};
 }
 
 torch::Tensor ReverseWithin(const torch::Tensor& x, const SequenceLayout& layout) {
   return x.gather(1, layout.reverse.unsqueeze(2).expand({-1, -1, x.size(2)}));
 }
 
-BiRnnLayerImpl::BiRnnLayerImpl(CellType cell, int64_t input_size, int64_t hidden_size) : cell_(cell) {
+BiRnnLayerImpl::BiRnnLayerImpl(config::CellType cell, int64_t input_size, int64_t hidden_size) : cell_(cell) {
   const char* names[2] = {"forward", "backward"};
   for (int d = 0; d < 2; ++d) {
     switch (cell) {
-      case CellType::kLstm:
+      case config::CellType::kLstm:
         lstm_[d] = register_module(
             names[d], torch::nn::LSTM(torch::nn::LSTMOptions(input_size, hidden_size).batch_first(true)));
         break;
-      case CellType::kGru:
+      case config::CellType::kGru:
         gru_[d] = register_module(
             names[d], torch::nn::GRU(torch::nn::GRUOptions(input_size, hidden_size).batch_first(true)));
         break;
@@ -93,7 +95,8 @@ torch::Tensor BiRnnLayerImpl::FinalStates(const torch::Tensor& x, const Sequence
   return torch::cat({last_of(Run(0, x)), last_of(Run(1, ReverseWithin(x, layout)))}, 1);
 }
 
-BiRnnStackImpl::BiRnnStackImpl(CellType cell, int64_t input_size, int64_t hidden_size, int layers, double dropout)
+BiRnnStackImpl::BiRnnStackImpl(config::CellType cell, int64_t input_size, int64_t hidden_size, int layers,
+                               double dropout)
     : dropout_(dropout), output_size_(layers > 0 ? 2 * hidden_size : input_size) {
   for (int i = 0; i < layers; ++i) {
     layers_.push_back(register_module("layer" + std::to_string(i),
@@ -110,7 +113,8 @@ torch::Tensor BiRnnStackImpl::forward(const torch::Tensor& input, const Sequence
   return x;
 }
 
-EmbedderImpl::EmbedderImpl(const ModelConfig& config, int64_t words, int64_t chars, const torch::Tensor& word_vectors)
+EmbedderImpl::EmbedderImpl(const config::ModelConfig& config, int64_t words, int64_t chars,
+                           const torch::Tensor& word_vectors)
     : config_(config) {
   word_ = register_module("word", torch::nn::Embedding(words, config.word_dim));
   InitEmbedding(config.embedding_init, word_->weight);
@@ -140,7 +144,8 @@ EmbedderImpl::EmbedderImpl(const ModelConfig& config, int64_t words, int64_t cha
 torch::Tensor EmbedderImpl::forward(const Batch& batch) {
   std::vector<torch::Tensor> parts{word_->forward(batch.words)};
   if (char_) {
-    const auto layout = SequenceLayout::Make(batch.char_lengths, batch.char_ids.size(1), batch.char_ids.device());
+    const auto layout =
+        SequenceLayout::Make(batch.char_lengths, batch.char_ids.size(1), batch.char_ids.device());
     auto per_string = char_rnn_->FinalStates(char_->forward(batch.char_ids), layout);  // [U, 2h]
     per_string = torch::cat({per_string, per_string.new_zeros({1, per_string.size(1)})}, 0);
     parts.push_back(per_string.index_select(0, batch.token_types.reshape(-1))
@@ -152,7 +157,8 @@ torch::Tensor EmbedderImpl::forward(const Batch& batch) {
   }
   if (config_.contextual) {
     if (!batch.contextual.defined())
-      throw std::invalid_argument("Embedder: model.contextual is on but the batch has no contextual embeddings");
+      throw std::invalid_argument(
+          "Embedder: model.contextual is on but the batch has no contextual embeddings");
     const auto weights = torch::softmax(mix_weights_, 0).view({1, -1, 1, 1});
     parts.push_back((batch.contextual * weights).sum(1) * mix_scale_);
   }
@@ -191,13 +197,16 @@ torch::Tensor CrfImpl::SequenceScore(const torch::Tensor& emissions, const torch
   return score + end.index_select(0, tags.gather(1, last).squeeze(1));
 }
 
-std::vector<std::vector<int64_t>> CrfImpl::Viterbi(const torch::Tensor& emissions, const torch::Tensor& mask) {
+std::vector<std::vector<int64_t>> CrfImpl::Viterbi(const torch::Tensor& emissions,
+                                                   const torch::Tensor& mask) {
   // On the host, in one pass: the tensors are small ([B, L, T] with T = 1 + 2 x entity types), and a loop of
   // a few multiply-adds per (token, tag, tag) costs far less than the per-time-step tensor ops it replaces
   // (each a dispatcher round trip). Doubles, so float and double models decode alike.
   torch::NoGradGuard no_grad;
   const int64_t B = emissions.size(0), L = emissions.size(1), T = emissions.size(2);
-  const auto host = [](const torch::Tensor& t) { return t.detach().to(torch::kCPU, torch::kDouble).contiguous(); };
+  const auto host = [](const torch::Tensor& t) {
+    return t.detach().to(torch::kCPU, torch::kDouble).contiguous();
+  };
   const auto em = host(emissions), tr = host(transitions), st = host(start), en = host(end);
   const auto lengths = mask.sum(1).to(torch::kCPU, torch::kInt64).contiguous();
   const double* e = em.data_ptr<double>();
@@ -239,10 +248,10 @@ std::vector<std::vector<int64_t>> CrfImpl::Viterbi(const torch::Tensor& emission
 }
 
 RelationScorerImpl::RelationScorerImpl(int64_t input_size, int64_t relations, int64_t ffnn_size,
-                                       Activation activation, double dropout, bool ordered)
+                                       config::Activation activation, double dropout, bool ordered)
     : activation_(activation), dropout_(dropout), ordered_(ordered) {
-  distmult = register_parameter("distmult",
-                                torch::randn({relations, input_size}) / std::sqrt(static_cast<double>(input_size)));
+  distmult = register_parameter(
+      "distmult", torch::randn({relations, input_size}) / std::sqrt(static_cast<double>(input_size)));
   r1 = register_module("r1", torch::nn::Linear(input_size, ffnn_size));
   r2 = register_module("r2", torch::nn::Linear(relations + 1, relations));
   if (ordered_) {
@@ -265,13 +274,15 @@ torch::Tensor RelationScorerImpl::forward(const torch::Tensor& g, const torch::T
   // DistMult for every relation type and ordered pair in one batched matmul: [B, K, E, E].
   const auto xs = x.unsqueeze(1);
   const auto dm = torch::matmul(xs * distmult.view({1, K, 1, p}), xs.transpose(2, 3)).permute({0, 2, 3, 1});
-  const auto f = F::normalize(Activate(activation_, r1->forward(x)), F::NormalizeFuncOptions().dim(-1).eps(1e-8));
-  const auto cosine_distance = 1.0 - torch::matmul(f, f.transpose(1, 2));  // [B, E, E]
+  const auto f =
+      F::normalize(Activate(activation_, r1->forward(x)), F::NormalizeFuncOptions().dim(-1).eps(1e-8));
+  const auto cosine_distance = 1.0 - torch::matmul(f, f.transpose(1, 2));     // [B, E, E]
   const auto features = torch::cat({dm, cosine_distance.unsqueeze(-1)}, -1);  // [B, E, E, K + 1]
-  auto logits = r2->forward(features.index({pairs}));                            // [P, K]
+  auto logits = r2->forward(features.index({pairs}));                         // [P, K]
   if (ordered_) {
     // head_k · g_i + tail_k · g_j for every ordered pair: [B, E, 1, K] + [B, 1, E, K].
-    const auto as_head = torch::matmul(x, head.t()).unsqueeze(2), as_tail = torch::matmul(x, tail.t()).unsqueeze(1);
+    const auto as_head = torch::matmul(x, head.t()).unsqueeze(2),
+               as_tail = torch::matmul(x, tail.t()).unsqueeze(1);
     logits = logits + (as_head + as_tail).index({pairs});
   }
   return logits;

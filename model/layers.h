@@ -2,42 +2,42 @@
 // the linear-chain CRF and the relation scorer. Each is an XImpl + TORCH_MODULE pair.
 #pragma once
 
+#include <torch/torch.h>
+
 #include <cstdint>
 #include <vector>
 
-#include <torch/torch.h>
-
+#include "config/model_config.h"
 #include "model/batch.h"
 #include "model/fused_rnn.h"
-#include "model/model_config.h"
 
 namespace dts::model {
 
-torch::Tensor Activate(Activation activation, const torch::Tensor& x);
+torch::Tensor Activate(config::Activation activation, const torch::Tensor& x);
 
-// Re-draws an embedding matrix [rows, d] in place as model.embedding_init says (see EmbeddingInit).
-void InitEmbedding(EmbeddingInit init, torch::Tensor& weight);
+// Re-draws an embedding matrix [rows, d] in place as model.embedding_init says (see config::EmbeddingInit).
+void InitEmbedding(config::EmbeddingInit init, torch::Tensor& weight);
 
 // Where each padded sequence of a batch ends, and the index that reverses every sequence within its own
 // length (an involution: applying it twice restores the order). Padding stays at the end either way.
 struct SequenceLayout {
-  torch::Tensor last;     // [B] int64, length - 1, on the data's device
-  torch::Tensor reverse;  // [B, L] int64: t -> length - 1 - t for t < length, t otherwise
+  torch::Tensor last;            // [B] int64, length - 1, on the data's device
+  torch::Tensor reverse;         // [B, L] int64: t -> length - 1 - t for t < length, t otherwise
   std::vector<int64_t> lengths;  // [B], on the host
   static SequenceLayout Make(const torch::Tensor& lengths, int64_t max_len, const torch::Device& device);
 };
 
 // One bidirectional recurrent layer over padded, batch-first input; the constructor is the only switch on
-// CellType. The parameters are those of two LibTorch LSTM/GRU modules (names, shapes, initialisation), so
-// checkpoints and parameter counts do not depend on how the layer runs.
-// In both directions padding only ever follows the real tokens: the backward direction starts at each
-// sequence's own last token. On the CPU both directions run as one fused autograd node (model/fused_rnn.h);
-// elsewhere as LibTorch modules over each sequence reversed within its length. (Packed sequences give the
-// same guarantee, but LibTorch's CPU kernel slices its input once per time step and each slice's backward
-// allocates and zero-fills the whole input: quadratic, and 3x slower.)
+// config::CellType. The parameters are those of two LibTorch LSTM/GRU modules (names, shapes,
+// initialisation), so checkpoints and parameter counts do not depend on how the layer runs. In both
+// directions padding only ever follows the real tokens: the backward direction starts at each sequence's own
+// last token. On the CPU both directions run as one fused autograd node (model/fused_rnn.h); elsewhere as
+// LibTorch modules over each sequence reversed within its length. (Packed sequences give the same guarantee,
+// but LibTorch's CPU kernel slices its input once per time step and each slice's backward allocates and
+// zero-fills the whole input: quadratic, and 3x slower.)
 class BiRnnLayerImpl : public torch::nn::Module {
  public:
-  BiRnnLayerImpl(CellType cell, int64_t input_size, int64_t hidden_size);
+  BiRnnLayerImpl(config::CellType cell, int64_t input_size, int64_t hidden_size);
   // [B, L, input] -> [B, L, 2 * hidden]; positions past a sequence's length hold unspecified values.
   torch::Tensor forward(const torch::Tensor& x, const SequenceLayout& layout);
   // The last state of each direction, concatenated: [B, 2 * hidden].
@@ -46,7 +46,7 @@ class BiRnnLayerImpl : public torch::nn::Module {
  private:
   torch::Tensor Run(int direction, const torch::Tensor& x);
   RnnWeights Weights(int direction) const;
-  CellType cell_;
+  config::CellType cell_;
   torch::nn::LSTM lstm_[2] = {nullptr, nullptr};
   torch::nn::GRU gru_[2] = {nullptr, nullptr};
 };
@@ -58,7 +58,7 @@ torch::Tensor ReverseWithin(const torch::Tensor& x, const SequenceLayout& layout
 // `layers` BiRNN layers (possibly 0: then the identity), dropout before each.
 class BiRnnStackImpl : public torch::nn::Module {
  public:
-  BiRnnStackImpl(CellType cell, int64_t input_size, int64_t hidden_size, int layers, double dropout);
+  BiRnnStackImpl(config::CellType cell, int64_t input_size, int64_t hidden_size, int layers, double dropout);
   torch::Tensor forward(const torch::Tensor& x, const SequenceLayout& layout);
   int64_t output_size() const { return output_size_; }
 
@@ -74,12 +74,13 @@ TORCH_MODULE(BiRnnStack);
 class EmbedderImpl : public torch::nn::Module {
  public:
   // `word_vectors`: undefined for random initialisation, else [words, word_dim] (copied).
-  EmbedderImpl(const ModelConfig& config, int64_t words, int64_t chars, const torch::Tensor& word_vectors);
+  EmbedderImpl(const config::ModelConfig& config, int64_t words, int64_t chars,
+               const torch::Tensor& word_vectors);
   torch::Tensor forward(const Batch& batch);  // [B, L, output_size()]
   int64_t output_size() const { return output_size_; }
 
  private:
-  ModelConfig config_;
+  config::ModelConfig config_;
   torch::nn::Embedding word_{nullptr};
   torch::nn::Embedding char_{nullptr};
   BiRnnLayer char_rnn_{nullptr};
@@ -96,7 +97,8 @@ class CrfImpl : public torch::nn::Module {
   // log Z per sentence: [B]. emissions [B, L, T]; mask [B, L] bool, a prefix of each row, mask[:, 0] true.
   torch::Tensor LogPartition(const torch::Tensor& emissions, const torch::Tensor& mask);
   // Score of the given tag sequences: [B].
-  torch::Tensor SequenceScore(const torch::Tensor& emissions, const torch::Tensor& tags, const torch::Tensor& mask);
+  torch::Tensor SequenceScore(const torch::Tensor& emissions, const torch::Tensor& tags,
+                              const torch::Tensor& mask);
   // -log p(tags | emissions): [B].
   torch::Tensor NegLogLikelihood(const torch::Tensor& emissions, const torch::Tensor& tags,
                                  const torch::Tensor& mask) {
@@ -115,7 +117,7 @@ TORCH_MODULE(Crf);
 // s + head_k · g_i + tail_k · g_j, the only terms that differ between (i, j) and (j, i).
 class RelationScorerImpl : public torch::nn::Module {
  public:
-  RelationScorerImpl(int64_t input_size, int64_t relations, int64_t ffnn_size, Activation activation,
+  RelationScorerImpl(int64_t input_size, int64_t relations, int64_t ffnn_size, config::Activation activation,
                      double dropout, bool ordered = false);
   // g [B, E, p], entity_mask [B, E] bool -> logits [P, K], rows in PairMask(entity_mask) row-major order.
   torch::Tensor forward(const torch::Tensor& g, const torch::Tensor& entity_mask);
@@ -128,7 +130,7 @@ class RelationScorerImpl : public torch::nn::Module {
   torch::Tensor head, tail;  // [K, p] each, ordered only (zeros at first: the paper's scorer)
 
  private:
-  Activation activation_;
+  config::Activation activation_;
   double dropout_;
   bool ordered_;
 };

@@ -108,11 +108,12 @@ torch::Tensor NAdam::step(LossClosure closure) {
 void NAdam::save(torch::serialize::OutputArchive& archive) const { serialize(*this, archive); }
 void NAdam::load(torch::serialize::InputArchive& archive) { serialize(*this, archive); }
 
-std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(const OptimConfig& config, std::vector<torch::Tensor> params) {
+std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(const config::OptimConfig& config,
+                                                       std::vector<torch::Tensor> params) {
   switch (config.optimizer) {
-    case OptimizerType::kAdam:
+    case config::OptimizerType::kAdam:
       return std::make_unique<torch::optim::Adam>(std::move(params), torch::optim::AdamOptions(config.lr));
-    case OptimizerType::kNadam:
+    case config::OptimizerType::kNadam:
       return std::make_unique<NAdam>(std::move(params), NAdamOptions(config.lr));
   }
   throw std::logic_error("MakeOptimizer: unknown optimizer");

@@ -3,13 +3,13 @@
 // the update is written out in docs/model.md and checked step by step in tests/model/optimizer_test.cc.
 #pragma once
 
+#include <torch/torch.h>
+
 #include <memory>
 #include <tuple>
 #include <vector>
 
-#include <torch/torch.h>
-
-#include "model/train_config.h"
+#include "config/train_config.h"
 
 namespace dts::model {
 
@@ -58,6 +58,7 @@ class NAdam : public torch::optim::Optimizer {
 };
 
 // The optimizer [train] asks for, over `params` (pass JointModel::TrainableParameters()).
-std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(const OptimConfig& config, std::vector<torch::Tensor> params);
+std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(const config::OptimConfig& config,
+                                                       std::vector<torch::Tensor> params);
 
 }  // namespace dts::model

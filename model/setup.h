@@ -1,16 +1,17 @@
-// From a TrainConfig to a ready model: load the data split, read word vectors, build the vocabularies from the
-// training part, seed, construct the model on the device. dts-train --dry-run and the trainer share it.
+// From a config::TrainConfig to a ready model: load the data split, read word vectors, build the vocabularies
+// from the training part, seed, construct the model on the device. dts-train --dry-run and the trainer share
+// it.
 #pragma once
+
+#include <torch/torch.h>
 
 #include <memory>
 #include <string>
 
-#include <torch/torch.h>
-
+#include "config/train_config.h"
 #include "data/dataset.h"
 #include "model/contextual.h"
 #include "model/joint_model.h"
-#include "model/train_config.h"
 
 namespace dts::model {
 
@@ -22,7 +23,7 @@ struct ModelSetup {
 };
 
 // Seeds LibTorch's generator with train.seed before constructing, so the same config gives the same weights.
-ModelSetup SetUpModel(const TrainConfig& config, const torch::Device& device);
+ModelSetup SetUpModel(const config::TrainConfig& config, const torch::Device& device);
 
 // A few lines for a human: dataset, vocabulary sizes, coverage, and "trainable parameters: N".
 std::string DescribeSetup(const ModelSetup& setup);

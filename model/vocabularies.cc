@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <stdexcept>
-
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "data/tokenizer.h"
 
@@ -51,7 +50,8 @@ std::vector<std::string> Utf8Characters(const std::string& text) {
     }
     // A truncated or malformed sequence: take the lead byte alone.
     bool valid = i + n <= text.size();
-    for (std::size_t k = 1; valid && k < n; ++k) valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+    for (std::size_t k = 1; valid && k < n; ++k)
+      valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
     if (!valid) n = 1;
     out.push_back(text.substr(i, n));
     i += n;
@@ -86,7 +86,8 @@ nlohmann::json RelationDirections::ToJson() const {
   for (std::size_t k = 0; k < pair_counts_.size(); ++k) {
     nlohmann::json pairs = nlohmann::json::array();
     for (const auto& [types, count] : pair_counts_[k]) pairs.push_back({types.first, types.second, count});
-    relations.push_back({{"type_pairs", pairs}, {"head_first", head_first_[k]}, {"tail_first", tail_first_[k]}});
+    relations.push_back(
+        {{"type_pairs", pairs}, {"head_first", head_first_[k]}, {"tail_first", tail_first_[k]}});
   }
   return relations;
 }
@@ -114,7 +115,9 @@ int Vocabularies::TagIndex(const std::string& tag) const {
   return tag[0] == 'B' ? BeginTag(type) : InsideTag(type);
 }
 
-std::string Vocabularies::WordKey(const std::string& token) const { return data::WordKey(token, lowercase_words); }
+std::string Vocabularies::WordKey(const std::string& token) const {
+  return data::WordKey(token, lowercase_words);
+}
 
 nlohmann::json Vocabularies::ToJson() const {
   return {{"words", words.ToJson()},
@@ -136,7 +139,7 @@ Vocabularies Vocabularies::FromJson(const nlohmann::json& json) {
   return v;
 }
 
-Vocabularies BuildVocabularies(const std::vector<data::Sentence>& train, const data::DataConfig& config,
+Vocabularies BuildVocabularies(const std::vector<data::Sentence>& train, const config::DataConfig& config,
                                const data::WordVectors* vectors) {
   Vocabularies v;
   v.lowercase_words = config.lowercase_words;

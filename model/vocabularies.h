@@ -4,14 +4,13 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
-
+#include "config/data_config.h"
 #include "data/corpus.h"
-#include "data/data_config.h"
 #include "data/vocab.h"
 #include "data/word_vectors.h"
 
@@ -86,7 +85,7 @@ struct Vocabularies {
 // Builds the vocabularies from the training sentences only. Words seen fewer than config.min_word_count times
 // map to the unknown word unless `vectors` (may be null) has a vector for them; every word of `vectors` is in
 // the word vocabulary (count 0 when it does not occur in training).
-Vocabularies BuildVocabularies(const std::vector<data::Sentence>& train, const data::DataConfig& config,
+Vocabularies BuildVocabularies(const std::vector<data::Sentence>& train, const config::DataConfig& config,
                                const data::WordVectors* vectors);
 
 }  // namespace dts::model

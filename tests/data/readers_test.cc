@@ -256,11 +256,12 @@ TEST(JsonWriter, Conll04SampleThroughJsonGivesIdenticalStats) {
 }
 
 TEST(ReadCorpus, DispatchesOnFormatAndNamesFormats) {
-  EXPECT_EQ(ReadCorpus(CorpusFormat::kJson, "data/samples/json/dev.json").sentences.size(),
+  EXPECT_EQ(ReadCorpus(config::CorpusFormat::kJson, "data/samples/json/dev.json").sentences.size(),
             ReadJson("data/samples/json/dev.json").sentences.size());
-  EXPECT_EQ(ParseFormat(FormatName(CorpusFormat::kConll04)), CorpusFormat::kConll04);
+  EXPECT_EQ(ParseFormat(FormatName(config::CorpusFormat::kConll04)), config::CorpusFormat::kConll04);
   EXPECT_THROW(ParseFormat("xml"), UsageError);
-  const CorpusStats stats = ComputeStats(ReadCorpus(CorpusFormat::kJson, "data/samples/json/corpus.json"));
+  const CorpusStats stats =
+      ComputeStats(ReadCorpus(config::CorpusFormat::kJson, "data/samples/json/corpus.json"));
   EXPECT_EQ(stats.report.overlapping_pairs, 1);
   EXPECT_EQ(stats.entities_by_type.size(), 4u);
   EXPECT_EQ(stats.relations_by_type.size(), 5u);

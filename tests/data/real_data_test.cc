@@ -78,9 +78,9 @@ TEST(RealData, Conll04FiguresAndJsonRoundTrip) {
 
 TEST(RealData, AdeTenFoldsOverTheNinetyPercent) {
   REQUIRE_REAL(path, "ade/DRUG-AE.rel");
-  DataConfig config;
+  config::DataConfig config;
   config.path = path;
-  config.format = CorpusFormat::kAde;
+  config.format = config::CorpusFormat::kAde;
   config.fold = 9;
   const Dataset data = LoadDataset(config);
   EXPECT_EQ(data.dev.sentences.size(), 427u);  // round(4272 * 0.1)

@@ -80,9 +80,9 @@ TEST(Splits, FileRoundTripsAndBadFilesAreRefused) {
 }
 
 TEST(Dataset, CrossValidatedFoldsPartitionTheNonDevSentences) {
-  DataConfig config;
+  config::DataConfig config;
   config.path = "data/samples/json/corpus.json";
-  config.format = CorpusFormat::kJson;
+  config.format = config::CorpusFormat::kJson;
   config.folds = 5;
   config.dev_fraction = 0.2;
   std::set<std::string> tested;
@@ -109,15 +109,15 @@ TEST(Dataset, CrossValidatedFoldsPartitionTheNonDevSentences) {
 }
 
 TEST(Dataset, FixedSplitProtocolsAndTrainLimit) {
-  DataConfig config;
+  config::DataConfig config;
   config.path = "data/samples/conll04-sample";
-  config.format = CorpusFormat::kConll04;
+  config.format = config::CorpusFormat::kConll04;
   const Dataset dev = LoadDataset(config);
   EXPECT_EQ(dev.train.sentences.size(), 40u);
   EXPECT_EQ(dev.dev.sentences.size(), 15u);
   EXPECT_EQ(dev.test.sentences.size(), 15u);
   EXPECT_EQ(dev.train.sentences.front().id, "train:0");
-  config.protocol = Protocol::kFinal;
+  config.protocol = config::Protocol::kFinal;
   const Dataset final_run = LoadDataset(config);
   EXPECT_EQ(final_run.train.sentences.size(), 55u);
   EXPECT_EQ(final_run.train.sentences.back().id, "dev:14");
@@ -129,9 +129,9 @@ TEST(Dataset, FixedSplitProtocolsAndTrainLimit) {
 
 TEST(Dataset, UsesASplitFileAndRefusesOneForAnotherCorpus) {
   ScratchDir dir;
-  DataConfig config;
+  config::DataConfig config;
   config.path = "data/samples/ade/ade-sample.rel";
-  config.format = CorpusFormat::kAde;
+  config.format = config::CorpusFormat::kAde;
   config.split_seed = 3;
   const Dataset computed = LoadDataset(config);
   WriteSplit(computed.split, dir.Path("split.json"));
@@ -141,17 +141,17 @@ TEST(Dataset, UsesASplitFileAndRefusesOneForAnotherCorpus) {
   EXPECT_EQ(from_file.fingerprint, computed.fingerprint);
 
   config.path = "data/samples/json/corpus.json";
-  config.format = CorpusFormat::kJson;
+  config.format = config::CorpusFormat::kJson;
   const std::string message = InputErrorOf([&] { LoadDataset(config); });
   EXPECT_NE(message.find("was made for corpus"), std::string::npos) << message;
 }
 
 TEST(Dataset, MissingInputsAreBadInput) {
-  DataConfig config;
+  config::DataConfig config;
   config.path = "data/samples/nowhere";
   EXPECT_EQ(InputErrorOf([&] { LoadDataset(config); }), "data/samples/nowhere: no such file or directory");
   config.path = "data/samples/ade";  // a directory without train/dev/test.json
-  config.format = CorpusFormat::kJson;
+  config.format = config::CorpusFormat::kJson;
   EXPECT_EQ(InputErrorOf([&] { LoadDataset(config); }),
             "data/samples/ade/train.json: missing: a fixed-split directory holds train.json, dev.json and "
             "test.json");

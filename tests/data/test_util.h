@@ -44,7 +44,8 @@ inline std::string SharedData() {
   return env != nullptr && *env != '\0' ? std::string(env) : std::string("../shared/data");
 }
 
-// The message of the exception of type E that `f` throws; fails the test when it throws nothing or another type.
+// The message of the exception of type E that `f` throws; fails the test when it throws nothing or another
+// type.
 template <class E, class F>
 std::string ErrorOf(F&& f) {
   try {

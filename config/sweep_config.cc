@@ -1,17 +1,17 @@
-#include "orchestrator/sweep_config.h"
+#include "config/sweep_config.h"
 
 #include <cctype>
 #include <cmath>
-#include <functional>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 
 #include "common/error.h"
-#include "orchestrator/trial_keys.h"
+#include "config/identity.h"
 
-namespace dts::orchestrator {
+namespace dts::config {
 
 namespace fs = std::filesystem;
 
@@ -25,9 +25,12 @@ const ParamTable<SweepSettings>& SweepParams() {
               .Help("base trial config (INI), relative to the sweep file; [base] entries override it"),
           Param(&SweepSettings::strategy, "strategy")
               .Choices({{"grid", Strategy::kGrid}, {"random", Strategy::kRandom}, {"asha", Strategy::kAsha}})
-              .Help("search strategy: every grid point, `budget` seeded random draws, or asynchronous successive "
+              .Help("search strategy: every grid point, `budget` seeded random draws, or asynchronous "
+                    "successive "
                     "halving over `budget` random draws with epochs as the resource"),
-          Param(&SweepSettings::budget, "budget").Range(1, 100000).Help("configurations drawn by random and asha"),
+          Param(&SweepSettings::budget, "budget")
+              .Range(1, 100000)
+              .Help("configurations drawn by random and asha"),
           Param(&SweepSettings::min_epochs, "min_epochs")
               .Range(1, 100000)
               .Help("asha: epochs of rung 0 (r); rung k trains to r * reduction_factor^k epochs"),
@@ -36,17 +39,21 @@ const ParamTable<SweepSettings>& SweepParams() {
               .Help("asha: eta; the top 1/eta of each rung is promoted to the next"),
           Param(&SweepSettings::max_epochs, "max_epochs")
               .Range(1, 100000)
-              .Help("asha: R; the last rung is the largest r * eta^k <= R; final-stage trials train R epochs"),
+              .Help(
+                  "asha: R; the last rung is the largest r * eta^k <= R; final-stage trials train R epochs"),
           Param(&SweepSettings::seed, "seed")
               .Range(0, 2147483647)
               .Help("seeds the random draws; training seeds are seed, seed+1, ..."),
-          Param(&SweepSettings::search_seeds, "search_seeds").Range(1, 100).Help("seeds per search configuration"),
+          Param(&SweepSettings::search_seeds, "search_seeds")
+              .Range(1, 100)
+              .Help("seeds per search configuration"),
           Param(&SweepSettings::final_top_k, "final_top_k")
               .Range(1, 1000)
               .Help("configurations (best mean dev score) taken to the final stage"),
           Param(&SweepSettings::final_seeds, "final_seeds")
               .Range(1, 100)
-              .Help("final-stage seeds on a fixed-split corpus (a cross-validated corpus runs each fold once)"),
+              .Help(
+                  "final-stage seeds on a fixed-split corpus (a cross-validated corpus runs each fold once)"),
           Param(&SweepSettings::ablation_seeds, "ablation_seeds")
               .Range(1, 100)
               .Help("seeds per ablation variant (on each of its folds)"),
@@ -67,21 +74,22 @@ const ParamTable<SweepSettings>& SweepParams() {
               .Range(0, 1e7)
               .Help("kill a trial attempt (class crashed, retried) after this many seconds; 0: no limit"),
           Param(&SweepSettings::trial_command, "trial_command")
-              .Help("trial executable: dts-train, or a drop-in with its command line (dts-synthetic-trial); a "
-                    "bare name is looked up next to dts-sweep, then on PATH"),
+              .Help(
+                  "trial executable: dts-train, or a drop-in with its command line (dts-synthetic-trial); a "
+                  "bare name is looked up next to dts-sweep, then on PATH"),
           Param(&SweepSettings::corpus, "corpus")
               .Choices({{"auto", CorpusKind::kAuto},
                         {"cross_validated", CorpusKind::kCrossValidated},
                         {"fixed_split", CorpusKind::kFixedSplit}})
-              .Help("auto: data.format ade or a single file is cross-validated, a directory is a fixed split"),
+              .Help(
+                  "auto: data.format ade or a single file is cross-validated, a directory is a fixed split"),
           Param(&SweepSettings::device, "device")
               .Choices({{"auto", DeviceChoice::kAuto}, {"cpu", DeviceChoice::kCpu}})
-              .Help("auto: each worker uses GPU local_rank % devices when it sees CUDA devices, else the CPU"),
+              .Help(
+                  "auto: each worker uses GPU local_rank % devices when it sees CUDA devices, else the CPU"),
           Param(&SweepSettings::max_shared_layers, "max_shared_layers")
               .Range(1, 16)
               .Help("ablation variants add shared layers up to this many (model.shared_layers' upper bound)"),
-          Param(&SweepSettings::validate_with_trial, "validate_with_trial")
-              .Help("check every searched value with `trial_command --dump-config` before any work starts"),
           Param(&SweepSettings::progress_every_s, "progress_every_s")
               .Range(0, 86400)
               .Help("seconds between progress lines (0: after every trial)"),
@@ -113,14 +121,26 @@ bool IsNumber(const std::string& text, double& value) {
   return end && *end == '\0' && std::isfinite(value);
 }
 
+// The keys the planner sets on every trial: searching or fixing them in a sweep would be overwritten.
+bool IsPlannerKey(const std::string& key) {
+  return IsPerRunKey(key) || key == TrainSchema().Key(&TrainConfig::data, &DataConfig::protocol);
+}
+
 Dimension ParseDimension(const IniEntry& entry) {
   Dimension dim;
   dim.key = entry.key.substr(std::string("space.").size());
   dim.source = entry.source;
   const std::string& v = entry.value;
-  auto fail = [&](const std::string& what) { throw ConfigError(entry.source, dim.key, "[space] " + dim.key + ": " + what); };
-  if (dim.key.find('.') == std::string::npos) fail("a searched key must be 'section.name'");
+  auto fail = [&](const std::string& what) {
+    throw ConfigError(entry.source, dim.key, "[space] " + dim.key + ": " + what);
+  };
   if (dim.key.rfind(std::string("sweep."), 0) == 0) fail("[sweep] settings cannot be searched");
+  if (!TrainSchema().Has(dim.key)) {
+    const std::string close = ClosestKey(dim.key, TrainSchema().Keys());
+    fail("unknown key" + (close.empty() ? std::string() : " (did you mean '" + close + "'?)"));
+  }
+  if (IsPlannerKey(dim.key)) fail("set by the planner for every trial; it cannot be searched");
+  const std::string type = TrainSchema().Doc(dim.key).type_name;
   const auto open = v.find('(');
   const std::string head = Trim(v.substr(0, open));
   if (open != std::string::npos && (head == "int" || head == "real" || head == "logreal")) {
@@ -134,7 +154,10 @@ Dimension ParseDimension(const IniEntry& entry) {
     dim.hi = hi;
     if (head == "int") {
       if (lo != std::floor(lo) || hi != std::floor(hi)) fail("int() bounds must be integers: " + v);
+      if (type != "int" && type != "real") fail("int() needs a numeric key; it is a " + type);
       dim.kind = Dimension::Kind::kInt;
+    } else if (type != "real") {
+      fail(head + "() needs a real key; it is a " + type + " (use int() or a list)");
     } else if (head == "real") {
       dim.kind = Dimension::Kind::kReal;
     } else {
@@ -154,7 +177,8 @@ Dimension ParseDimension(const IniEntry& entry) {
 }
 
 // term := [+-] (number | key); expr := term (('+'|'-') term)*
-std::vector<Constraint::Term> ParseLinear(const std::string& text, const std::function<void(const std::string&)>& fail) {
+std::vector<Constraint::Term> ParseLinear(const std::string& text,
+                                          const std::function<void(const std::string&)>& fail) {
   std::vector<Constraint::Term> terms;
   size_t i = 0;
   double sign = 1;
@@ -174,8 +198,8 @@ std::vector<Constraint::Term> ParseLinear(const std::string& text, const std::fu
     } else {
       if (!expect_term) fail("expected + or - before '" + text.substr(i) + "'");
       size_t j = i;
-      while (j < text.size() && (std::isalnum(static_cast<unsigned char>(text[j])) || text[j] == '_' ||
-                                 text[j] == '.'))
+      while (j < text.size() &&
+             (std::isalnum(static_cast<unsigned char>(text[j])) || text[j] == '_' || text[j] == '.'))
         ++j;
       if (j == i) fail("unexpected '" + std::string(1, c) + "'");
       const std::string token = text.substr(i, j - i);
@@ -185,7 +209,8 @@ std::vector<Constraint::Term> ParseLinear(const std::string& text, const std::fu
       if (IsNumber(token, number)) {
         term.number = number;
       } else {
-        if (token.find('.') == std::string::npos) fail("'" + token + "' is neither a number nor a section.key");
+        if (token.find('.') == std::string::npos)
+          fail("'" + token + "' is neither a number nor a section.key");
         term.key = token;
       }
       terms.push_back(term);
@@ -229,18 +254,32 @@ std::vector<std::string> ParseStages(const std::string& text, const std::string&
     size_t pos = 0;
     while (pos < kOrder.size() && kOrder[pos] != stage) ++pos;
     if (pos == kOrder.size())
-      throw ConfigError(source, "sweep.stages", "sweep.stages: unknown stage '" + stage + "' (search, final, ablation)");
+      throw ConfigError(source, "sweep.stages",
+                        "sweep.stages: unknown stage '" + stage + "' (search, final, ablation)");
     if (!stages.empty() && pos <= last)
-      throw ConfigError(source, "sweep.stages", "sweep.stages: stages must be listed once, in the order search, final, ablation");
+      throw ConfigError(source, "sweep.stages",
+                        "sweep.stages: stages must be listed once, in the order search, final, ablation");
     stages.push_back(stage);
     last = pos;
   }
   if (stages.empty() || stages.front() != "search")
-    throw ConfigError(source, "sweep.stages", "sweep.stages must start with search (final and ablation use its scores)");
+    throw ConfigError(source, "sweep.stages",
+                      "sweep.stages must start with search (final and ablation use its scores)");
   return stages;
 }
 
 }  // namespace
+
+const ConfigSchema<SweepConfig>& SweepSchema() {
+  static const ConfigSchema<SweepConfig> schema = [] {
+    ConfigSchema<SweepConfig> s;
+    s.Add(&SweepConfig::sweep, SweepParams());
+    return s;
+  }();
+  return schema;
+}
+
+std::string SweepSettingsMarkdown() { return ParamDocsMarkdown(SweepSchema().Docs()); }
 
 SweepConfig ReadSweepConfig(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -254,8 +293,7 @@ SweepConfig ParseSweepConfig(const std::string& text, const std::string& path) {
   SweepConfig config;
   config.path = path;
   config.text = text;
-  ConfigSchema<SweepConfig> schema;
-  schema.Add(&SweepConfig::sweep, SweepParams());
+  const ConfigSchema<SweepConfig>& schema = SweepSchema();
   std::string stages_source = path, base_source = path;
   std::vector<IniEntry> base_overrides;
   std::map<std::string, std::string> setting_sources;  // [sweep] key -> file:line, for cross-key errors
@@ -273,21 +311,25 @@ SweepConfig ParseSweepConfig(const std::string& text, const std::string& path) {
     } else if (section == "base") {
       base_overrides.push_back(entry);
     } else {
-      throw ConfigError(entry.source, entry.key,
-                        "unknown section [" + section + "] (sweep files have [sweep], [space], [constraints], [base])");
+      throw ConfigError(
+          entry.source, entry.key,
+          "unknown section [" + section + "] (sweep files have [sweep], [space], [constraints], [base])");
     }
   }
   config.stages = ParseStages(config.sweep.stages, stages_source);
   if (config.sweep.strategy == Strategy::kAsha) {
     if (config.sweep.max_epochs < config.sweep.min_epochs)
-      throw ConfigError(setting_sources.count("sweep.max_epochs") ? setting_sources["sweep.max_epochs"] : path,
-                        "sweep.max_epochs",
-                        "sweep.max_epochs = " + std::to_string(config.sweep.max_epochs) + " is below sweep.min_epochs = " +
-                            std::to_string(config.sweep.min_epochs));
+      throw ConfigError(
+          setting_sources.count("sweep.max_epochs") ? setting_sources["sweep.max_epochs"] : path,
+          "sweep.max_epochs",
+          "sweep.max_epochs = " + std::to_string(config.sweep.max_epochs) +
+              " is below sweep.min_epochs = " + std::to_string(config.sweep.min_epochs));
     if (config.sweep.search_seeds != 1)
-      throw ConfigError(setting_sources.count("sweep.search_seeds") ? setting_sources["sweep.search_seeds"] : path,
-                        "sweep.search_seeds", "sweep.search_seeds must be 1 with strategy = asha (one trial per "
-                        "configuration is promoted through the rungs)");
+      throw ConfigError(
+          setting_sources.count("sweep.search_seeds") ? setting_sources["sweep.search_seeds"] : path,
+          "sweep.search_seeds",
+          "sweep.search_seeds must be 1 with strategy = asha (one trial per "
+          "configuration is promoted through the rungs)");
   } else {
     for (const char* key : {"sweep.min_epochs", "sweep.reduction_factor", "sweep.max_epochs"})
       if (setting_sources.count(key))
@@ -296,44 +338,65 @@ SweepConfig ParseSweepConfig(const std::string& text, const std::string& path) {
   if (!config.sweep.base.empty()) {
     fs::path base = config.sweep.base;
     if (base.is_relative()) base = fs::path(path).parent_path() / base;
-    if (!fs::exists(base)) throw ConfigError(base_source, "sweep.base", "sweep.base: " + base.string() + " does not exist");
-    for (const auto& entry : ReadIniFile(base.string())) {
-      config.base[entry.key] = entry.value;
-      config.base_sources[entry.key] = entry.source;
-    }
+    if (!fs::exists(base))
+      throw ConfigError(base_source, "sweep.base", "sweep.base: " + base.string() + " does not exist");
+    ApplyIni(TrainSchema(), config.base, ReadIniFile(base.string()));
   }
-  for (const auto& entry : base_overrides) {
-    const std::string key = entry.key.substr(std::string("base.").size());
-    if (key.find('.') == std::string::npos)
-      throw ConfigError(entry.source, key, "[base] keys must be 'section.name', got '" + key + "'");
-    config.base[key] = entry.value;
-    config.base_sources[key] = entry.source;
+  for (IniEntry entry : base_overrides) {
+    entry.key = entry.key.substr(std::string("base.").size());
+    TrainSchema().Set(config.base, entry.key, entry.value, entry.source);
+  }
+  try {
+    Validate(config.base);
+  } catch (const ConfigError& e) {
+    throw ConfigError(path, e.key(), std::string("the base configuration: ") + e.what());
   }
   std::set<std::string> searched;
+  const std::string max_epochs_key = TrainSchema().Key(&TrainConfig::train, &OptimConfig::max_epochs);
   for (const auto& dim : config.space) {
-    if (!searched.insert(dim.key).second) throw ConfigError(dim.source, dim.key, dim.key + " is searched twice");
-    if (config.sweep.strategy == Strategy::kAsha && dim.key == keys::kMaxEpochs)
+    if (!searched.insert(dim.key).second)
+      throw ConfigError(dim.source, dim.key, dim.key + " is searched twice");
+    if (config.sweep.strategy == Strategy::kAsha && dim.key == max_epochs_key)
       throw ConfigError(dim.source, dim.key,
-                        "[space] " + dim.key + " cannot be searched with strategy = asha: epochs are its resource "
-                        "(set sweep.min_epochs, sweep.reduction_factor, sweep.max_epochs)");
-    if (config.sweep.strategy == Strategy::kGrid && (dim.kind == Dimension::Kind::kReal ||
-                                                     dim.kind == Dimension::Kind::kLogReal))
-      throw ConfigError(dim.source, dim.key,
-                        "[space] " + dim.key + ": a grid needs a list or int() range, not a continuous range");
+                        "[space] " + dim.key +
+                            " cannot be searched with strategy = asha: epochs are its resource "
+                            "(set sweep.min_epochs, sweep.reduction_factor, sweep.max_epochs)");
+    if (config.sweep.strategy == Strategy::kGrid &&
+        (dim.kind == Dimension::Kind::kReal || dim.kind == Dimension::Kind::kLogReal))
+      throw ConfigError(
+          dim.source, dim.key,
+          "[space] " + dim.key + ": a grid needs a list or int() range, not a continuous range");
+    // Every value a list names, or both ends of a range, must be one the trial accepts on the base config.
+    std::vector<std::string> values = dim.values;
+    if (dim.kind == Dimension::Kind::kInt) {
+      values = {std::to_string(static_cast<long long>(dim.lo)),
+                std::to_string(static_cast<long long>(dim.hi))};
+    } else if (dim.kind != Dimension::Kind::kList) {
+      values = {FormatDouble(dim.lo), FormatDouble(dim.hi)};
+    }
+    for (const auto& value : values) {
+      TrainConfig probe = config.base;
+      SetSearched(probe, dim, value);
+      try {
+        Validate(probe);
+      } catch (const ConfigError& e) {
+        throw ConfigError(dim.source, dim.key, "[space] " + dim.key + " = " + value + ": " + e.what());
+      }
+    }
   }
-  // Constraint keys must exist (searched or set) and be numeric where set.
+  // Constraint keys must be numeric keys of the trial schema.
   for (const auto& c : config.constraints) {
     for (const auto* side : {&c.left, &c.right}) {
       for (const auto& term : *side) {
-        if (term.key.empty() || searched.count(term.key)) continue;
-        auto it = config.base.find(term.key);
-        double number = 0;
-        if (it == config.base.end())
-          throw ConfigError(c.source, term.key, "[constraints] " + c.label + ": '" + term.key +
-                                                    "' is neither searched nor set in the base config");
-        if (!IsNumber(it->second, number))
-          throw ConfigError(c.source, term.key, "[constraints] " + c.label + ": '" + term.key + "' = '" +
-                                                    it->second + "' is not numeric");
+        if (term.key.empty()) continue;
+        if (!TrainSchema().Has(term.key))
+          throw ConfigError(c.source, term.key,
+                            "[constraints] " + c.label + ": unknown key '" + term.key + "'");
+        const std::string type = TrainSchema().Doc(term.key).type_name;
+        if (type != "int" && type != "real")
+          throw ConfigError(
+              c.source, term.key,
+              "[constraints] " + c.label + ": '" + term.key + "' is a " + type + ", not a number");
       }
     }
   }
@@ -347,49 +410,37 @@ std::vector<int> AshaRungEpochs(const SweepSettings& sweep) {
   return rungs;
 }
 
-bool SatisfiesConstraints(const SweepConfig& sweep, const TrialConfig& config) {
+void SetSearched(TrainConfig& config, const Dimension& dim, const std::string& value) {
+  TrainSchema().Set(config, dim.key, value, dim.source);
+}
+
+bool SatisfiesConstraints(const SweepConfig& sweep, const TrainConfig& config) {
   for (const auto& c : sweep.constraints) {
     auto sum = [&](const std::vector<Constraint::Term>& terms) {
       double total = 0;
       for (const auto& term : terms) {
         double value = term.number;
         if (!term.key.empty()) {
-          auto it = config.find(term.key);
-          if (it == config.end() || !IsNumber(it->second, value))
-            throw ConfigError(c.source, term.key, "[constraints] " + c.label + ": '" + term.key +
-                                                      "' has no numeric value");
+          const std::string text = TrainSchema().Get(config, term.key);
+          if (!IsNumber(text, value))
+            throw ConfigError(
+                c.source, term.key,
+                "[constraints] " + c.label + ": '" + term.key + "' = '" + text + "' is not numeric");
         }
         total += term.sign * value;
       }
       return total;
     };
     const double l = sum(c.left), r = sum(c.right);
-    const bool ok = c.op == "<=" ? l <= r : c.op == "<" ? l < r : c.op == ">=" ? l >= r : c.op == ">" ? l > r
-                  : c.op == "==" ? l == r : l != r;
+    const bool ok = c.op == "<="   ? l <= r
+                    : c.op == "<"  ? l < r
+                    : c.op == ">=" ? l >= r
+                    : c.op == ">"  ? l > r
+                    : c.op == "==" ? l == r
+                                   : l != r;
     if (!ok) return false;
   }
   return true;
 }
 
-std::string CanonicalText(const TrialConfig& config, bool labels) {
-  std::string out, section;
-  for (const auto& [key, value] : config) {  // std::map: sorted by "section.name"
-    if (!labels && key.rfind(keys::kLabelSection, 0) == 0) continue;
-    const auto dot = key.find('.');
-    const std::string this_section = key.substr(0, dot);
-    if (this_section != section) {
-      out += (out.empty() ? "" : "\n") + std::string("[") + this_section + "]\n";
-      section = this_section;
-    }
-    out += key.substr(dot + 1) + " = " + value + "\n";
-  }
-  return out;
-}
-
-TrialConfig ParseTrialConfig(const std::string& canonical_text) {
-  TrialConfig config;
-  for (const auto& entry : ParseIniText(canonical_text, "trial config")) config[entry.key] = entry.value;
-  return config;
-}
-
-}  // namespace dts::orchestrator
+}  // namespace dts::config

@@ -8,10 +8,10 @@
 
 #include "common/ini.h"
 #include "common/params.h"
-#include "data/data_config.h"
-#include "model/model_config.h"
+#include "config/data_config.h"
+#include "config/model_config.h"
 
-namespace dts::model {
+namespace dts::config {
 
 enum class OptimizerType { kAdam, kNadam };
 enum class EarlyStopMetric { kNerF1, kReF1, kMean };
@@ -66,7 +66,7 @@ struct DebugConfig {
 };
 
 struct TrainConfig {
-  data::DataConfig data;
+  DataConfig data;
   ModelConfig model;
   OptimConfig train;
   EvalConfig eval;
@@ -91,4 +91,4 @@ TrainConfig ParseTrainConfig(const std::string& ini_text, const std::string& nam
 // docs/config.md: generated from TrainSchema().
 std::string ConfigReferenceMarkdown();
 
-}  // namespace dts::model
+}  // namespace dts::config

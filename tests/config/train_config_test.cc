@@ -1,14 +1,14 @@
-#include "model/train_config.h"
+#include "config/train_config.h"
+
+#include <gtest/gtest.h>
 
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
-#include <gtest/gtest.h>
-
 #include "common/error.h"
 
-namespace dts::model {
+namespace dts::config {
 namespace {
 
 std::string WriteTemp(const std::string& name, const std::string& text) {
@@ -18,35 +18,36 @@ std::string WriteTemp(const std::string& name, const std::string& text) {
 }
 
 TEST(TrainConfig, DefaultsAreThePapersWhereItGivesThem) {
-  const TrainConfig config;
+  const config::TrainConfig config;
   EXPECT_DOUBLE_EQ(config.train.lambda_r, 5.0);
   EXPECT_DOUBLE_EQ(config.train.lr, 5e-4);
   EXPECT_EQ(config.train.batch_size, 16);
-  EXPECT_EQ(config.train.optimizer, OptimizerType::kAdam);
+  EXPECT_EQ(config.train.optimizer, config::OptimizerType::kAdam);
   EXPECT_FALSE(config.model.contextual);
   EXPECT_EQ(config.trial.stage, "single");
-  EXPECT_EQ(config.debug.fault, Fault::kNone);
+  EXPECT_EQ(config.debug.fault, config::Fault::kNone);
 }
 
 TEST(TrainConfig, IssueKeysExist) {
   for (const char* key : {"data.path", "data.format", "data.fold", "model.shared_layers", "model.ner_layers",
-                          "model.re_layers", "model.cell", "model.hidden", "train.lambda_r", "train.optimizer",
-                          "train.lr", "train.batch_size", "train.seed", "eval.theta_r"})
-    EXPECT_TRUE(TrainSchema().Has(key)) << key;
+                          "model.re_layers", "model.cell", "model.hidden", "train.lambda_r",
+                          "train.optimizer", "train.lr", "train.batch_size", "train.seed", "eval.theta_r"})
+    EXPECT_TRUE(config::TrainSchema().Has(key)) << key;
 }
 
 TEST(TrainConfig, FileThenOverridesWin) {
-  const auto path = WriteTemp("a.ini", "[model]\ncell = gru\nshared_layers = 2\n[train]\noptimizer = nadam\n");
-  const auto config = LoadTrainConfig(path, {{"model.shared_layers", "3", "command line"}});
-  EXPECT_EQ(config.model.cell, CellType::kGru);
+  const auto path =
+      WriteTemp("a.ini", "[model]\ncell = gru\nshared_layers = 2\n[train]\noptimizer = nadam\n");
+  const auto config = config::LoadTrainConfig(path, {{"model.shared_layers", "3", "command line"}});
+  EXPECT_EQ(config.model.cell, config::CellType::kGru);
   EXPECT_EQ(config.model.shared_layers, 3);
-  EXPECT_EQ(config.train.optimizer, OptimizerType::kNadam);
+  EXPECT_EQ(config.train.optimizer, config::OptimizerType::kNadam);
 }
 
 TEST(TrainConfig, UnknownKeyNamesFileLineAndSuggestion) {
   const auto path = WriteTemp("b.ini", "[model]\n\nshared_layer = 2\n");
   try {
-    LoadTrainConfig(path);
+    config::LoadTrainConfig(path);
     FAIL() << "accepted an unknown key";
   } catch (const ConfigError& e) {
     EXPECT_EQ(std::string(e.what()),
@@ -55,14 +56,14 @@ TEST(TrainConfig, UnknownKeyNamesFileLineAndSuggestion) {
 }
 
 TEST(TrainConfig, OutOfRangeAndBadChoiceAreRefused) {
-  EXPECT_THROW(LoadTrainConfig("", {{"model.re_layers", "4", "command line"}}), ConfigError);
-  EXPECT_THROW(LoadTrainConfig("", {{"model.cell", "rnn", "command line"}}), ConfigError);
-  EXPECT_THROW(LoadTrainConfig("", {{"train.lr", "0", "command line"}}), ConfigError);
-  EXPECT_THROW(LoadTrainConfig("", {{"train.batch_size", "two", "command line"}}), ConfigError);
+  EXPECT_THROW(config::LoadTrainConfig("", {{"model.re_layers", "4", "command line"}}), ConfigError);
+  EXPECT_THROW(config::LoadTrainConfig("", {{"model.cell", "rnn", "command line"}}), ConfigError);
+  EXPECT_THROW(config::LoadTrainConfig("", {{"train.lr", "0", "command line"}}), ConfigError);
+  EXPECT_THROW(config::LoadTrainConfig("", {{"train.batch_size", "two", "command line"}}), ConfigError);
 }
 
 TEST(TrainConfig, CrossFieldChecksNameTheKey) {
-  TrainConfig config;
+  config::TrainConfig config;
   config.model.contextual = true;
   try {
     Validate(config);
@@ -70,31 +71,31 @@ TEST(TrainConfig, CrossFieldChecksNameTheKey) {
   } catch (const ConfigError& e) {
     EXPECT_EQ(e.key(), "model.contextual");
   }
-  config = TrainConfig{};
+  config = config::TrainConfig{};
   config.model.freeze_word_vectors = true;
   EXPECT_THROW(Validate(config), ConfigError);
-  config = TrainConfig{};
+  config = config::TrainConfig{};
   config.data.fold = 10;
   EXPECT_THROW(Validate(config), ConfigError);
 }
 
 TEST(TrainConfig, CanonicalIniRoundTrips) {
-  TrainConfig config;
+  config::TrainConfig config;
   config.model.hidden = 128;
-  config.train.optimizer = OptimizerType::kNadam;
+  config.train.optimizer = config::OptimizerType::kNadam;
   config.trial.variant = "no-ner-layers";
-  const std::string text = TrainSchema().CanonicalIni(config);
-  EXPECT_EQ(TrainSchema().CanonicalIni(ParseTrainConfig(text, "canonical")), text);
+  const std::string text = config::TrainSchema().CanonicalIni(config);
+  EXPECT_EQ(config::TrainSchema().CanonicalIni(config::ParseTrainConfig(text, "canonical")), text);
 }
 
 TEST(TrainConfig, ShippedConfigsLoad) {
   for (const char* path : {"configs/ade.ini", "configs/conll04.ini", "configs/demo.ini"}) {
     SCOPED_TRACE(path);
-    EXPECT_NO_THROW(LoadTrainConfig(path));
+    EXPECT_NO_THROW(config::LoadTrainConfig(path));
   }
-  EXPECT_EQ(LoadTrainConfig("configs/conll04.ini").train.optimizer, OptimizerType::kNadam);
-  EXPECT_EQ(LoadTrainConfig("configs/conll04.ini").train.batch_size, 2);
-  EXPECT_EQ(LoadTrainConfig("configs/ade.ini").train.optimizer, OptimizerType::kAdam);
+  EXPECT_EQ(config::LoadTrainConfig("configs/conll04.ini").train.optimizer, config::OptimizerType::kNadam);
+  EXPECT_EQ(config::LoadTrainConfig("configs/conll04.ini").train.batch_size, 2);
+  EXPECT_EQ(config::LoadTrainConfig("configs/ade.ini").train.optimizer, config::OptimizerType::kAdam);
 }
 
 // docs/config.md is generated by `dts-train --config-reference`; this fails when it is stale.
@@ -103,9 +104,9 @@ TEST(TrainConfig, ConfigReferenceDocIsCurrent) {
   ASSERT_TRUE(in) << "docs/config.md missing; run dts-train --config-reference > docs/config.md";
   std::stringstream text;
   text << in.rdbuf();
-  EXPECT_EQ(text.str(), ConfigReferenceMarkdown())
+  EXPECT_EQ(text.str(), config::ConfigReferenceMarkdown())
       << "docs/config.md is stale; regenerate with dts-train --config-reference > docs/config.md";
 }
 
 }  // namespace
-}  // namespace dts::model
+}  // namespace dts::config

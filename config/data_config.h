@@ -5,7 +5,7 @@
 
 #include "common/params.h"
 
-namespace dts::data {
+namespace dts::config {
 
 enum class CorpusFormat { kAde, kConll04, kJson };
 // kDev: train on the training part, select on dev (the search stage, and ADE's folds).
@@ -77,4 +77,4 @@ inline const ParamTable<DataConfig>& DataParams() {
   return table;
 }
 
-}  // namespace dts::data
+}  // namespace dts::config

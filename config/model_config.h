@@ -5,7 +5,7 @@
 
 #include "common/params.h"
 
-namespace dts::model {
+namespace dts::config {
 
 enum class CellType { kLstm, kGru };
 enum class Activation { kRelu, kTanh, kSigmoid, kGelu, kElu, kLinear };
@@ -45,16 +45,19 @@ struct ModelConfig {
 
 inline const ParamTable<ModelConfig>& ModelParams() {
   static const std::vector<std::pair<std::string, Activation>> kActivations = {
-      {"relu", Activation::kRelu}, {"tanh", Activation::kTanh},  {"sigmoid", Activation::kSigmoid},
-      {"gelu", Activation::kGelu}, {"elu", Activation::kElu},    {"linear", Activation::kLinear}};
+      {"relu", Activation::kRelu}, {"tanh", Activation::kTanh}, {"sigmoid", Activation::kSigmoid},
+      {"gelu", Activation::kGelu}, {"elu", Activation::kElu},   {"linear", Activation::kLinear}};
   static const ParamTable<ModelConfig> table{
       "model",
       {
           Param(&ModelConfig::word_dim, "word_dim")
               .Range(1, 4096)
-              .Help("word-embedding size; must equal the dimension of data.word_vectors when those are given"),
-          Param(&ModelConfig::char_dim, "char_dim").Range(0, 1024).Help("character-embedding size; 0: no "
-                                                                           "character BiRNN"),
+              .Help(
+                  "word-embedding size; must equal the dimension of data.word_vectors when those are given"),
+          Param(&ModelConfig::char_dim, "char_dim")
+              .Range(0, 1024)
+              .Help("character-embedding size; 0: no "
+                    "character BiRNN"),
           Param(&ModelConfig::char_hidden, "char_hidden")
               .Range(1, 1024)
               .Help("hidden size per direction of the character BiRNN (one layer, cell model.cell)"),
@@ -62,7 +65,8 @@ inline const ParamTable<ModelConfig>& ModelParams() {
           Param(&ModelConfig::freeze_word_vectors, "freeze_word_vectors")
               .Help("keep pretrained word vectors fixed (requires data.word_vectors)"),
           Param(&ModelConfig::embedding_init, "embedding_init")
-              .Choices({{"scaled_uniform", EmbeddingInit::kScaledUniform}, {"normal", EmbeddingInit::kNormal}})
+              .Choices(
+                  {{"scaled_uniform", EmbeddingInit::kScaledUniform}, {"normal", EmbeddingInit::kNormal}})
               .Help("initialisation of word and character embeddings without a pretrained vector: "
                     "U(-sqrt(3/d), sqrt(3/d)), or N(0, 1)"),
           Param(&ModelConfig::contextual, "contextual")
@@ -74,13 +78,17 @@ inline const ParamTable<ModelConfig>& ModelParams() {
           Param(&ModelConfig::contextual_dim, "contextual_dim")
               .Range(1, 8192)
               .Help("vector size in the contextual-embedding file (ELMo: 1024)"),
-          Param(&ModelConfig::shared_layers, "shared_layers").Range(1, 3).Help("BiRNN layers shared by NER and RE"),
+          Param(&ModelConfig::shared_layers, "shared_layers")
+              .Range(1, 3)
+              .Help("BiRNN layers shared by NER and RE"),
           Param(&ModelConfig::ner_layers, "ner_layers").Range(0, 3).Help("NER-specific BiRNN layers"),
           Param(&ModelConfig::re_layers, "re_layers").Range(0, 3).Help("RE-specific BiRNN layers"),
           Param(&ModelConfig::cell, "cell")
               .Choices({{"lstm", CellType::kLstm}, {"gru", CellType::kGru}})
               .Help("recurrent cell of every BiRNN layer, the character BiRNN included"),
-          Param(&ModelConfig::hidden, "hidden").Range(1, 4096).Help("hidden size per direction of each BiRNN layer"),
+          Param(&ModelConfig::hidden, "hidden")
+              .Range(1, 4096)
+              .Help("hidden size per direction of each BiRNN layer"),
           Param(&ModelConfig::dropout, "dropout")
               .Range(0, 0.95)
               .Help("dropout probability before each word-level BiRNN layer and before RE scoring"),
@@ -94,14 +102,16 @@ inline const ParamTable<ModelConfig>& ModelParams() {
               .Help("activation of FFNN r1"),
           Param(&ModelConfig::label_dim, "label_dim")
               .Range(1, 1024)
-              .Help("size of the learned NER label embedding concatenated to each entity's RE representation"),
+              .Help(
+                  "size of the learned NER label embedding concatenated to each entity's RE representation"),
           Param(&ModelConfig::re_direction, "re_direction")
               .Choices({{"type_statistics", RelationDirection::kTypeStatistics},
                         {"learned", RelationDirection::kLearned}})
-              .Help("type_statistics: the paper's symmetric scorer on unordered pairs, direction from training "
-                    "statistics; learned: ordered pairs with head and tail terms, direction learned"),
+              .Help(
+                  "type_statistics: the paper's symmetric scorer on unordered pairs, direction from training "
+                  "statistics; learned: ordered pairs with head and tail terms, direction learned"),
       }};
   return table;
 }
 
-}  // namespace dts::model
+}  // namespace dts::config

@@ -1,6 +1,6 @@
-// The sweep file: [sweep] settings, the [space] to search, [constraints] between keys, and [base] overrides of
-// the base trial config. Parsed and validated completely before any rank starts work; every error names the
-// sweep file's line and the key.
+// The sweep file: [sweep] settings, the [space] to search, [constraints] between keys, and [base] overrides
+// of the base trial config. Parsed and validated completely before any rank starts work; every error names
+// the sweep file's line and the key.
 #pragma once
 
 #include <cstdint>
@@ -10,8 +10,9 @@
 
 #include "common/ini.h"
 #include "common/params.h"
+#include "config/train_config.h"
 
-namespace dts::orchestrator {
+namespace dts::config {
 
 enum class Strategy { kGrid, kRandom, kAsha };
 enum class CorpusKind { kAuto, kCrossValidated, kFixedSplit };
@@ -20,7 +21,8 @@ enum class DeviceChoice { kAuto, kCpu };
 // the baseline, as the paper's 10-fold ablation does.
 enum class AblationFolds { kFirst, kAll };
 
-// [sweep]: declared once here; parsing, range checks and docs/orchestrator.md's table derive from SweepParams().
+// [sweep]: declared once here; parsing, range checks and docs/orchestrator.md's table derive from
+// SweepParams().
 struct SweepSettings {
   std::string name = "sweep";
   std::string base;  // the base trial INI, relative to the sweep file
@@ -31,7 +33,7 @@ struct SweepSettings {
   int min_epochs = 1;
   int reduction_factor = 3;
   int max_epochs = 27;
-  int seed = 1;     // seeds the random strategy and is the first training seed
+  int seed = 1;  // seeds the random strategy and is the first training seed
   int search_seeds = 1;
   int final_top_k = 1;
   int final_seeds = 5;  // fixed-split corpora; cross-validated corpora run every fold once instead
@@ -45,7 +47,6 @@ struct SweepSettings {
   CorpusKind corpus = CorpusKind::kAuto;
   DeviceChoice device = DeviceChoice::kAuto;
   int max_shared_layers = 3;  // ablation variants never exceed it (model.shared_layers' own range)
-  bool validate_with_trial = true;
   double progress_every_s = 10;
 };
 const ParamTable<SweepSettings>& SweepParams();
@@ -54,7 +55,7 @@ const ParamTable<SweepSettings>& SweepParams();
 // uniformly for logreal).
 struct Dimension {
   enum class Kind { kList, kInt, kReal, kLogReal };
-  std::string key;  // trial-config key, "model.shared_layers"
+  std::string key;  // a TrainSchema() key, "model.shared_layers"
   Kind kind = Kind::kList;
   std::vector<std::string> values;  // kList
   double lo = 0, hi = 0;            // ranges, inclusive
@@ -76,8 +77,6 @@ struct Constraint {
   std::string text;
 };
 
-using TrialConfig = std::map<std::string, std::string>;  // "section.key" -> value
-
 struct SweepConfig {
   std::string path;  // the sweep file
   std::string text;  // its contents, stored in the manifest
@@ -85,23 +84,29 @@ struct SweepConfig {
   std::vector<std::string> stages;  // validated, in order
   std::vector<Dimension> space;
   std::vector<Constraint> constraints;
-  TrialConfig base;  // base file + [base] overrides
-  std::map<std::string, std::string> base_sources;  // key -> file:line
+  // The base trial configuration, resolved: defaults, then the base file, then [base], each value checked by
+  // TrainSchema() where it was written. Every planned trial starts from it.
+  TrainConfig base;
 };
+
+// The [sweep] section as a schema over SweepConfig, and its table as docs/orchestrator.md shows it (between
+// its sweep-settings markers; `dts-sweep --config-reference` prints it, a test diffs the two).
+const ConfigSchema<SweepConfig>& SweepSchema();
+std::string SweepSettingsMarkdown();
 
 // ASHA rung budgets in epochs: min_epochs * reduction_factor^k for k = 0, 1, ... while <= max_epochs.
 std::vector<int> AshaRungEpochs(const SweepSettings& sweep);
 
-// Reads and validates `path`. Throws ConfigError / InputError / IoError naming file:line and key.
+// Reads and validates `path`: the [sweep] settings, the base configuration and every searched value are
+// checked by the trial schema in this process (no trial command is asked). Throws ConfigError / InputError /
+// IoError naming file:line and key.
 SweepConfig ReadSweepConfig(const std::string& path);
 SweepConfig ParseSweepConfig(const std::string& text, const std::string& path);
 
-// True if `config` satisfies every constraint. Throws ConfigError if a key is missing or not numeric.
-bool SatisfiesConstraints(const SweepConfig& sweep, const TrialConfig& config);
+// Sets a searched key of `config` to one of its values (text, as a list gives it or a range draws it).
+void SetSearched(TrainConfig& config, const Dimension& dim, const std::string& value);
 
-// Canonical INI text of a config: sections and keys sorted, "key = value". With labels=false the trial.*
-// labels are left out (the text trial ids hash).
-std::string CanonicalText(const TrialConfig& config, bool labels = true);
-TrialConfig ParseTrialConfig(const std::string& canonical_text);
+// True if `config` satisfies every constraint.
+bool SatisfiesConstraints(const SweepConfig& sweep, const TrainConfig& config);
 
-}  // namespace dts::orchestrator
+}  // namespace dts::config

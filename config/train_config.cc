@@ -1,6 +1,6 @@
-#include "model/train_config.h"
+#include "config/train_config.h"
 
-namespace dts::model {
+namespace dts::config {
 
 const ParamTable<OptimConfig>& OptimParams() {
   static const ParamTable<OptimConfig> table{
@@ -8,20 +8,25 @@ const ParamTable<OptimConfig>& OptimParams() {
       {
           Param(&OptimConfig::optimizer, "optimizer")
               .Choices({{"adam", OptimizerType::kAdam}, {"nadam", OptimizerType::kNadam}})
-              .Help("Adam, or Nesterov Adam (PyTorch's NAdam update, see docs/model.md); paper: ADE adam, CoNLL04 "
+              .Help("Adam, or Nesterov Adam (PyTorch's NAdam update, see docs/model.md); paper: ADE adam, "
+                    "CoNLL04 "
                     "nadam"),
           Param(&OptimConfig::lr, "lr").Above(0.0, 10.0).Help("learning rate (paper: 5e-4)"),
           Param(&OptimConfig::batch_size, "batch_size")
               .Range(1, 4096)
               .Help("sentences per mini-batch (paper: ADE 16, CoNLL04 2)"),
-          Param(&OptimConfig::lambda_r, "lambda_r").Range(0.0, 1000.0).Help("weight of the RE loss (paper: 5)"),
+          Param(&OptimConfig::lambda_r, "lambda_r")
+              .Range(0.0, 1000.0)
+              .Help("weight of the RE loss (paper: 5)"),
           Param(&OptimConfig::clip_norm, "clip_norm")
               .Range(0.0, 1e6)
               .Help("clip the global gradient L2 norm to this value; 0: no clipping"),
           Param(&OptimConfig::seed, "seed")
               .Range(0, 2147483647)
               .Help("master seed: weight initialisation, shuffling and dropout derive from it"),
-          Param(&OptimConfig::max_epochs, "max_epochs").Range(1, 100000).Help("upper bound on training epochs"),
+          Param(&OptimConfig::max_epochs, "max_epochs")
+              .Range(1, 100000)
+              .Help("upper bound on training epochs"),
           Param(&OptimConfig::patience, "patience")
               .Range(0, 100000)
               .Help("stop after this many epochs without dev improvement; 0: never stop early"),
@@ -34,7 +39,8 @@ const ParamTable<OptimConfig>& OptimParams() {
               .Choices({{"auto", SelectionAverage::kAuto},
                         {"micro", SelectionAverage::kMicro},
                         {"macro", SelectionAverage::kMacro}})
-              .Help("averaging of the F1 scores behind early_stop_metric and eval.theta_r_mode = dev_best; auto: "
+              .Help("averaging of the F1 scores behind early_stop_metric and eval.theta_r_mode = dev_best; "
+                    "auto: "
                     "the corpus' reporting convention (CoNLL04 micro, otherwise macro)"),
           Param(&OptimConfig::word_dropout, "word_dropout")
               .Range(0.0, 1.0)
@@ -46,12 +52,15 @@ const ParamTable<OptimConfig>& OptimParams() {
                     "every word"),
           Param(&OptimConfig::length_bucket_batches, "length_bucket_batches")
               .Range(1, 1000000)
-              .Help("batches of similar length: windows of this many batches of the shuffled training set are "
-                    "sorted by length before being cut (less padding, faster epochs); 1: plain random batches"),
+              .Help(
+                  "batches of similar length: windows of this many batches of the shuffled training set are "
+                  "sorted by length before being cut (less padding, faster epochs); 1: plain random batches"),
           Param(&OptimConfig::time_limit_s, "time_limit_s")
               .Range(0.0, 1e9)
               .Help("stop training after this many seconds (checked between batches); 0: no limit"),
-          Param(&OptimConfig::threads, "threads").Range(0, 1024).Help("intra-op CPU threads; 0: LibTorch's default"),
+          Param(&OptimConfig::threads, "threads")
+              .Range(0, 1024)
+              .Help("intra-op CPU threads; 0: LibTorch's default"),
       }};
   return table;
 }
@@ -90,9 +99,12 @@ const ParamTable<DebugConfig>& DebugParams() {
                         {"abort", Fault::kAbort},
                         {"nan", Fault::kNan},
                         {"hang", Fault::kHang}})
-              .Help("inject a fault at debug.fault_epoch to test failure handling (segfault, abort, non-finite "
-                    "loss, hang); none in real runs"),
-          Param(&DebugConfig::fault_epoch, "fault_epoch").Range(1, 100000).Help("epoch at which debug.fault fires"),
+              .Help(
+                  "inject a fault at debug.fault_epoch to test failure handling (segfault, abort, non-finite "
+                  "loss, hang); none in real runs"),
+          Param(&DebugConfig::fault_epoch, "fault_epoch")
+              .Range(1, 100000)
+              .Help("epoch at which debug.fault fires"),
       }};
   return table;
 }
@@ -100,7 +112,7 @@ const ParamTable<DebugConfig>& DebugParams() {
 const ConfigSchema<TrainConfig>& TrainSchema() {
   static const ConfigSchema<TrainConfig> schema = [] {
     ConfigSchema<TrainConfig> s;
-    s.Add(&TrainConfig::data, data::DataParams());
+    s.Add(&TrainConfig::data, DataParams());
     s.Add(&TrainConfig::model, ModelParams());
     s.Add(&TrainConfig::train, OptimParams());
     s.Add(&TrainConfig::eval, EvalParams());
@@ -115,12 +127,13 @@ void Validate(const TrainConfig& config) {
   const auto& d = config.data;
   const auto& m = config.model;
   if (d.fold >= d.folds)
-    throw ConfigError("", "data.fold",
-                      "data.fold = " + std::to_string(d.fold) + " must be below data.folds = " +
-                          std::to_string(d.folds));
+    throw ConfigError(
+        "", "data.fold",
+        "data.fold = " + std::to_string(d.fold) + " must be below data.folds = " + std::to_string(d.folds));
   if (m.freeze_word_vectors && d.word_vectors.empty())
-    throw ConfigError("", "model.freeze_word_vectors",
-                      "model.freeze_word_vectors = true needs data.word_vectors (frozen random vectors learn nothing)");
+    throw ConfigError(
+        "", "model.freeze_word_vectors",
+        "model.freeze_word_vectors = true needs data.word_vectors (frozen random vectors learn nothing)");
   if (m.contextual && d.contextual_embeddings.empty())
     throw ConfigError("", "model.contextual", "model.contextual = true needs data.contextual_embeddings");
 }
@@ -147,11 +160,13 @@ TrainConfig ParseTrainConfig(const std::string& ini_text, const std::string& nam
 
 std::string ConfigReferenceMarkdown() {
   return "# Configuration reference\n\n"
-         "<!-- Generated by `dts-train --config-reference`; do not edit. A test regenerates and diffs it. -->\n\n"
+         "<!-- Generated by `dts-train --config-reference`; do not edit. A test regenerates and diffs it. "
+         "-->\n\n"
          "Every key can be set in an INI file (`[section]` then `key = value`) or on the command line as "
-         "`--section.key value`, which wins over the file. Unknown keys, wrong types and out-of-range values are "
+         "`--section.key value`, which wins over the file. Unknown keys, wrong types and out-of-range values "
+         "are "
          "refused with the key (and file:line) named.\n\n" +
          ParamDocsMarkdown(TrainSchema().Docs());
 }
 
-}  // namespace dts::model
+}  // namespace dts::config
