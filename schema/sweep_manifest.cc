@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstddef>
 
+#include "common/error.h"
 #include "schema/internal/h5.h"
 #include "schema/trial_schema.h"
 
@@ -49,21 +50,33 @@ CompoundType PlanType() {
 char* Mutable(const std::string& s) { return const_cast<char*>(s.c_str()); }  // HDF5 only reads it
 std::string Text(const char* s) { return s != nullptr ? s : ""; }
 
+TrialStatus ParseStatus(File& file, const std::string& name) {
+  try {
+    return ParseTrialStatus(name);
+  } catch (const Error& e) {
+    file.Fail(e.what());
+  }
+  return TrialStatus::kFailed;  // not reached: Fail throws
+}
+
 }  // namespace
 
 void WriteSweepManifest(const std::string& path, const SweepManifest& manifest) {
   std::vector<PlanRow> rows;
   rows.reserve(manifest.trials.size());
+  std::vector<std::string> statuses;  // the rows point into these
+  statuses.reserve(manifest.trials.size());
+  for (const auto& t : manifest.trials) statuses.emplace_back(Name(t.status));
   for (const auto& t : manifest.trials) {
     rows.push_back({Mutable(t.trial_id), Mutable(t.stage), Mutable(t.config_id), Mutable(t.variant), t.fold,
-                    t.seed, Mutable(t.status), Mutable(t.failure), t.attempts, t.seconds, t.dev_score,
-                    Mutable(t.config_ini)});
+                    t.seed, Mutable(statuses[rows.size()]), Mutable(t.failure), t.attempts, t.seconds,
+                    t.dev_score, Mutable(t.config_ini)});
   }
   internal::WriteAtomically(path, kSweepFormat, kSweepSchemaVersion, [&](File& file) {
     namespace a = sweep_attr;
     file.WriteString(file.root(), a::kSweepName, manifest.sweep_name);
     file.WriteString(file.root(), a::kSweepIni, manifest.sweep_ini);
-    file.WriteString(file.root(), a::kStatus, manifest.status);
+    file.WriteString(file.root(), a::kStatus, Name(manifest.status));
     file.WriteString(file.root(), a::kDtsVersion, manifest.dts_version);
     const CompoundType type = PlanType();
     file.WriteTable(file.root(), kTrialsDataset, type.get(), rows.data(), rows.size());
@@ -76,7 +89,7 @@ SweepManifest ReadSweepManifest(const std::string& path) {
   SweepManifest manifest;
   manifest.sweep_name = file.ReadString(file.root(), a::kSweepName, "/");
   manifest.sweep_ini = file.ReadString(file.root(), a::kSweepIni, "/");
-  manifest.status = file.ReadString(file.root(), a::kStatus, "/");
+  manifest.status = ParseStatus(file, file.ReadString(file.root(), a::kStatus, "/"));
   manifest.dts_version = file.ReadString(file.root(), a::kDtsVersion, "/");
   const CompoundType type = PlanType();
   std::vector<unsigned char> buffer;
@@ -87,8 +100,8 @@ SweepManifest ReadSweepManifest(const std::string& path) {
   for (std::size_t i = 0; i < n; ++i) {
     const PlanRow& r = rows[i];
     manifest.trials.push_back({Text(r.trial_id), Text(r.stage), Text(r.config_id), Text(r.variant), r.fold,
-                               r.seed, Text(r.status), Text(r.failure), r.attempts, r.seconds, r.dev_score,
-                               Text(r.config_ini)});
+                               r.seed, ParseStatus(file, Text(r.status)), Text(r.failure), r.attempts,
+                               r.seconds, r.dev_score, Text(r.config_ini)});
   }
   file.ReclaimStrings(type.get(), buffer, n);
   file.Close();

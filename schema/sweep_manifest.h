@@ -7,31 +7,36 @@
 #include <string>
 #include <vector>
 
+#include "schema/trial_status.h"
+
 namespace dts::schema {
 
 inline constexpr int kSweepSchemaVersion = 1;
 
-// One planned trial. `trial_id` is the stable hash of (resolved config, fold, seed, data fingerprint); the
-// trial's file is DIR/trials/<trial_id>.h5.
+// One planned trial. Ids follow config/identity.h: `trial_id` hashes (identity text, fold, seed, data
+// fingerprint); the trial's file is DIR/trials/<trial_id>.h5.
 struct PlannedTrial {
   std::string trial_id;
   std::string stage;      // "search", "final", "ablation"
-  std::string config_id;  // hash of the resolved config without fold and seed: groups a configuration's runs
+  std::string config_id;  // hash of the identity text: groups a configuration's runs (every fold and seed)
   std::string variant;    // ablation variant ("baseline", "no_ner_specific", ...) or "" elsewhere
   int fold = 0;
   std::uint64_t seed = 0;
-  std::string status;  // "planned", "running", "completed", "failed", "diverged", "bad_config", "interrupted"
+  TrialStatus status = TrialStatus::kPlanned;
   std::string failure;  // last failure class and message, "" if none
   int attempts = 0;
-  double seconds = 0;      // wall time of the last attempt
-  double dev_score = -1;   // the early-stopping score on dev (0..100), -1 if unknown
-  std::string config_ini;  // the resolved configuration, canonical INI text
+  double seconds = 0;     // wall time of the last attempt
+  double dev_score = -1;  // the early-stopping score on dev (0..100), -1 if unknown
+  // The trial's configuration as canonical INI text. Since the sweep resolves configurations in process it
+  // holds every key, defaults included; manifests written before hold only the keys the sweep set (fold,
+  // seed, labels and the sweep's own), which the schema's defaults complete to the same configuration.
+  std::string config_ini;
 };
 
 struct SweepManifest {
   std::string sweep_name;
-  std::string sweep_ini;  // the sweep file's text as given
-  std::string status;     // "running", "completed", "interrupted", "failed"
+  std::string sweep_ini;                       // the sweep file's text as given
+  TrialStatus status = TrialStatus::kRunning;  // of the sweep: running, completed, interrupted or failed
   std::string dts_version;
   std::vector<PlannedTrial> trials;
 };

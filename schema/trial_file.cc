@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/ini.h"
 #include "schema/internal/h5.h"
 #include "schema/trial_schema.h"
 
@@ -131,51 +132,22 @@ std::optional<SplitMetrics> ReadSplit(const File& file, hid_t metrics, const cha
 }
 
 void CheckWritable(const std::string& path, const TrialFile& trial) {
-  if (!IsTrialStatus(trial.status))
-    throw IoError(path, "refusing to write unknown status '" + trial.status + "'");
-  if (!IsFailureClass(trial.failure_class)) {
-    throw IoError(path, "refusing to write unknown failure_class '" + trial.failure_class + "'");
-  }
+  if (!IsTrialFileStatus(trial.status))
+    throw IoError(path,
+                  std::string("refusing to write status '") + Name(trial.status) + "' into a trial file");
 }
 
 }  // namespace
 
-bool IsTrialStatus(const std::string& status) {
-  return std::find(std::begin(kTrialStatuses), std::end(kTrialStatuses), status) != std::end(kTrialStatuses);
-}
-
-bool IsFailureClass(const std::string& failure_class) {
-  return std::find(std::begin(kFailureClasses), std::end(kFailureClasses), failure_class) !=
-         std::end(kFailureClasses);
+bool IsTrialFileStatus(TrialStatus status) {
+  return status == TrialStatus::kRunning || status == TrialStatus::kCompleted ||
+         status == TrialStatus::kFailed || status == TrialStatus::kDiverged ||
+         status == TrialStatus::kInterrupted;
 }
 
 std::map<std::string, std::string> ParseConfigIni(const std::string& text, const std::string& name) {
   std::map<std::string, std::string> values;
-  std::istringstream in(text);
-  std::string line;
-  std::string section;
-  int number = 0;
-  const auto trim = [](std::string s) {
-    const auto first = s.find_first_not_of(" \t\r");
-    if (first == std::string::npos) return std::string();
-    const auto last = s.find_last_not_of(" \t\r");
-    return s.substr(first, last - first + 1);
-  };
-  while (std::getline(in, line)) {
-    ++number;
-    line = trim(line);
-    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
-    const std::string where = name + ": config_ini line " + std::to_string(number);
-    if (line.front() == '[') {
-      if (line.back() != ']') throw Error(where + ": unterminated section header");
-      section = trim(line.substr(1, line.size() - 2));
-      continue;
-    }
-    const auto eq = line.find('=');
-    if (eq == std::string::npos) throw Error(where + ": expected 'key = value'");
-    if (section.empty()) throw Error(where + ": key outside a [section]");
-    values[section + "." + trim(line.substr(0, eq))] = trim(line.substr(eq + 1));
-  }
+  for (const auto& entry : ParseIniText(text, name + ": config_ini")) values[entry.key] = entry.value;
   return values;
 }
 
@@ -191,8 +163,8 @@ void WriteTrialFile(const std::string& path, const TrialFile& trial) {
     namespace a = trial_attr;
     const hid_t root = file.root();
     file.WriteString(root, a::kTrialId, trial.trial_id);
-    file.WriteString(root, a::kStatus, trial.status);
-    file.WriteString(root, a::kFailureClass, trial.failure_class);
+    file.WriteString(root, a::kStatus, Name(trial.status));
+    file.WriteString(root, a::kFailureClass, Name(trial.failure_class));
     file.WriteString(root, a::kFailureMessage, trial.failure_message);
     file.WriteString(root, a::kConfigIni, trial.config_ini);
     file.WriteString(root, a::kStage, trial.stage);
@@ -240,10 +212,16 @@ TrialFile ReadTrialFile(const std::string& path, bool with_checkpoints) {
   TrialFile trial;
   trial.schema_version = kTrialSchemaVersion;
   trial.trial_id = file.ReadString(root, a::kTrialId, where);
-  trial.status = file.ReadString(root, a::kStatus, where);
-  if (!IsTrialStatus(trial.status)) file.Fail("unknown status '" + trial.status + "'");
-  trial.failure_class = file.ReadString(root, a::kFailureClass, where);
-  if (!IsFailureClass(trial.failure_class)) file.Fail("unknown failure_class '" + trial.failure_class + "'");
+  try {
+    trial.status = ParseTrialStatus(file.ReadString(root, a::kStatus, where));
+    if (!IsTrialFileStatus(trial.status))
+      file.Fail(std::string("status '") + Name(trial.status) + "' in a trial file");
+    trial.failure_class = ParseFailureClass(file.ReadString(root, a::kFailureClass, where));
+  } catch (const IoError&) {
+    throw;
+  } catch (const Error& e) {
+    file.Fail(e.what());
+  }
   trial.failure_message = file.ReadString(root, a::kFailureMessage, where);
   trial.config_ini = file.ReadString(root, a::kConfigIni, where);
   trial.stage = file.ReadString(root, a::kStage, where);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "schema/trial_schema.h"
+#include "schema/trial_status.h"
 
 namespace dts::schema {
 
@@ -68,10 +69,11 @@ struct SplitMetrics {
 struct TrialFile {
   int schema_version = 0;  // set by ReadTrialFile; WriteTrialFile always writes kTrialSchemaVersion
   std::string trial_id;
-  std::string status;           // kTrialStatuses: running|completed|failed|diverged|interrupted
-  std::string failure_class;    // kFailureClasses: bad_config|diverged|crashed|interrupted|io, "" if none
+  TrialStatus status = TrialStatus::kRunning;  // running, completed, failed, diverged or interrupted
+  FailureClass failure_class = FailureClass::kNone;
   std::string failure_message;  // one line, "" if none
-  std::string config_ini;       // CanonicalIni text of the resolved configuration: every key, sorted
+  std::string
+      config_ini;  // CanonicalIni text of the resolved configuration: every key, in the schema's order
   // key ("model.shared_layers") -> value text. Derived from config_ini by WriteTrialFile and stored as the
   // /config group's attributes; ReadTrialFile fills it back, so readers need no INI parser.
   std::map<std::string, std::string> config;
@@ -130,8 +132,7 @@ void UpdateTrialFile(const std::string& path, Update&& update) {
 // outside a section or a line without '='.
 std::map<std::string, std::string> ParseConfigIni(const std::string& text, const std::string& name);
 
-// True for a status / failure class that trial files may carry.
-bool IsTrialStatus(const std::string& status);
-bool IsFailureClass(const std::string& failure_class);
+// True for a status that trial files may carry (planned, promoted and bad_config are the manifest's).
+bool IsTrialFileStatus(TrialStatus status);
 
 }  // namespace dts::schema

@@ -44,10 +44,7 @@ inline constexpr char kEpochsRun[] = "epochs_run";
 inline constexpr char kThetaR[] = "theta_r";
 }  // namespace trial_attr
 
-// Allowed values of trial_attr::kStatus and trial_attr::kFailureClass.
-inline constexpr const char* kTrialStatuses[] = {"running", "completed", "failed", "diverged", "interrupted"};
-inline constexpr const char* kFailureClasses[] = {"",        "bad_config",  "diverged",
-                                                  "crashed", "interrupted", "io"};
+// The values of trial_attr::kStatus and trial_attr::kFailureClass: schema/trial_status.h.
 
 // ---- Trial file: groups and datasets ----
 inline constexpr char kConfigGroup[] =

@@ -28,7 +28,7 @@ TEST(SweepManifestTest, RoundTripsEveryField) {
   SweepManifest in;
   in.sweep_name = "demo";
   in.sweep_ini = "[sweep]\nstrategy = asha\n";
-  in.status = "interrupted";
+  in.status = TrialStatus::kInterrupted;
   in.dts_version = "0.1.0-abc";
   for (int i = 0; i < 150; ++i) {  // more rows than one chunk
     PlannedTrial t;
@@ -38,7 +38,7 @@ TEST(SweepManifestTest, RoundTripsEveryField) {
     t.variant = i >= 140 ? "no_re_specific" : "";
     t.fold = i % 10;
     t.seed = 18446744073709551000ULL + static_cast<unsigned>(i);
-    t.status = i % 3 == 0 ? "completed" : "planned";
+    t.status = i % 3 == 0 ? TrialStatus::kCompleted : TrialStatus::kPlanned;
     t.failure = i == 5 ? "crashed: signal 9" : "";
     t.attempts = i % 4;
     t.seconds = i * 1.5;
@@ -77,7 +77,7 @@ TEST(SweepManifestTest, RoundTripsEveryField) {
 TEST(SweepManifestTest, EmptyPlanRoundTrips) {
   const fs::path dir = TestDir("empty");
   const std::string path = (dir / "sweep.h5").string();
-  WriteSweepManifest(path, SweepManifest{"n", "", "running", "v", {}});
+  WriteSweepManifest(path, SweepManifest{"n", "", TrialStatus::kRunning, "v", {}});
   EXPECT_TRUE(ReadSweepManifest(path).trials.empty());
   fs::remove_all(dir);
 }
@@ -101,7 +101,7 @@ TEST(SweepManifestTest, OtherSchemaVersionIsRefusedNamingBothVersions) {
 TEST(SweepManifestTest, TruncatedManifestIsAnIoErrorNamingIt) {
   const fs::path dir = TestDir("truncated");
   const std::string path = (dir / "sweep.h5").string();
-  SweepManifest m{"n", "", "running", "v", {}};
+  SweepManifest m{"n", "", TrialStatus::kRunning, "v", {}};
   for (int i = 0; i < 200; ++i) {
     PlannedTrial t;
     t.trial_id = "id" + std::to_string(i);

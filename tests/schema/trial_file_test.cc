@@ -1,6 +1,7 @@
 #include "schema/trial_file.h"
 
 #include <gtest/gtest.h>
+#include <hdf5.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -9,6 +10,7 @@
 
 #include "common/error.h"
 #include "schema/sweep_manifest.h"
+#include "schema/trial_schema.h"
 
 namespace dts::schema {
 namespace {
@@ -46,8 +48,8 @@ SplitMetrics MakeSplit(double base) {
 TrialFile MakeTrial() {
   TrialFile t;
   t.trial_id = "7f3a00112233aabb";
-  t.status = "completed";
-  t.failure_class = "crashed";
+  t.status = TrialStatus::kCompleted;
+  t.failure_class = FailureClass::kCrashed;
   t.failure_message = "signal 11 on attempt 1 (retried)";
   t.config_ini = "[model]\ncell = gru\nshared_layers = 2\n\n[optim]\nlr = 0.001\n";
   t.stage = "final";
@@ -198,11 +200,11 @@ TEST_F(TrialFileTest, SkipsCheckpointsUnlessAskedButReportsTheirSizes) {
 TEST_F(TrialFileTest, RunningTrialHasNoMetricsOrCheckpoints) {
   TrialFile in;
   in.trial_id = "t";
-  in.status = "running";
+  in.status = TrialStatus::kRunning;
   const std::string path = Path("running.h5");
   WriteTrialFile(path, in);
   const TrialFile out = ReadTrialFile(path, true);
-  EXPECT_EQ(out.status, "running");
+  EXPECT_EQ(out.status, TrialStatus::kRunning);
   EXPECT_FALSE(out.dev.has_value());
   EXPECT_FALSE(out.test.has_value());
   EXPECT_FALSE(out.best_model.has_value());
@@ -239,9 +241,9 @@ TEST_F(TrialFileTest, StaleTemporaryDoesNotAffectReadingOrWriting) {
   }
   EXPECT_EQ(ReadTrialFile(path).trial_id, in.trial_id);
   TrialFile changed = in;
-  changed.status = "diverged";
+  changed.status = TrialStatus::kDiverged;
   WriteTrialFile(path, changed);
-  EXPECT_EQ(ReadTrialFile(path).status, "diverged");
+  EXPECT_EQ(ReadTrialFile(path).status, TrialStatus::kDiverged);
   EXPECT_FALSE(fs::exists(path + ".tmp"));
 }
 
@@ -249,14 +251,44 @@ TEST_F(TrialFileTest, FailedWriteLeavesOldFileIntact) {
   const std::string path = Path("trial.h5");
   WriteTrialFile(path, MakeTrial());
   TrialFile bad = MakeTrial();
-  bad.status = "exploded";
+  bad.status = TrialStatus::kPlanned;  // the manifest's word: never in a trial file
   IoErrorOf(path, [&] { WriteTrialFile(path, bad); });
   TrialFile bad_ini = MakeTrial();
   bad_ini.config_ini = "[model]\nno equals sign here\n";
   const std::string message = IoErrorOf(path, [&] { WriteTrialFile(path, bad_ini); });
-  EXPECT_NE(message.find("line 2"), std::string::npos) << message;
-  EXPECT_EQ(ReadTrialFile(path).status, "completed");
+  EXPECT_NE(message.find("config_ini:2:"), std::string::npos) << message;  // names the line
+  EXPECT_EQ(ReadTrialFile(path).status, TrialStatus::kCompleted);
   EXPECT_FALSE(fs::exists(path + ".tmp"));
+}
+
+// Replaces a root string attribute of an existing file, as an older dts version (or a foreign writer) might
+// have written it.
+void SetRootString(const std::string& path, const char* name, const std::string& value) {
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(file, 0) << path;
+  ASSERT_GE(H5Adelete(file, name), 0) << name;
+  const hid_t type = H5Tcopy(H5T_C_S1);
+  H5Tset_size(type, H5T_VARIABLE);
+  const hid_t space = H5Screate(H5S_SCALAR);
+  const hid_t attr = H5Acreate2(file, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+  const char* text = value.c_str();
+  EXPECT_GE(H5Awrite(attr, type, &text), 0) << name;
+  H5Aclose(attr);
+  H5Sclose(space);
+  H5Tclose(type);
+  H5Fclose(file);
+}
+
+TEST_F(TrialFileTest, StatusWordsAreCheckedOnRead) {
+  const std::string path = Path("trial.h5");
+  WriteTrialFile(path, MakeTrial());
+  // Trial files of older dts versions call kInfrastructure "io".
+  SetRootString(path, trial_attr::kFailureClass, "io");
+  EXPECT_EQ(ReadTrialFile(path).failure_class, FailureClass::kInfrastructure);
+  SetRootString(path, trial_attr::kStatus, "exploded");
+  EXPECT_NE(IoErrorOf(path, [&] { ReadTrialFile(path); }).find("exploded"), std::string::npos);
+  SetRootString(path, trial_attr::kStatus, Name(TrialStatus::kPlanned));  // the manifest's word only
+  EXPECT_NE(IoErrorOf(path, [&] { ReadTrialFile(path); }).find("planned"), std::string::npos);
 }
 
 TEST_F(TrialFileTest, TruncatedFileIsAnIoErrorNamingIt) {
@@ -298,7 +330,7 @@ TEST_F(TrialFileTest, GarbageEmptyMissingAndForeignFilesAreIoErrors) {
 
   // A valid HDF5 file of the other dts kind: the manifest is not a trial file.
   const std::string manifest = Path("sweep.h5");
-  WriteSweepManifest(manifest, SweepManifest{"s", "", "running", "v", {}});
+  WriteSweepManifest(manifest, SweepManifest{"s", "", TrialStatus::kRunning, "v", {}});
   EXPECT_NE(IoErrorOf(manifest, [&] { ReadTrialFile(manifest); }).find("dts-sweep"), std::string::npos);
   IoErrorOf(Path("trial.h5"), [&] { ReadSweepManifest(Path("trial.h5")); });
 }
