@@ -1,8 +1,8 @@
 // dts-sweep: runs a whole sweep (search, final, ablation) over MPI ranks, or over in-process ranks with
 // --local-ranks N. Option parsing and one library call (orchestrator/sweep.h).
-#include <boost/program_options.hpp>
 #include <unistd.h>
 
+#include <boost/program_options.hpp>
 #include <exception>
 #include <filesystem>
 #include <iostream>
@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "common/exit_codes.h"
 #include "common/stop.h"
+#include "config/sweep_config.h"
 #include "orchestrator/comm.h"
 #include "orchestrator/mpi_comm.h"
 #include "orchestrator/sweep.h"
@@ -25,9 +26,13 @@ int Main(int argc, char** argv, std::vector<std::string>& args) {
   int local_ranks = 0;
   po::options_description desc(
       "Usage: mpirun -np N dts-sweep --config SWEEP.ini --out DIR [options]\n"
-      "Exit codes: 0 done, 75 stopped by SIGTERM/SIGUSR1 (run the same command again), 2 usage, 3 bad config");
-  desc.add_options()("help", "this text")("config", po::value(&options.sweep_path)->required(), "sweep file (INI)")(
-      "out", po::value(&options.out_dir), "sweep directory: sweep.h5 and trials/ (required unless --dry-run)")(
+      "Exit codes: 0 done, 75 stopped by SIGTERM/SIGUSR1 (run the same command again), 2 usage, 3 bad "
+      "config");
+  desc.add_options()("help", "this text")("config-reference",
+                                          "print the [sweep] settings table (docs/orchestrator.md) and exit")(
+      "config", po::value(&options.sweep_path)->required(), "sweep file (INI)")(
+      "out", po::value(&options.out_dir),
+      "sweep directory: sweep.h5 and trials/ (required unless --dry-run)")(
       "dry-run", po::bool_switch(&options.dry_run), "print the plan and the cost estimate; run nothing")(
       "json", po::bool_switch(&options.json), "also print one JSON line per event on stdout")(
       "trial-command", po::value(&options.trial_command), "override [sweep] trial_command")(
@@ -40,11 +45,15 @@ int Main(int argc, char** argv, std::vector<std::string>& args) {
       std::cout << desc << std::endl;
       return dts::kExitOk;
     }
+    if (vm.count("config-reference")) {
+      std::cout << dts::config::SweepSettingsMarkdown();
+      return dts::kExitOk;
+    }
     po::notify(vm);
   } catch (const po::error& e) {
     throw dts::UsageError(e.what());
   }
-  // A dry run without --out keeps its scratch (the resolved trial configs) in a private temporary directory,
+  // A dry run without --out keeps its scratch (parameter-count files) in a private temporary directory,
   // removed on exit, rather than leaving it in the caller's working directory.
   struct RemoveOnExit {
     std::string path;
@@ -56,7 +65,8 @@ int Main(int argc, char** argv, std::vector<std::string>& args) {
   if (options.out_dir.empty()) {
     if (!options.dry_run) throw dts::UsageError("--out DIR is required");
     options.out_dir = scratch.path =
-        (std::filesystem::temp_directory_path() / ("dts-sweep-dry-run-" + std::to_string(::getpid()))).string();
+        (std::filesystem::temp_directory_path() / ("dts-sweep-dry-run-" + std::to_string(::getpid())))
+            .string();
   }
   dts::InstallStopHandlers();
   if (local_ranks > 0) {
@@ -108,5 +118,6 @@ int Main(int argc, char** argv, std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return dts::RunApp("dts-sweep", argc, argv, [&](std::vector<std::string>& args) { return Main(argc, argv, args); });
+  return dts::RunApp("dts-sweep", argc, argv,
+                     [&](std::vector<std::string>& args) { return Main(argc, argv, args); });
 }

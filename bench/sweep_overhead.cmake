@@ -1,4 +1,5 @@
-if(TARGET dts-sweep)
+# The synthetic trial is a test double (tests/orchestrator): the benchmark needs the tests built.
+if(TARGET dts-sweep AND TARGET dts-synthetic-trial)
   add_executable(sweep_overhead ${CMAKE_CURRENT_LIST_DIR}/sweep_overhead.cc)
   target_link_libraries(sweep_overhead PRIVATE nlohmann_json::nlohmann_json)
   add_dependencies(sweep_overhead dts-sweep dts-synthetic-trial)

@@ -18,18 +18,15 @@
 #include "common/exit_codes.h"
 #include "common/stop.h"
 #include "common/version.h"
-#include "orchestrator/trial_keys.h"
+#include "config/identity.h"
 
 namespace dts::orchestrator {
 
 namespace fs = std::filesystem;
+using schema::FailureClass;
+using schema::TrialStatus;
 
 namespace {
-
-bool IsTerminal(const std::string& status) {
-  return status == "completed" || status == "diverged" || status == "bad_config" || status == "failed" ||
-         status == "promoted";
-}
 
 // A manifest row's key: the trial id, plus the rung for ASHA rows (one row per rung a trial reached).
 std::string RowKey(const schema::PlannedTrial& row) {
@@ -40,9 +37,12 @@ std::string Duration(double seconds) {
   if (!(seconds >= 0) || !std::isfinite(seconds)) return "?";
   const long s = std::lround(seconds);
   std::ostringstream out;
-  if (s >= 3600) out << s / 3600 << "h" << std::setw(2) << std::setfill('0') << (s % 3600) / 60 << "m";
-  else if (s >= 60) out << s / 60 << "m" << std::setw(2) << std::setfill('0') << s % 60 << "s";
-  else out << s << "s";
+  if (s >= 3600)
+    out << s / 3600 << "h" << std::setw(2) << std::setfill('0') << (s % 3600) / 60 << "m";
+  else if (s >= 60)
+    out << s / 60 << "m" << std::setw(2) << std::setfill('0') << s % 60 << "s";
+  else
+    out << s << "s";
   return out.str();
 }
 
@@ -53,7 +53,8 @@ constexpr std::chrono::milliseconds kManifestInterval{500};
 double ProcessCpuSeconds() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec * 1e-6 + usage.ru_stime.tv_sec + usage.ru_stime.tv_usec * 1e-6;
+  return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec * 1e-6 + usage.ru_stime.tv_sec +
+         usage.ru_stime.tv_usec * 1e-6;
 }
 
 double ThreadCpuSeconds() {
@@ -64,14 +65,14 @@ double ThreadCpuSeconds() {
 
 }  // namespace
 
-Coordinator::Coordinator(const SweepConfig& sweep, Communicator& comm, CoordinatorOptions options,
-                         ParamCounter counter, ConfigResolver resolver)
+Coordinator::Coordinator(const config::SweepConfig& sweep, Communicator& comm, CoordinatorOptions options,
+                         ParamCounter counter)
     : sweep_(sweep),
       comm_(comm),
       options_(std::move(options)),
-      planner_(sweep, DataFingerprint(sweep.base), std::move(counter), std::move(resolver)),
+      planner_(sweep, config::DataFingerprint(sweep.base.data.path), std::move(counter)),
       workers_(comm.Size()) {
-  if (sweep.sweep.strategy == Strategy::kAsha) rung_epochs_ = AshaRungEpochs(sweep.sweep);
+  if (sweep.sweep.strategy == config::Strategy::kAsha) rung_epochs_ = config::AshaRungEpochs(sweep.sweep);
   if (!options_.log) options_.log = &std::cerr;
   if (!options_.json_out) options_.json_out = &std::cout;
   if (options_.trial_command.empty()) options_.trial_command = ResolveExecutable(sweep.sweep.trial_command);
@@ -110,18 +111,9 @@ double Coordinator::EstimatedCost(const schema::PlannedTrial& row) const {
   // A previous attempt's wall time is the best estimate; otherwise the BiRNN layer count times the epochs,
   // a proxy in other units, used only to order trials whose time is unknown among themselves.
   if (row.seconds > 0) return 1e12 + row.seconds;
-  const TrialConfig config = ParseTrialConfig(row.config_ini);
-  auto get = [&](const char* key, double fallback) {
-    auto it = config.find(key);
-    if (it == config.end()) return fallback;
-    try {
-      return std::stod(it->second);
-    } catch (const std::exception&) {
-      return fallback;
-    }
-  };
-  return (get(keys::kSharedLayers, 1) + get(keys::kNerLayers, 0) + get(keys::kReLayers, 0)) *
-         get(keys::kMaxEpochs, 1);
+  const config::TrainConfig config = RowConfig(row);
+  return static_cast<double>(config.model.shared_layers + config.model.ner_layers + config.model.re_layers) *
+         config.train.max_epochs;
 }
 
 void Coordinator::AddStage(const std::string& stage, const StagePlan& plan) {
@@ -137,15 +129,15 @@ void Coordinator::AddStage(const std::string& stage, const StagePlan& plan) {
       row.attempts = prev->second.attempts;
       row.seconds = prev->second.seconds;
       row.dev_score = prev->second.dev_score;
-      if (!IsTerminal(row.status)) row.status = "planned";
+      if (!schema::IsTerminal(row.status)) row.status = TrialStatus::kPlanned;
     }
     index_[RowKey(row)] = manifest_.trials.size();
     manifest_.trials.push_back(row);
-    if (!IsTerminal(row.status)) added.push_back(manifest_.trials.size() - 1);
+    if (!schema::IsTerminal(row.status)) added.push_back(manifest_.trials.size() - 1);
   }
-  std::stable_sort(added.begin(), added.end(), [&](size_t a, size_t b) {
-    return EstimatedCost(manifest_.trials[a]) > EstimatedCost(manifest_.trials[b]);
-  });
+  std::map<size_t, double> cost;  // parsed once per row, not once per comparison
+  for (size_t index : added) cost[index] = EstimatedCost(manifest_.trials[index]);
+  std::stable_sort(added.begin(), added.end(), [&](size_t a, size_t b) { return cost[a] > cost[b]; });
   pending_.insert(pending_.end(), added.begin(), added.end());
   if (stage == "search" && !rung_epochs_.empty()) {
     RestoreAshaRows(plan);
@@ -153,7 +145,8 @@ void Coordinator::AddStage(const std::string& stage, const StagePlan& plan) {
   }
   *options_.log << Prefix() << stage << ": " << plan.trials.size() << " trials planned, " << added.size()
                 << " to run" << std::endl;
-  Event(nlohmann::json{{"event", "stage"}, {"stage", stage}, {"planned", plan.trials.size()}, {"to_run", added.size()}}
+  Event(nlohmann::json{
+      {"event", "stage"}, {"stage", stage}, {"planned", plan.trials.size()}, {"to_run", added.size()}}
             .dump());
 }
 
@@ -178,14 +171,14 @@ void Coordinator::Dispatch() {
     std::error_code ec;
     assign.resume = fs::exists(assign.trial_path, ec);
     assign.threads = sweep_.sweep.threads_per_rank;
-    assign.use_gpu = sweep_.sweep.device == DeviceChoice::kAuto && worker.device_count > 0;
+    assign.use_gpu = sweep_.sweep.device == config::DeviceChoice::kAuto && worker.device_count > 0;
     assign.attempt = row.attempts + 1;
     assign.timeout_s = sweep_.sweep.trial_timeout_s;
     // ASHA: the rung's budget as an override of the unchanged INI; a promoted trial's file exists, so it
     // resumes from its checkpoint with the larger budget.
     const int rung = AshaRung(row);
     if (rung >= 0) assign.max_epochs = rung_epochs_.at(static_cast<size_t>(rung));
-    row.status = "running";
+    row.status = TrialStatus::kRunning;
     dirty_ = true;
     worker.busy = true;
     worker.trial_id = row.trial_id;
@@ -198,7 +191,8 @@ void Coordinator::HandleResult(int rank, const Result& result) {
   WorkerState& worker = workers_[rank];
   worker.busy = false;
   if (worker.trial_id.empty() || worker.trial_id != result.trial_id)
-    throw Error("rank " + std::to_string(rank) + " reported trial " + result.trial_id + ", which it was not given");
+    throw Error("rank " + std::to_string(rank) + " reported trial " + result.trial_id +
+                ", which it was not given");
   worker.trial_id.clear();
   const size_t index = worker.row;
   schema::PlannedTrial& row = manifest_.trials[index];
@@ -206,58 +200,68 @@ void Coordinator::HandleResult(int rank, const Result& result) {
   row.seconds = result.seconds;
   finished_seconds_ += result.seconds;
   ++finished_count_;
-  const std::string outcome = OutcomeName(result.outcome);
-  switch (result.outcome) {
-    case TrialOutcome::kCompleted:
-      row.status = "completed";
+  // The attempt in one word for the log and the JSON events: "completed" or its failure class.
+  const std::string outcome =
+      result.failure == FailureClass::kNone ? "completed" : schema::Name(result.failure);
+  switch (result.failure) {
+    case FailureClass::kNone:
+      row.status = TrialStatus::kCompleted;
       row.dev_score = result.dev_score;
       row.failure.clear();
       ++row.attempts;
       break;
-    case TrialOutcome::kDiverged:
-      row.status = "diverged";
+    case FailureClass::kDiverged:
+      row.status = TrialStatus::kDiverged;
       row.dev_score = 0;  // a result, the worst score
       row.failure = "diverged: " + result.message;
       ++row.attempts;
       break;
-    case TrialOutcome::kBadConfig:
-      row.status = "bad_config";
+    case FailureClass::kBadConfig:
+      row.status = TrialStatus::kBadConfig;
       row.failure = "bad_config: " + result.message;
       ++row.attempts;
       break;
-    case TrialOutcome::kInterrupted:
+    case FailureClass::kInterrupted:
       // Not an attempt: it checkpointed and goes on with --resume, now or in the next run.
       if (stopping_) {
-        row.status = "interrupted";
+        row.status = TrialStatus::kInterrupted;
       } else {
-        row.status = "planned";
+        row.status = TrialStatus::kPlanned;
         pending_.push_front(index);
       }
       break;
-    case TrialOutcome::kCrashed:
-    case TrialOutcome::kInfrastructure:
+    case FailureClass::kCrashed:
+    case FailureClass::kInfrastructure:
       ++row.attempts;
       row.failure = outcome + ": " + result.message;
       if (row.attempts <= sweep_.sweep.max_retries && !stopping_) {
-        row.status = "planned";
+        row.status = TrialStatus::kPlanned;
         pending_.push_back(index);
       } else {
-        row.status = row.attempts <= sweep_.sweep.max_retries ? "interrupted" : "failed";
+        row.status =
+            row.attempts <= sweep_.sweep.max_retries ? TrialStatus::kInterrupted : TrialStatus::kFailed;
       }
       break;
   }
-  if (result.outcome != TrialOutcome::kCompleted && result.outcome != TrialOutcome::kInterrupted) {
-    *options_.log << Prefix() << "trial " << row.trial_id << " (" << row.stage << ", rank " << rank << ", attempt "
-                  << row.attempts << "): " << outcome << ": " << result.message
-                  << (row.status == "planned" ? " -- retrying" : "") << std::endl;
+  if (result.failure != FailureClass::kNone && result.failure != FailureClass::kInterrupted) {
+    *options_.log << Prefix() << "trial " << row.trial_id << " (" << row.stage << ", rank " << rank
+                  << ", attempt " << row.attempts << "): " << outcome << ": " << result.message
+                  << (row.status == TrialStatus::kPlanned ? " -- retrying" : "") << std::endl;
   }
-  Event(nlohmann::json{{"event", "trial"},     {"stage", row.stage},        {"trial_id", row.trial_id},
-                       {"rank", rank},         {"outcome", outcome},        {"status", row.status},
-                       {"attempts", row.attempts}, {"seconds", result.seconds}, {"dev_score", row.dev_score},
-                       {"message", result.message}, {"variant", row.variant}}
+  Event(nlohmann::json{{"event", "trial"},
+                       {"stage", row.stage},
+                       {"trial_id", row.trial_id},
+                       {"rank", rank},
+                       {"outcome", outcome},
+                       {"status", schema::Name(row.status)},
+                       {"attempts", row.attempts},
+                       {"seconds", result.seconds},
+                       {"dev_score", row.dev_score},
+                       {"message", result.message},
+                       {"variant", row.variant}}
             .dump());
   if (!rung_epochs_.empty() && AshaRung(row) >= 0 &&
-      (result.outcome == TrialOutcome::kCompleted || result.outcome == TrialOutcome::kDiverged))
+      (result.failure == FailureClass::kNone || result.failure == FailureClass::kDiverged))
     PromoteAsha();
 }
 
@@ -269,19 +273,21 @@ void Coordinator::RestoreAshaRows(const StagePlan& plan) {
   std::vector<const schema::PlannedTrial*> rows;
   for (const auto& row : previous_rows_)
     if (row.stage == "search" && AshaRung(row) >= 1 && planned.count(row.trial_id)) rows.push_back(&row);
-  std::stable_sort(rows.begin(), rows.end(), [](const auto* a, const auto* b) { return AshaRung(*a) < AshaRung(*b); });
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const auto* a, const auto* b) { return AshaRung(*a) < AshaRung(*b); });
   for (const auto* previous : rows) {
     if (index_.count(RowKey(*previous))) continue;
     if (static_cast<size_t>(AshaRung(*previous)) >= rung_epochs_.size()) {
       *options_.log << Prefix() << "trial " << previous->trial_id << ": " << previous->variant
-                    << " is beyond this sweep's last rung (sweep.max_epochs changed?); not resumed" << std::endl;
+                    << " is beyond this sweep's last rung (sweep.max_epochs changed?); not resumed"
+                    << std::endl;
       continue;
     }
     schema::PlannedTrial row = *previous;
-    if (!IsTerminal(row.status)) row.status = "planned";
+    if (!schema::IsTerminal(row.status)) row.status = TrialStatus::kPlanned;
     index_[RowKey(row)] = manifest_.trials.size();
     manifest_.trials.push_back(row);
-    if (!IsTerminal(row.status)) pending_.push_front(manifest_.trials.size() - 1);
+    if (!schema::IsTerminal(row.status)) pending_.push_front(manifest_.trials.size() - 1);
   }
 }
 
@@ -296,7 +302,8 @@ void Coordinator::PromoteAsha() {
     const int rung = AshaRung(row);
     if (row.stage != "search" || rung < 0) continue;
     reached.insert(RowKey(row));
-    if (row.status == "completed" || row.status == "promoted" || row.status == "diverged")
+    if (row.status == TrialStatus::kCompleted || row.status == TrialStatus::kPromoted ||
+        row.status == TrialStatus::kDiverged)
       results[static_cast<size_t>(rung)].push_back(i);
   }
   // Lowest rung first, each promotion pushed to the front: the highest rung's promotions run first.
@@ -304,29 +311,34 @@ void Coordinator::PromoteAsha() {
     std::vector<size_t>& rows = results[rung];
     auto score = [&](size_t i) {
       const auto& row = manifest_.trials[i];
-      return row.status == "diverged" ? 0.0 : row.dev_score;
+      return row.status == TrialStatus::kDiverged ? 0.0 : row.dev_score;
     };
     std::sort(rows.begin(), rows.end(), [&](size_t a, size_t b) {
-      return score(a) != score(b) ? score(a) > score(b) : manifest_.trials[a].trial_id < manifest_.trials[b].trial_id;
+      return score(a) != score(b) ? score(a) > score(b)
+                                  : manifest_.trials[a].trial_id < manifest_.trials[b].trial_id;
     });
     const size_t top = rows.size() / static_cast<size_t>(eta);
     for (size_t j = 0; j < top; ++j) {
       schema::PlannedTrial& row = manifest_.trials[rows[j]];
-      if (row.status != "completed") continue;  // promoted already, or diverged (nothing to continue)
+      if (row.status != TrialStatus::kCompleted)
+        continue;  // promoted already, or diverged (nothing to continue)
       schema::PlannedTrial next = row;
       next.variant = AshaRungName(static_cast<int>(rung) + 1);
       if (reached.count(RowKey(next))) continue;
-      row.status = "promoted";
-      next.status = "planned";
+      row.status = TrialStatus::kPromoted;
+      next.status = TrialStatus::kPlanned;
       next.failure.clear();
       next.attempts = 0;
       next.seconds = 0;
       next.dev_score = -1;
-      *options_.log << Prefix() << "asha: trial " << row.trial_id << " (dev " << row.dev_score << ", rank " << j + 1
-                    << " of " << rows.size() << " at " << row.variant << ") promoted to " << next.variant << " ("
-                    << rung_epochs_[rung + 1] << " epochs)" << std::endl;
-      Event(nlohmann::json{{"event", "promotion"}, {"trial_id", row.trial_id}, {"from", row.variant},
-                           {"to", next.variant}, {"epochs", rung_epochs_[rung + 1]}}
+      *options_.log << Prefix() << "asha: trial " << row.trial_id << " (dev " << row.dev_score << ", rank "
+                    << j + 1 << " of " << rows.size() << " at " << row.variant << ") promoted to "
+                    << next.variant << " (" << rung_epochs_[rung + 1] << " epochs)" << std::endl;
+      Event(nlohmann::json{{"event", "promotion"},
+                           {"trial_id", row.trial_id},
+                           {"from", row.variant},
+                           {"to", next.variant},
+                           {"epochs", rung_epochs_[rung + 1]}}
                 .dump());
       index_[RowKey(next)] = manifest_.trials.size();
       manifest_.trials.push_back(std::move(next));  // invalidates `row`; not used below
@@ -341,13 +353,16 @@ void Coordinator::Handle(const Envelope& envelope) {
     case Tag::kHello: {
       const Hello hello = Hello::Decode(envelope.payload);
       if (hello.version != kProtocolVersion)
-        throw Error("rank " + std::to_string(envelope.source) + " (" + hello.host + ") speaks protocol version " +
-                    std::to_string(hello.version) + ", the coordinator " + std::to_string(kProtocolVersion) +
-                    ": mixed dts-sweep builds");
+        throw Error("rank " + std::to_string(envelope.source) + " (" + hello.host +
+                    ") speaks protocol version " + std::to_string(hello.version) + ", the coordinator " +
+                    std::to_string(kProtocolVersion) + ": mixed dts-sweep builds");
       workers_[envelope.source].ready = true;
-      Event(nlohmann::json{{"event", "hello"}, {"rank", envelope.source}, {"host", hello.host},
-                           {"devices", hello.device_count},
-                           {"t", std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count()}}
+      Event(nlohmann::json{
+          {"event", "hello"},
+          {"rank", envelope.source},
+          {"host", hello.host},
+          {"devices", hello.device_count},
+          {"t", std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count()}}
                 .dump());
       workers_[envelope.source].device_count = hello.device_count;
       break;
@@ -371,27 +386,39 @@ void Coordinator::Progress(const std::string& stage, bool force) {
   for (const auto& row : manifest_.trials) {
     if (row.stage != stage) continue;
     ++total;
-    if (row.status == "running") ++running;
-    else if (row.status == "failed" || row.status == "bad_config") ++failed;
-    else if (IsTerminal(row.status)) ++done;
-    if (row.status == "completed" && row.dev_score > best) {
+    if (row.status == TrialStatus::kRunning)
+      ++running;
+    else if (row.status == TrialStatus::kFailed || row.status == TrialStatus::kBadConfig)
+      ++failed;
+    else if (schema::IsTerminal(row.status))
+      ++done;
+    if (row.status == TrialStatus::kCompleted && row.dev_score > best) {
       best = row.dev_score;
       best_id = row.trial_id;
     }
   }
   const int workers = std::max(1, comm_.Size() - 1);
   const int left = total - done - failed;
-  const double eta = finished_count_ ? finished_seconds_ / finished_count_ * std::ceil(double(left) / workers) : -1;
+  const double eta =
+      finished_count_ ? finished_seconds_ / finished_count_ * std::ceil(double(left) / workers) : -1;
   std::ostringstream line;
   line << Prefix() << stage << ": " << done << "/" << total << " done, " << running << " running, " << failed
        << " failed";
-  if (best >= 0) line << " | best dev " << std::fixed << std::setprecision(2) << best << " (" << best_id << ")";
+  if (best >= 0)
+    line << " | best dev " << std::fixed << std::setprecision(2) << best << " (" << best_id << ")";
   line << " | ETA " << (finished_count_ ? Duration(eta) : std::string("?"));
   *options_.log << line.str() << std::endl;
-  Event(nlohmann::json{{"event", "progress"}, {"stage", stage}, {"done", done},     {"running", running},
-                       {"failed", failed},    {"total", total}, {"best_dev", best}, {"best_trial", best_id},
-                       {"eta_s", eta}}
-            .dump());
+  Event(nlohmann::json{
+      {"event", "progress"},
+      {"stage", stage},
+      {"done", done},
+      {"running", running},
+      {"failed", failed},
+      {"total", total},
+      {"best_dev", best},
+      {"best_trial", best_id},
+      {"eta_s",
+       eta}}.dump());
 }
 
 void Coordinator::RunStage(const std::string& stage) {
@@ -424,7 +451,7 @@ void Coordinator::RunStage(const std::string& stage) {
     Progress(stage, sweep_.sweep.progress_every_s == 0);
   }
   if (stopping_) {
-    for (size_t index : pending_) manifest_.trials[index].status = "planned";
+    for (size_t index : pending_) manifest_.trials[index].status = TrialStatus::kPlanned;
   }
   FlushManifest();
 }
@@ -441,13 +468,13 @@ int Coordinator::Run() {
     for (const auto& row : old.trials) previous_[RowKey(row)] = row;
     previous_rows_ = old.trials;
     int kept = 0;
-    for (const auto& row : old.trials) kept += IsTerminal(row.status);
-    *options_.log << Prefix() << "resuming " << manifest_path.string() << " (" << old.status << "): " << kept
-                  << " of " << old.trials.size() << " trials finished" << std::endl;
+    for (const auto& row : old.trials) kept += schema::IsTerminal(row.status);
+    *options_.log << Prefix() << "resuming " << manifest_path.string() << " (" << schema::Name(old.status)
+                  << "): " << kept << " of " << old.trials.size() << " trials finished" << std::endl;
   }
   manifest_.sweep_name = sweep_.sweep.name;
   manifest_.sweep_ini = sweep_.text;
-  manifest_.status = "running";
+  manifest_.status = TrialStatus::kRunning;
   manifest_.dts_version = Version();
   if (comm_.Size() < 2) throw UsageError("dts-sweep needs at least 2 ranks (1 coordinator + workers)");
   writer_ = std::make_unique<ManifestWriter>(manifest_path.string(), kManifestInterval);
@@ -463,29 +490,37 @@ int Coordinator::Run() {
     Progress(stage, true);
     if (stopping_) break;
   }
-  manifest_.status = stopping_ ? "interrupted" : "completed";
+  manifest_.status = stopping_ ? TrialStatus::kInterrupted : TrialStatus::kCompleted;
   FlushManifest();
   for (int rank = 1; rank < comm_.Size(); ++rank)
     comm_.Send(rank, Tag::kStop, Stop{stopping_ ? "interrupted" : "done"}.Encode());
   int failed = 0, completed = 0;
   for (const auto& row : manifest_.trials) {
-    failed += row.status == "failed" || row.status == "bad_config";
-    completed += row.status == "completed" || row.status == "diverged" || row.status == "promoted";
+    failed += row.status == TrialStatus::kFailed || row.status == TrialStatus::kBadConfig;
+    completed += schema::HasResult(row.status);
   }
-  *options_.log << Prefix() << "sweep " << manifest_.status << ": " << completed << " trials with results, " << failed
-                << " failed, " << manifest_.trials.size() << " planned; manifest " << manifest_path.string()
-                << std::endl;
+  *options_.log << Prefix() << "sweep " << schema::Name(manifest_.status) << ": " << completed
+                << " trials with results, " << failed << " failed, " << manifest_.trials.size()
+                << " planned; manifest " << manifest_path.string() << std::endl;
   // The coordinator's own cost, for bench/sweep_overhead: CPU seconds of this process against wall seconds.
   const double cpu_s = ProcessCpuSeconds() - start_cpu_s_;
   const double thread_cpu_s = ThreadCpuSeconds() - start_thread_cpu_s_;
   const ManifestWriterStats writes = writer_->Stats();
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  Event(nlohmann::json{{"event", "sweep"},       {"status", manifest_.status}, {"completed", completed},
-                       {"failed", failed},       {"planned", manifest_.trials.size()},
-                       {"process_cpu_s", cpu_s}, {"dispatch_cpu_s", thread_cpu_s}, {"plan_cpu_s", plan_cpu_s_},
-                       {"wait_cpu_s", wait_cpu_s_}, {"wall_s", wall_s},
-                       {"manifest_writes", writes.writes}, {"manifest_snapshots", writes.snapshots},
-                       {"manifest_write_s", writes.write_s}, {"manifest_write_cpu_s", writes.write_cpu_s}}
+  Event(nlohmann::json{{"event", "sweep"},
+                       {"status", schema::Name(manifest_.status)},
+                       {"completed", completed},
+                       {"failed", failed},
+                       {"planned", manifest_.trials.size()},
+                       {"process_cpu_s", cpu_s},
+                       {"dispatch_cpu_s", thread_cpu_s},
+                       {"plan_cpu_s", plan_cpu_s_},
+                       {"wait_cpu_s", wait_cpu_s_},
+                       {"wall_s", wall_s},
+                       {"manifest_writes", writes.writes},
+                       {"manifest_snapshots", writes.snapshots},
+                       {"manifest_write_s", writes.write_s},
+                       {"manifest_write_cpu_s", writes.write_cpu_s}}
             .dump());
   return stopping_ ? kExitResumeMe : kExitOk;
 }
@@ -499,7 +534,8 @@ void RunWorker(Communicator& comm, const TrialRunner& runner, int device_count) 
   hello.device_count = device_count;
   comm.Send(0, Tag::kHello, hello.Encode());
   for (;;) {
-    // Idle workers sleep in Receive; a stop signal needs no action here: the coordinator answers it with kStop.
+    // Idle workers sleep in Receive; a stop signal needs no action here: the coordinator answers it with
+    // kStop.
     auto envelope = comm.Receive(std::chrono::milliseconds(1000));
     if (!envelope) continue;
     if (envelope->tag == Tag::kStop) return;

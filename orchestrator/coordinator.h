@@ -11,28 +11,28 @@
 #include <string>
 #include <vector>
 
+#include "config/sweep_config.h"
 #include "orchestrator/comm.h"
 #include "orchestrator/manifest_writer.h"
 #include "orchestrator/planner.h"
-#include "orchestrator/sweep_config.h"
 #include "orchestrator/trial_runner.h"
 #include "schema/sweep_manifest.h"
 
 namespace dts::orchestrator {
 
 struct CoordinatorOptions {
-  std::string out_dir;            // DIR: sweep.h5 and trials/
-  std::string trial_command;      // resolved executable; empty: sweep.trial_command resolved
-  bool json = false;              // one JSON line per event on json_out
-  std::ostream* log = nullptr;    // progress and events; nullptr: std::cerr
+  std::string out_dir;               // DIR: sweep.h5 and trials/
+  std::string trial_command;         // resolved executable; empty: sweep.trial_command resolved
+  bool json = false;                 // one JSON line per event on json_out
+  std::ostream* log = nullptr;       // progress and events; nullptr: std::cerr
   std::ostream* json_out = nullptr;  // nullptr: std::cout
   std::chrono::milliseconds receive_timeout{250};
 };
 
 class Coordinator {
  public:
-  Coordinator(const SweepConfig& sweep, Communicator& comm, CoordinatorOptions options, ParamCounter counter,
-              ConfigResolver resolver);
+  Coordinator(const config::SweepConfig& sweep, Communicator& comm, CoordinatorOptions options,
+              ParamCounter counter);
   // Runs every stage to the end: kExitOk, or kExitResumeMe when stopped by a signal (trials checkpointed).
   // Failed trials do not fail the sweep; they are recorded in the manifest with their class.
   int Run();
@@ -65,15 +65,15 @@ class Coordinator {
   double EstimatedCost(const schema::PlannedTrial& row) const;
   std::string Prefix() const;
 
-  const SweepConfig& sweep_;
+  const config::SweepConfig& sweep_;
   Communicator& comm_;
   CoordinatorOptions options_;
   Planner planner_;
   schema::SweepManifest manifest_;
-  std::map<std::string, size_t> index_;                    // RowKey (trial id, ASHA rung) -> row
-  std::map<std::string, schema::PlannedTrial> previous_;   // rows of an earlier run on the same DIR, by RowKey
-  std::vector<schema::PlannedTrial> previous_rows_;        // the same, in file order
-  std::vector<int> rung_epochs_;                           // ASHA rung budgets; empty for grid and random
+  std::map<std::string, size_t> index_;                   // RowKey (trial id, ASHA rung) -> row
+  std::map<std::string, schema::PlannedTrial> previous_;  // rows of an earlier run on the same DIR, by RowKey
+  std::vector<schema::PlannedTrial> previous_rows_;       // the same, in file order
+  std::vector<int> rung_epochs_;                          // ASHA rung budgets; empty for grid and random
   std::deque<size_t> pending_;
   std::vector<WorkerState> workers_;
   std::string stage_;

@@ -29,8 +29,8 @@ class InProcessCommunicator : public Communicator {
   int LocalRank() const override { return 0; }
 
   void Send(int dest, Tag tag, std::string payload) override {
-    if (dest < 0 || dest >= Size()) throw Error("in-process send to rank " + std::to_string(dest) + " of " +
-                                                std::to_string(Size()));
+    if (dest < 0 || dest >= Size())
+      throw Error("in-process send to rank " + std::to_string(dest) + " of " + std::to_string(Size()));
     Mailbox& box = group_->boxes[dest];
     {
       std::lock_guard<std::mutex> lock(box.mutex);

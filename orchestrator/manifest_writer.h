@@ -2,8 +2,8 @@
 // The coordinator hands over snapshots; a background thread writes the latest one, at most every `interval`
 // (older snapshots that were never written are dropped: the latest wins). Flush() writes whatever was handed
 // over and waits for it: the coordinator calls it at stage boundaries and at exit, so no state change is lost
-// on a clean exit or a stop signal. After a kill -9 the manifest is at most one interval behind, which repeats
-// no work (docs/orchestrator.md, "Trial ids, files and resume").
+// on a clean exit or a stop signal. After a kill -9 the manifest is at most one interval behind, which
+// repeats no work (docs/orchestrator.md, "Trial ids, files and resume").
 #pragma once
 
 #include <chrono>
@@ -20,10 +20,10 @@ namespace dts::orchestrator {
 
 // What the writes cost, for the sweep's closing event and bench/sweep_overhead.
 struct ManifestWriterStats {
-  int writes = 0;           // files written
-  int snapshots = 0;        // snapshots handed over (writes + those superseded before being written)
-  double write_s = 0;       // wall seconds inside WriteSweepManifest
-  double write_cpu_s = 0;   // CPU seconds of the writer thread (HDF5 encoding; fsync waits are not CPU)
+  int writes = 0;          // files written
+  int snapshots = 0;       // snapshots handed over (writes + those superseded before being written)
+  double write_s = 0;      // wall seconds inside WriteSweepManifest
+  double write_cpu_s = 0;  // CPU seconds of the writer thread (HDF5 encoding; fsync waits are not CPU)
 };
 
 class ManifestWriter {
@@ -35,7 +35,8 @@ class ManifestWriter {
 
   // Hands over a snapshot; returns at once. Rethrows (on the caller's thread) an error of an earlier write.
   void Submit(schema::SweepManifest snapshot);
-  // Writes the latest snapshot now (if any is unwritten) and waits until it is on disk. Rethrows write errors.
+  // Writes the latest snapshot now (if any is unwritten) and waits until it is on disk. Rethrows write
+  // errors.
   void Flush();
   ManifestWriterStats Stats() const;
 
@@ -46,8 +47,8 @@ class ManifestWriter {
   const std::string path_;
   const std::chrono::milliseconds interval_;
   mutable std::mutex mutex_;
-  std::condition_variable wake_;      // the writer: a snapshot, a flush or the end
-  std::condition_variable written_;   // Flush(): a write finished
+  std::condition_variable wake_;     // the writer: a snapshot, a flush or the end
+  std::condition_variable written_;  // Flush(): a write finished
   std::optional<schema::SweepManifest> latest_;
   long long submitted_ = 0;  // sequence number of the latest snapshot handed over
   long long durable_ = 0;    // sequence number of the latest snapshot on disk

@@ -23,7 +23,8 @@ void Check(int rc, const char* call) {
 
 constexpr std::chrono::microseconds kMaxSleep{2000};
 
-// All ranks communicate on one duplicated communicator so that nothing else (a library) can intercept our tags.
+// All ranks communicate on one duplicated communicator so that nothing else (a library) can intercept our
+// tags.
 class MpiCommunicator : public Communicator {
  public:
   MpiCommunicator() {
@@ -31,7 +32,8 @@ class MpiCommunicator : public Communicator {
     Check(MPI_Comm_rank(comm_, &rank_), "MPI_Comm_rank");
     Check(MPI_Comm_size(comm_, &size_), "MPI_Comm_size");
     MPI_Comm local;
-    Check(MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &local), "MPI_Comm_split_type");
+    Check(MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &local),
+          "MPI_Comm_split_type");
     Check(MPI_Comm_rank(local, &local_rank_), "MPI_Comm_rank(local)");
     MPI_Comm_free(&local);
   }
@@ -47,8 +49,8 @@ class MpiCommunicator : public Communicator {
 
   void Send(int dest, Tag tag, std::string payload) override {
     // Non-blocking: a blocking MPI_Send spun in Open MPI's progress loop until the receiving rank polled,
-    // measured at 2.8 ms of coordinator CPU per assignment with 8 oversubscribed ranks (bench/sweep_overhead).
-    // The payload lives in sends_ until MPI reports the send complete.
+    // measured at 2.8 ms of coordinator CPU per assignment with 8 oversubscribed ranks
+    // (bench/sweep_overhead). The payload lives in sends_ until MPI reports the send complete.
     ReapCompletedSends();
     sends_.push_back({MPI_REQUEST_NULL, std::move(payload)});
     auto& send = sends_.back();
@@ -58,10 +60,11 @@ class MpiCommunicator : public Communicator {
   }
 
   std::optional<Envelope> Receive(std::chrono::milliseconds timeout) override {
-    // Open MPI's blocking receive spins at 100% CPU and would steal a core from the trial on the coordinator's
-    // node; instead poll MPI_Iprobe with a sleep that grows from 20 us to kMaxSleep: a message is seen within
-    // microseconds while messages keep coming, within kMaxSleep (about 1/1000 of a 1-second trial) otherwise,
-    // and an idle rank wakes about 500 times a second, a few us of CPU each (well under 1% of a core).
+    // Open MPI's blocking receive spins at 100% CPU and would steal a core from the trial on the
+    // coordinator's node; instead poll MPI_Iprobe with a sleep that grows from 20 us to kMaxSleep: a message
+    // is seen within microseconds while messages keep coming, within kMaxSleep (about 1/1000 of a 1-second
+    // trial) otherwise, and an idle rank wakes about 500 times a second, a few us of CPU each (well under 1%
+    // of a core).
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     auto sleep = std::chrono::microseconds(20);
     for (;;) {

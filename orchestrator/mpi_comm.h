@@ -7,9 +7,9 @@
 
 namespace dts::orchestrator {
 
-// Owns MPI_Init_thread / MPI_Finalize. Finalize() is explicit, never in the destructor: one rank unwinding into
-// MPI_Finalize while the others still wait for it hangs the job. Abort() is for an error that escaped on one
-// rank, the one case where the others would otherwise wait forever.
+// Owns MPI_Init_thread / MPI_Finalize. Finalize() is explicit, never in the destructor: one rank unwinding
+// into MPI_Finalize while the others still wait for it hangs the job. Abort() is for an error that escaped on
+// one rank, the one case where the others would otherwise wait forever.
 class MpiSession {
  public:
   MpiSession(int* argc, char*** argv);

@@ -14,7 +14,7 @@
 #include "common/error.h"
 #include "common/hash.h"
 #include "common/params.h"
-#include "orchestrator/trial_keys.h"
+#include "config/identity.h"
 
 namespace dts::orchestrator {
 
@@ -22,93 +22,44 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void HashFile(Hasher& hasher, const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(path.string(), "cannot read corpus file for its fingerprint");
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  hasher.Add(bytes.str());
-}
-
-std::string Get(const TrialConfig& config, const std::string& key, const std::string& fallback) {
-  auto it = config.find(key);
-  return it == config.end() ? fallback : it->second;
-}
-
-int GetInt(const TrialConfig& config, const std::string& key, int fallback) {
-  auto it = config.find(key);
-  if (it == config.end()) return fallback;
-  try {
-    return std::stoi(it->second);
-  } catch (const std::exception&) {
-    throw ConfigError("", key, key + " = '" + it->second + "' is not an integer");
-  }
-}
-
 // Uniform double in [0, 1) from 53 random bits: unlike std::uniform_real_distribution, the same on every
 // standard library, so a seeded random sweep plans the same trials everywhere.
 double Unit(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
 
 }  // namespace
 
-std::string DataFingerprint(const TrialConfig& base) {
-  const std::string path = Get(base, keys::kDataPath, "");
-  std::error_code ec;
-  if (path.empty() || !fs::exists(path, ec)) return "none";
-  Hasher hasher;
-  if (fs::is_directory(path, ec)) {
-    std::vector<fs::path> files;
-    for (const auto& entry : fs::recursive_directory_iterator(path))
-      if (entry.is_regular_file()) files.push_back(entry.path());
-    std::sort(files.begin(), files.end());
-    for (const auto& file : files) {
-      hasher.Add(fs::relative(file, path).string());
-      HashFile(hasher, file);
-    }
-  } else {
-    HashFile(hasher, path);
-  }
-  return hasher.Hex();
-}
-
-std::string MakeTrialId(const std::string& identity_text, int fold, std::uint64_t seed,
-                        const std::string& fingerprint) {
-  return Hasher().Add(identity_text).Add(std::to_string(fold)).Add(seed).Add(fingerprint).Hex();
-}
-
-std::string MakeConfigId(const std::string& identity_text) { return Hasher().Add(identity_text).Hex().substr(0, 12); }
-
-bool IsCrossValidated(const SweepConfig& sweep) {
+bool IsCrossValidated(const config::SweepConfig& sweep) {
   switch (sweep.sweep.corpus) {
-    case CorpusKind::kCrossValidated:
+    case config::CorpusKind::kCrossValidated:
       return true;
-    case CorpusKind::kFixedSplit:
+    case config::CorpusKind::kFixedSplit:
       return false;
-    case CorpusKind::kAuto:
+    case config::CorpusKind::kAuto:
       break;
   }
-  if (Get(sweep.base, keys::kDataFormat, "") == "ade") return true;
-  const std::string path = Get(sweep.base, keys::kDataPath, "");
+  if (sweep.base.data.format == config::CorpusFormat::kAde) return true;
+  const std::string& path = sweep.base.data.path;
   std::error_code ec;
   if (path.empty() || !fs::exists(path, ec))
-    throw ConfigError(sweep.path, "sweep.corpus",
-                      "sweep.corpus = auto needs an existing data.path; set sweep.corpus to cross_validated or "
-                      "fixed_split");
+    throw ConfigError(
+        sweep.path, "sweep.corpus",
+        "sweep.corpus = auto needs an existing data.path; set sweep.corpus to cross_validated or "
+        "fixed_split");
   return !fs::is_directory(path, ec);
 }
 
-std::vector<TrialConfig> SearchPoints(const SweepConfig& sweep) {
-  std::vector<TrialConfig> points;
+std::vector<config::TrainConfig> SearchPoints(const config::SweepConfig& sweep) {
+  std::vector<config::TrainConfig> points;
   std::set<std::string> seen;
-  auto add = [&](TrialConfig config) {
-    if (!SatisfiesConstraints(sweep, config)) return;
-    if (seen.insert(CanonicalText(config)).second) points.push_back(std::move(config));
+  auto add = [&](config::TrainConfig config) {
+    if (!config::SatisfiesConstraints(sweep, config)) return;
+    if (seen.insert(config::TrainSchema().CanonicalIni(config)).second) points.push_back(std::move(config));
   };
-  if (sweep.sweep.strategy == Strategy::kGrid) {
+  if (sweep.sweep.strategy == config::Strategy::kGrid) {
     // Values per dimension; the grid is their product in file order, last dimension fastest.
     std::vector<std::vector<std::string>> values;
     for (const auto& dim : sweep.space) {
-      if (dim.kind == Dimension::Kind::kList) {
+      if (dim.kind == config::Dimension::Kind::kList) {
         values.push_back(dim.values);
       } else {
         std::vector<std::string> range;
@@ -119,8 +70,9 @@ std::vector<TrialConfig> SearchPoints(const SweepConfig& sweep) {
     }
     std::vector<size_t> index(values.size(), 0);
     for (;;) {
-      TrialConfig config = sweep.base;
-      for (size_t d = 0; d < values.size(); ++d) config[sweep.space[d].key] = values[d][index[d]];
+      config::TrainConfig config = sweep.base;
+      for (size_t d = 0; d < values.size(); ++d)
+        config::SetSearched(config, sweep.space[d], values[d][index[d]]);
       add(std::move(config));
       size_t d = values.size();
       while (d > 0) {
@@ -134,63 +86,60 @@ std::vector<TrialConfig> SearchPoints(const SweepConfig& sweep) {
   }
   std::mt19937_64 rng(static_cast<std::uint64_t>(sweep.sweep.seed));
   const long long max_draws = 1000LL * sweep.sweep.budget;
-  for (long long draw = 0; draw < max_draws && points.size() < static_cast<size_t>(sweep.sweep.budget); ++draw) {
-    TrialConfig config = sweep.base;
+  for (long long draw = 0; draw < max_draws && points.size() < static_cast<size_t>(sweep.sweep.budget);
+       ++draw) {
+    config::TrainConfig config = sweep.base;
     for (const auto& dim : sweep.space) {
       const double u = Unit(rng);
+      std::string value;
       switch (dim.kind) {
-        case Dimension::Kind::kList:
-          config[dim.key] = dim.values[std::min(dim.values.size() - 1, static_cast<size_t>(u * dim.values.size()))];
+        case config::Dimension::Kind::kList:
+          value = dim.values[std::min(dim.values.size() - 1, static_cast<size_t>(u * dim.values.size()))];
           break;
-        case Dimension::Kind::kInt: {
+        case config::Dimension::Kind::kInt: {
           const long long n = static_cast<long long>(dim.hi - dim.lo) + 1;
-          config[dim.key] = std::to_string(static_cast<long long>(dim.lo) + std::min(n - 1, static_cast<long long>(u * n)));
+          value =
+              std::to_string(static_cast<long long>(dim.lo) + std::min(n - 1, static_cast<long long>(u * n)));
           break;
         }
-        case Dimension::Kind::kReal:
-          config[dim.key] = FormatDouble(dim.lo + u * (dim.hi - dim.lo));
+        case config::Dimension::Kind::kReal:
+          value = FormatDouble(dim.lo + u * (dim.hi - dim.lo));
           break;
-        case Dimension::Kind::kLogReal:
-          config[dim.key] = FormatDouble(std::exp(std::log(dim.lo) + u * (std::log(dim.hi) - std::log(dim.lo))));
+        case config::Dimension::Kind::kLogReal:
+          value = FormatDouble(std::exp(std::log(dim.lo) + u * (std::log(dim.hi) - std::log(dim.lo))));
           break;
       }
+      config::SetSearched(config, dim, value);
     }
     add(std::move(config));
   }
   return points;
 }
 
-Planner::Planner(const SweepConfig& sweep, std::string fingerprint, ParamCounter counter, ConfigResolver resolver)
-    : sweep_(sweep),
-      fingerprint_(std::move(fingerprint)),
-      counter_(std::move(counter)),
-      resolver_(std::move(resolver)) {}
+Planner::Planner(const config::SweepConfig& sweep, std::string fingerprint, ParamCounter counter)
+    : sweep_(sweep), fingerprint_(std::move(fingerprint)), counter_(std::move(counter)) {}
 
 std::vector<PlannedTrial> Planner::MakeAll(const std::vector<Run>& runs) const {
-  std::vector<TrialConfig> inputs;
-  inputs.reserve(runs.size());
-  for (const auto& run : runs) inputs.push_back(ResolutionInput(run.config));
-  const std::vector<std::string> resolved = resolver_(inputs);
   std::vector<PlannedTrial> trials;
-  for (size_t i = 0; i < runs.size(); ++i) {
-    const Run& run = runs[i];
+  for (const Run& run : runs) {
+    config::TrainConfig config = run.config;
+    config.data.fold = run.fold;
+    config.train.seed = static_cast<int>(run.seed);
+    config.trial.stage = run.stage;
+    config.trial.variant = run.variant.empty() ? "none" : run.variant;
+    config::Validate(config);
     // An ASHA search trial is the same trial at every rung: its id leaves the epoch budget out.
-    const bool asha = run.stage == "search" && sweep_.sweep.strategy == Strategy::kAsha;
-    const std::string identity = IdentityText(resolved[i], /*without_max_epochs=*/asha);
-    TrialConfig config = run.config;
-    config[keys::kFold] = std::to_string(run.fold);
-    config[keys::kSeed] = std::to_string(run.seed);
-    config[keys::kStage] = run.stage;
-    config[keys::kVariant] = run.variant.empty() ? "none" : run.variant;
+    const bool asha = run.stage == "search" && sweep_.sweep.strategy == config::Strategy::kAsha;
+    const std::string identity = config::IdentityText(config, /*without_max_epochs=*/asha);
     PlannedTrial trial;
-    trial.trial_id = MakeTrialId(identity, run.fold, run.seed, fingerprint_);
-    trial.config_id = MakeConfigId(identity);
+    trial.trial_id = config::TrialId(identity, run.fold, run.seed, fingerprint_);
+    trial.config_id = config::ConfigId(identity);
     trial.stage = run.stage;
     trial.variant = asha ? AshaRungName(0) : run.variant;
     trial.fold = run.fold;
     trial.seed = run.seed;
-    trial.status = "planned";
-    trial.config_ini = CanonicalText(config);
+    trial.status = schema::TrialStatus::kPlanned;
+    trial.config_ini = config::TrainSchema().CanonicalIni(config);
     trials.push_back(std::move(trial));
   }
   return trials;
@@ -201,14 +150,14 @@ StagePlan Planner::PlanSearch() const {
   const auto points = SearchPoints(sweep_);
   if (points.empty())
     throw ConfigError(sweep_.path, "space", "the search space is empty once [constraints] are applied");
-  const bool asha = sweep_.sweep.strategy == Strategy::kAsha;
+  const bool asha = sweep_.sweep.strategy == config::Strategy::kAsha;
   std::vector<Run> runs;
   for (const auto& point : points) {
-    TrialConfig config = point;
-    config[keys::kProtocol] = "dev";
+    config::TrainConfig config = point;
+    config.data.protocol = config::Protocol::kDev;
     // ASHA: the INI says the full budget (what a final-stage run of this configuration trains); each rung's
     // budget comes as a --train.max_epochs override, so the INI and the trial id stay the same across rungs.
-    if (asha) config[keys::kMaxEpochs] = std::to_string(sweep_.sweep.max_epochs);
+    if (asha) config.train.max_epochs = sweep_.sweep.max_epochs;
     for (int s = 0; s < sweep_.sweep.search_seeds; ++s)
       runs.push_back({config, "search", "", 0, static_cast<std::uint64_t>(sweep_.sweep.seed + s)});
   }
@@ -217,14 +166,16 @@ StagePlan Planner::PlanSearch() const {
                        std::to_string(sweep_.sweep.search_seeds) + " seeds, fold 0, data.protocol = dev");
   if (asha) {
     std::string rungs;
-    for (int epochs : AshaRungEpochs(sweep_.sweep)) rungs += (rungs.empty() ? "" : ", ") + std::to_string(epochs);
+    for (int epochs : config::AshaRungEpochs(sweep_.sweep))
+      rungs += (rungs.empty() ? "" : ", ") + std::to_string(epochs);
     plan.notes.push_back("asha: rungs of " + rungs + " epochs; the top 1/" +
                          std::to_string(sweep_.sweep.reduction_factor) + " of each rung is promoted");
   }
   return plan;
 }
 
-std::vector<std::pair<std::string, double>> Planner::RankConfigs(const std::vector<PlannedTrial>& done) const {
+std::vector<std::pair<std::string, double>> Planner::RankConfigs(
+    const std::vector<PlannedTrial>& done) const {
   struct Sum {
     int rung = -1;
     double total = 0;
@@ -233,27 +184,34 @@ std::vector<std::pair<std::string, double>> Planner::RankConfigs(const std::vect
   std::map<std::string, Sum> sums;
   for (const auto& row : done) {
     if (row.stage != "search") continue;
-    const bool result = row.status == "completed" || row.status == "promoted" || row.status == "diverged";
-    if (!result) continue;
+    if (!schema::HasResult(row.status)) continue;
     // A configuration's evidence is its highest rung (ASHA); grid and random rows are all rung 0.
     const int rung = std::max(0, AshaRung(row));
     Sum& sum = sums[row.config_id];
     if (rung < sum.rung) continue;
     if (rung > sum.rung) sum = Sum{rung, 0, 0};
-    sum.total += row.status == "diverged" ? 0.0 : std::max(0.0, row.dev_score);  // diverged: the worst score
+    sum.total += row.status == schema::TrialStatus::kDiverged
+                     ? 0.0
+                     : std::max(0.0, row.dev_score);  // diverged: the worst score
     sum.count += 1;
   }
   std::vector<std::tuple<int, double, std::string>> order;
   for (const auto& [id, sum] : sums) order.emplace_back(sum.rung, sum.total / sum.count, id);
   std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
-    return std::get<0>(a) != std::get<0>(b) ? std::get<0>(a) > std::get<0>(b) : std::get<1>(a) > std::get<1>(b);
+    return std::get<0>(a) != std::get<0>(b) ? std::get<0>(a) > std::get<0>(b)
+                                            : std::get<1>(a) > std::get<1>(b);
   });
   std::vector<std::pair<std::string, double>> ranked;
   for (const auto& [rung, mean, id] : order) ranked.emplace_back(id, mean);
   return ranked;
 }
 
-const PlannedTrial* Planner::ConfigRow(const std::vector<PlannedTrial>& done, const std::string& config_id) const {
+config::TrainConfig RowConfig(const PlannedTrial& row) {
+  return config::ParseTrainConfig(row.config_ini, "sweep.h5 row of trial " + row.trial_id);
+}
+
+const PlannedTrial* Planner::ConfigRow(const std::vector<PlannedTrial>& done,
+                                       const std::string& config_id) const {
   for (const auto& row : done)
     if (row.stage == "search" && row.config_id == config_id) return &row;
   return nullptr;
@@ -267,11 +225,10 @@ StagePlan Planner::PlanFinal(const std::vector<PlannedTrial>& done) const {
   const size_t k = std::min<size_t>(ranked.size(), sweep_.sweep.final_top_k);
   std::vector<Run> runs;
   for (size_t i = 0; i < k; ++i) {
-    TrialConfig config = ParseTrialConfig(ConfigRow(done, ranked[i].first)->config_ini);
-    config[keys::kProtocol] = "final";
+    config::TrainConfig config = RowConfig(*ConfigRow(done, ranked[i].first));
+    config.data.protocol = config::Protocol::kFinal;
     if (cross_validated) {
-      const int folds = GetInt(config, keys::kFolds, 10);
-      for (int fold = 0; fold < folds; ++fold)
+      for (int fold = 0; fold < config.data.folds; ++fold)
         runs.push_back({config, "final", "", fold, static_cast<std::uint64_t>(sweep_.sweep.seed)});
     } else {
       for (int s = 0; s < sweep_.sweep.final_seeds; ++s)
@@ -290,17 +247,17 @@ StagePlan Planner::PlanAblation(const std::vector<PlannedTrial>& done) const {
   StagePlan plan;
   const auto ranked = RankConfigs(done);
   if (ranked.empty()) throw Error("ablation stage: no search trial completed, nothing to ablate");
-  TrialConfig best = ParseTrialConfig(ConfigRow(done, ranked.front().first)->config_ini);
-  best[keys::kProtocol] = "final";
-  const int shared = GetInt(best, keys::kSharedLayers, 1);
-  const int ner = GetInt(best, keys::kNerLayers, 0);
-  const int re = GetInt(best, keys::kReLayers, 0);
+  config::TrainConfig best = RowConfig(*ConfigRow(done, ranked.front().first));
+  best.data.protocol = config::Protocol::kFinal;
+  const int shared = best.model.shared_layers;
+  const int ner = best.model.ner_layers;
+  const int re = best.model.re_layers;
   const long long target = counter_(best);
   struct Variant {
     const char* name;
     bool drop_ner, drop_re;
   };
-  std::vector<std::pair<std::string, TrialConfig>> variants{{"baseline", best}};
+  std::vector<std::pair<std::string, config::TrainConfig>> variants{{"baseline", best}};
   for (const Variant& v : {Variant{"no_ner_specific", true, false}, Variant{"no_re_specific", false, true},
                            Variant{"no_task_specific", true, true}}) {
     // A variant that removes nothing is the baseline, and removing both when one is already absent is the
@@ -310,9 +267,9 @@ StagePlan Planner::PlanAblation(const std::vector<PlannedTrial>& done) const {
                            (v.drop_ner && ner == 0 ? "NER" : "RE") + "-specific layers");
       continue;
     }
-    TrialConfig ablated = best;
-    if (v.drop_ner) ablated[keys::kNerLayers] = "0";
-    if (v.drop_re) ablated[keys::kReLayers] = "0";
+    config::TrainConfig ablated = best;
+    if (v.drop_ner) ablated.model.ner_layers = 0;
+    if (v.drop_re) ablated.model.re_layers = 0;
     // Extra shared layers: the count whose parameter total is closest to the original's; ties prefer fewer.
     AblationChoice choice;
     choice.variant = v.name;
@@ -320,8 +277,8 @@ StagePlan Planner::PlanAblation(const std::vector<PlannedTrial>& done) const {
     long long best_gap = -1;
     const int removed = (v.drop_ner ? ner : 0) + (v.drop_re ? re : 0);
     for (int extra = 0; shared + extra <= sweep_.sweep.max_shared_layers; ++extra) {
-      TrialConfig candidate = ablated;
-      candidate[keys::kSharedLayers] = std::to_string(shared + extra);
+      config::TrainConfig candidate = ablated;
+      candidate.model.shared_layers = shared + extra;
       const long long params = counter_(candidate);
       const long long gap = std::llabs(params - target);
       if (best_gap < 0 || gap < best_gap) {
@@ -332,14 +289,15 @@ StagePlan Planner::PlanAblation(const std::vector<PlannedTrial>& done) const {
     }
     // The cap binds when the closest allowed count is the cap itself while the variant still has fewer
     // parameters than the original: one more shared layer (not allowed) might have come closer.
-    choice.capped = shared + choice.extra_shared == sweep_.sweep.max_shared_layers && choice.params < target &&
-                    removed > choice.extra_shared;
-    ablated[keys::kSharedLayers] = std::to_string(shared + choice.extra_shared);
+    choice.capped = shared + choice.extra_shared == sweep_.sweep.max_shared_layers &&
+                    choice.params < target && removed > choice.extra_shared;
+    ablated.model.shared_layers = shared + choice.extra_shared;
     std::ostringstream note;
     note << "ablation: " << v.name << ": +" << choice.extra_shared << " shared layers -> " << choice.params
          << " parameters (original " << target << ")"
-         << (choice.capped ? "; capped at sweep.max_shared_layers = " + std::to_string(sweep_.sweep.max_shared_layers)
-                           : std::string());
+         << (choice.capped
+                 ? "; capped at sweep.max_shared_layers = " + std::to_string(sweep_.sweep.max_shared_layers)
+                 : std::string());
     plan.notes.push_back(note.str());
     plan.ablation.push_back(choice);
     variants.emplace_back(v.name, ablated);
@@ -347,8 +305,8 @@ StagePlan Planner::PlanAblation(const std::vector<PlannedTrial>& done) const {
   // Seeds from seed + kAblationSeedOffset: with the final stage's seed, the baseline's first run would be the
   // final stage's fold-0 trial (same id), recorded under "final", and the ablation table would lose a run.
   constexpr int kAblationSeedOffset = 1000;
-  const int folds = sweep_.sweep.ablation_folds == AblationFolds::kAll && IsCrossValidated(sweep_)
-                        ? GetInt(best, keys::kFolds, 10)
+  const int folds = sweep_.sweep.ablation_folds == config::AblationFolds::kAll && IsCrossValidated(sweep_)
+                        ? best.data.folds
                         : 1;
   plan.notes.push_back("ablation: " + std::to_string(sweep_.sweep.ablation_seeds) + " seeds on " +
                        (folds > 1 ? "each of " + std::to_string(folds) + " folds" : std::string("fold 0")));

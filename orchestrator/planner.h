@@ -7,37 +7,27 @@
 #include <string>
 #include <vector>
 
-#include "orchestrator/config_resolver.h"
-#include "orchestrator/sweep_config.h"
+#include "config/sweep_config.h"
+#include "config/train_config.h"
 #include "schema/sweep_manifest.h"
 
 namespace dts::orchestrator {
 
 using schema::PlannedTrial;
 
-// Trainable parameter count of a resolved trial config (normally `trial_command --config X --dry-run`).
-using ParamCounter = std::function<long long(const TrialConfig&)>;
-
-// Hash of the corpus named by data.path: a file's bytes, or a directory's files (sorted names and bytes).
-// "none" when data.path is unset or missing (synthetic trials).
-std::string DataFingerprint(const TrialConfig& base);
-
-// Trial id: Hasher over (identity text, fold, seed, data fingerprint). The identity text is the trainer's
-// canonical text of the config without data.fold, train.seed and trial.* (IdentityText in config_resolver.h).
-std::string MakeTrialId(const std::string& identity_text, int fold, std::uint64_t seed,
-                        const std::string& fingerprint);
-// Groups a configuration's runs (every fold and seed): a hash of the identity text.
-std::string MakeConfigId(const std::string& identity_text);
+// Trainable parameter count of a trial configuration: the one question that needs LibTorch, so it is asked
+// of the trial command (MakeChildParamCounter in sweep.h).
+using ParamCounter = std::function<long long(const config::TrainConfig&)>;
 
 using schema::AshaRung;  // shared with the report (schema/sweep_manifest.h)
 using schema::AshaRungName;
 
 // A cross-validated corpus is split into data.folds folds; a fixed-split one has train/dev/test files.
-bool IsCrossValidated(const SweepConfig& sweep);
+bool IsCrossValidated(const config::SweepConfig& sweep);
 
 // Search-stage configurations: every grid point or `budget` seeded random draws, constraints applied, no
 // duplicates. Order is deterministic.
-std::vector<TrialConfig> SearchPoints(const SweepConfig& sweep);
+std::vector<config::TrainConfig> SearchPoints(const config::SweepConfig& sweep);
 
 // An ablation variant and the extra shared layers it was given.
 struct AblationChoice {
@@ -53,9 +43,13 @@ struct StagePlan {
   std::vector<AblationChoice> ablation;
 };
 
+// The typed configuration of a manifest row. Rows written before the manifest stored every key hold only the
+// keys the sweep set; the schema's defaults complete them to the same configuration.
+config::TrainConfig RowConfig(const PlannedTrial& row);
+
 class Planner {
  public:
-  Planner(const SweepConfig& sweep, std::string fingerprint, ParamCounter counter, ConfigResolver resolver);
+  Planner(const config::SweepConfig& sweep, std::string fingerprint, ParamCounter counter);
   StagePlan PlanSearch() const;
   // `done`: the manifest's rows so far; ranks configurations by the mean dev score of their search trials.
   StagePlan PlanFinal(const std::vector<PlannedTrial>& done) const;
@@ -66,19 +60,18 @@ class Planner {
 
  private:
   struct Run {
-    TrialConfig config;
+    config::TrainConfig config;
     std::string stage, variant;
     int fold = 0;
     std::uint64_t seed = 0;
   };
-  // Resolves every distinct configuration of `runs` in one batch (parallel children), then makes the rows.
+  // The manifest rows of `runs`: ids from config/identity.h, the full canonical INI of each trial.
   std::vector<PlannedTrial> MakeAll(const std::vector<Run>& runs) const;
   const PlannedTrial* ConfigRow(const std::vector<PlannedTrial>& done, const std::string& config_id) const;
 
-  const SweepConfig& sweep_;
+  const config::SweepConfig& sweep_;
   std::string fingerprint_;
   ParamCounter counter_;
-  ConfigResolver resolver_;
 };
 
 }  // namespace dts::orchestrator

@@ -29,28 +29,11 @@ void Get(const Json& json, const char* key, T& value, const char* what) {
   }
 }
 
-constexpr std::pair<TrialOutcome, const char*> kOutcomeNames[] = {
-    {TrialOutcome::kCompleted, "completed"},     {TrialOutcome::kDiverged, "diverged"},
-    {TrialOutcome::kBadConfig, "bad_config"},    {TrialOutcome::kInterrupted, "interrupted"},
-    {TrialOutcome::kCrashed, "crashed"},         {TrialOutcome::kInfrastructure, "infrastructure"},
-};
-
 }  // namespace
 
-std::string OutcomeName(TrialOutcome outcome) {
-  for (const auto& [value, name] : kOutcomeNames)
-    if (value == outcome) return name;
-  return "unknown";
-}
-
-TrialOutcome ParseOutcome(const std::string& name) {
-  for (const auto& [value, text] : kOutcomeNames)
-    if (text == name) return value;
-  throw Error("protocol: unknown trial outcome '" + name + "'");
-}
-
 std::string Hello::Encode() const {
-  return Json{{"version", version}, {"host", host}, {"local_rank", local_rank}, {"device_count", device_count}}
+  return Json{
+      {"version", version}, {"host", host}, {"local_rank", local_rank}, {"device_count", device_count}}
       .dump();
 }
 Hello Hello::Decode(const std::string& payload) {
@@ -64,10 +47,11 @@ Hello Hello::Decode(const std::string& payload) {
 }
 
 std::string Assign::Encode() const {
-  return Json{{"trial_id", trial_id},       {"config_id", config_id}, {"command", command}, {"config_ini", config_ini},
-              {"config_path", config_path}, {"trial_path", trial_path}, {"log_path", log_path},
-              {"resume", resume},           {"threads", threads},     {"use_gpu", use_gpu},
-              {"attempt", attempt},         {"timeout_s", timeout_s}, {"max_epochs", max_epochs}}
+  return Json{{"trial_id", trial_id},     {"config_id", config_id},     {"command", command},
+              {"config_ini", config_ini}, {"config_path", config_path}, {"trial_path", trial_path},
+              {"log_path", log_path},     {"resume", resume},           {"threads", threads},
+              {"use_gpu", use_gpu},       {"attempt", attempt},         {"timeout_s", timeout_s},
+              {"max_epochs", max_epochs}}
       .dump();
 }
 Assign Assign::Decode(const std::string& payload) {
@@ -90,23 +74,27 @@ Assign Assign::Decode(const std::string& payload) {
 }
 
 std::string Result::Encode() const {
-  return Json{{"trial_id", trial_id},       {"outcome", OutcomeName(outcome)}, {"exit_code", exit_code},
-              {"term_signal", term_signal}, {"seconds", seconds},              {"dev_score", dev_score},
-              {"final_line", final_line},   {"message", message}}
+  return Json{{"trial_id", trial_id},   {"failure", schema::Name(failure)},
+              {"exit_code", exit_code}, {"term_signal", term_signal},
+              {"seconds", seconds},     {"dev_score", dev_score},
+              {"message", message}}
       .dump();
 }
 Result Result::Decode(const std::string& payload) {
   const Json json = Parse(payload, "result");
   Result m;
-  std::string outcome;
+  std::string failure;
   Get(json, "trial_id", m.trial_id, "result");
-  Get(json, "outcome", outcome, "result");
-  m.outcome = ParseOutcome(outcome);
+  Get(json, "failure", failure, "result");
+  try {
+    m.failure = schema::ParseFailureClass(failure);
+  } catch (const Error& e) {
+    throw Error(std::string("protocol: result.failure: ") + e.what());
+  }
   Get(json, "exit_code", m.exit_code, "result");
   Get(json, "term_signal", m.term_signal, "result");
   Get(json, "seconds", m.seconds, "result");
   Get(json, "dev_score", m.dev_score, "result");
-  Get(json, "final_line", m.final_line, "result");
   Get(json, "message", m.message, "result");
   return m;
 }

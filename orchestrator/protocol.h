@@ -11,23 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "schema/trial_status.h"
+
 namespace dts::orchestrator {
 
-inline constexpr int kProtocolVersion = 3;  // 2: Assign.max_epochs; 3: Assign.config_id
+// 2: Assign.max_epochs; 3: Assign.config_id; 4: Result.failure replaces outcome, no final_line
+inline constexpr int kProtocolVersion = 4;
 
 enum class Tag : int { kHello = 1, kAssign = 2, kResult = 3, kStop = 4 };
-
-// How one attempt of a trial ended, read from the child's wait status (see ClassifyExit in trial_runner.h).
-enum class TrialOutcome {
-  kCompleted,       // exit 0: a result
-  kDiverged,        // exit 6: non-finite loss; a result (worst score), never retried
-  kBadConfig,       // exit 2/3/4: the config or its input is wrong; retrying cannot help
-  kInterrupted,     // exit 75: checkpointed after SIGTERM/SIGUSR1; resumed with --resume, no retry spent
-  kCrashed,         // killed by a signal (segfault, abort, OOM killer) or exit 1: retried up to max_retries
-  kInfrastructure,  // exit 5 (I/O), or the child could not be started: retried up to max_retries
-};
-std::string OutcomeName(TrialOutcome outcome);  // "completed", "diverged", ... (also the manifest's words)
-TrialOutcome ParseOutcome(const std::string& name);
 
 struct Hello {
   int version = kProtocolVersion;
@@ -50,21 +41,21 @@ struct Assign {
   int threads = 1;          // --threads, on CPU
   bool use_gpu = false;     // pass --device cuda:(local_rank % device_count)
   int attempt = 1;
-  double timeout_s = 0;     // kill the child (SIGKILL) after this many seconds; 0: no limit
-  int max_epochs = 0;       // > 0: pass --train.max_epochs N (an ASHA rung's budget); 0: the INI's value
+  double timeout_s = 0;  // kill the child (SIGKILL) after this many seconds; 0: no limit
+  int max_epochs = 0;    // > 0: pass --train.max_epochs N (an ASHA rung's budget); 0: the INI's value
   std::string Encode() const;
   static Assign Decode(const std::string& payload);
 };
 
 struct Result {
   std::string trial_id;
-  TrialOutcome outcome = TrialOutcome::kCrashed;
-  int exit_code = -1;      // -1 when killed by a signal
-  int term_signal = 0;     // the signal that killed the child, 0 if it exited
-  double seconds = 0;      // wall time of the attempt
-  double dev_score = -1;   // parsed from the child's "dev_score=<x>" line, -1 if absent
-  std::string final_line;  // the child's "final test ..." line, "" if absent
-  std::string message;     // why it failed: the child's last stderr/stdout line, or the signal name
+  // How the attempt ended (schema/trial_contract.h: FailureClassOfExit); kNone: completed, with a result.
+  schema::FailureClass failure = schema::FailureClass::kCrashed;
+  int exit_code = -1;     // -1 when killed by a signal
+  int term_signal = 0;    // the signal that killed the child, 0 if it exited
+  double seconds = 0;     // wall time of the attempt
+  double dev_score = -1;  // the trial file's selected dev score (SelectedDevScore), -1 if none
+  std::string message;    // why it failed: the trial file's failure message, else the child's last log line
   std::string Encode() const;
   static Result Decode(const std::string& payload);
 };

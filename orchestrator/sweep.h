@@ -1,12 +1,13 @@
-// Entry point of dts-sweep below the app: validation, --dry-run, and the split into coordinator and workers.
+// Entry point of dts-sweep below the app: --dry-run, and the split into coordinator and workers. The sweep
+// file is validated completely by config::ReadSweepConfig, in this process, before any rank starts work.
 #pragma once
 
 #include <iosfwd>
 #include <string>
 
+#include "config/sweep_config.h"
 #include "orchestrator/comm.h"
 #include "orchestrator/planner.h"
-#include "orchestrator/sweep_config.h"
 
 namespace dts::orchestrator {
 
@@ -18,18 +19,12 @@ struct SweepOptions {
   std::string trial_command;  // overrides [sweep] trial_command when set
 };
 
-// `trial_command --config X --dry-run` -> "trainable parameters: N", cached per config. Configs are written to
-// `scratch_dir`.
+// `trial_command --config X --count-parameters X.json` (schema/trial_contract.h), once per configuration;
+// the files live in `scratch_dir` while the child runs.
 ParamCounter MakeChildParamCounter(const std::string& command, const std::string& scratch_dir);
 
-// Runs `trial_command --config X --dump-config` for the base config with each searched value in turn (ranges:
-// both ends) and the stage keys the planner sets, so that a value the trainer rejects fails the sweep before
-// any work starts, naming the sweep file's line.
-void ValidateWithTrialCommand(const SweepConfig& sweep, const std::string& command, const std::string& scratch_dir);
-
 // Prints the plan: trials per stage, the parameter count of each search configuration, a cost estimate.
-void PrintPlan(const SweepConfig& sweep, const ParamCounter& counter, const ConfigResolver& resolver,
-               std::ostream& out);
+void PrintPlan(const config::SweepConfig& sweep, const ParamCounter& counter, std::ostream& out);
 
 // Rank 0 validates and coordinates; the other ranks run trials as child processes. Returns the exit code
 // (kExitOk, kExitResumeMe) on every rank.

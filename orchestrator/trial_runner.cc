@@ -15,11 +15,14 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "common/error.h"
 #include "common/exit_codes.h"
 #include "common/stop.h"
+#include "config/train_config.h"
 
 extern char** environ;
 
@@ -27,47 +30,22 @@ namespace dts::orchestrator {
 
 namespace fs = std::filesystem;
 
-TrialOutcome ClassifyExit(int exit_code, int term_signal) {
-  // The stop signals (Slurm's warning, scancel) reach every process of the job; a trial that gets one while it
-  // is still starting, before its handler is installed, dies of it. It was stopped, not broken: interrupted,
-  // run again on resume without spending a retry (seen in the Slurm test as a failed trial).
-  if (term_signal == SIGTERM || term_signal == SIGUSR1) return TrialOutcome::kInterrupted;
-  if (term_signal != 0) return TrialOutcome::kCrashed;
-  switch (exit_code) {
-    case kExitOk:
-      return TrialOutcome::kCompleted;
-    case kExitDiverged:
-      return TrialOutcome::kDiverged;
-    case kExitUsage:
-    case kExitBadConfig:
-    case kExitBadInput:
-      return TrialOutcome::kBadConfig;
-    case kExitResumeMe:
-      return TrialOutcome::kInterrupted;
-    case kExitIo:
-    case 126:  // found but not executable
-    case 127:  // not found (the shell convention; also our exec failure)
-      return TrialOutcome::kInfrastructure;
-    default:
-      return TrialOutcome::kCrashed;
+schema::TrialInvocation InvocationOf(const Assign& assign, int local_rank, int device_count) {
+  schema::TrialInvocation invocation;
+  invocation.config_path = assign.config_path;
+  invocation.out_path = assign.trial_path;
+  invocation.resume = assign.resume;
+  invocation.trial_id = assign.trial_id;
+  invocation.config_id = assign.config_id;
+  if (assign.max_epochs > 0) {
+    static const std::string key =
+        config::TrainSchema().Key(&config::TrainConfig::train, &config::OptimConfig::max_epochs);
+    invocation.overrides.emplace_back(key, std::to_string(assign.max_epochs));
   }
-}
-
-std::vector<std::string> TrialArgv(const Assign& assign, int local_rank, int device_count) {
-  std::vector<std::string> argv{assign.command, "--config", assign.config_path, "--out", assign.trial_path};
-  if (assign.resume) argv.push_back("--resume");
-  // The manifest's ids, so that the trial file names the trial as sweep.h5 does.
-  if (!assign.trial_id.empty()) argv.insert(argv.end(), {"--trial-id", assign.trial_id});
-  if (!assign.config_id.empty()) argv.insert(argv.end(), {"--config-id", assign.config_id});
-  // An ASHA rung's budget: the trial's INI stays the same across rungs, so that --resume continues the same run.
-  if (assign.max_epochs > 0) argv.insert(argv.end(), {"--train.max_epochs", std::to_string(assign.max_epochs)});
-  argv.insert(argv.end(), {"--threads", std::to_string(assign.threads)});
-  if (assign.use_gpu && device_count > 0) {
-    argv.insert(argv.end(), {"--device", "cuda:" + std::to_string(local_rank % device_count)});
-  } else {
-    argv.insert(argv.end(), {"--device", "cpu"});
-  }
-  return argv;
+  invocation.threads = assign.threads;
+  invocation.device = assign.use_gpu && device_count > 0 ? "cuda:" + std::to_string(local_rank % device_count)
+                                                         : std::string("cpu");
+  return invocation;
 }
 
 int VisibleCudaDevices() {
@@ -94,7 +72,8 @@ std::string ResolveExecutable(const std::string& command) {
     std::stringstream dirs(path);
     std::string dir;
     while (std::getline(dirs, dir, ':')) {
-      if (!dir.empty() && access((fs::path(dir) / command).c_str(), X_OK) == 0) return (fs::path(dir) / command).string();
+      if (!dir.empty() && access((fs::path(dir) / command).c_str(), X_OK) == 0)
+        return (fs::path(dir) / command).string();
     }
   }
   return command;  // exec fails later and the attempt is classified kInfrastructure
@@ -123,8 +102,8 @@ std::vector<char*> CArgs(std::vector<std::string>& argv) {
 
 // Spawns argv with stdout (and stderr) into a pipe; returns the pid (or -errno) and the read end.
 // fork + exec rather than posix_spawn for one reason: PR_SET_PDEATHSIG. If this rank dies (kill -9 of the
-// whole job), the trial gets SIGTERM, checkpoints and exits instead of running on as an orphan that a restarted
-// sweep would race with.
+// whole job), the trial gets SIGTERM, checkpoints and exits instead of running on as an orphan that a
+// restarted sweep would race with.
 pid_t Spawn(std::vector<std::string> argv, int& read_fd, bool merge_stderr) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return -errno;
@@ -155,8 +134,10 @@ pid_t Spawn(std::vector<std::string> argv, int& read_fd, bool merge_stderr) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    if (has_slash) execv(cargs[0], cargs.data());
-    else execvp(cargs[0], cargs.data());
+    if (has_slash)
+      execv(cargs[0], cargs.data());
+    else
+      execvp(cargs[0], cargs.data());
     const int error = errno;
     (void)!write(error_pipe[1], &error, sizeof error);
     _exit(127);
@@ -185,25 +166,24 @@ pid_t Spawn(std::vector<std::string> argv, int& read_fd, bool merge_stderr) {
   return pid;
 }
 
-std::string LastLineOf(const std::string& text, const std::string& skip_prefix1, const std::string& skip_prefix2) {
+std::string LastLineOf(const std::string& text) {
   std::string last;
   std::stringstream lines(text);
   std::string line;
-  while (std::getline(lines, line)) {
-    if (line.empty() || line.rfind(skip_prefix1, 0) == 0 || line.rfind(skip_prefix2, 0) == 0) continue;
-    last = line;
-  }
+  while (std::getline(lines, line))
+    if (!line.empty()) last = line;
   return last;
 }
 
 }  // namespace
 
 Result RunChildTrial(const Assign& assign, int local_rank, int device_count) {
+  using schema::FailureClass;
   Result result;
   result.trial_id = assign.trial_id;
   const auto start = std::chrono::steady_clock::now();
-  auto finish = [&](TrialOutcome outcome, std::string message) {
-    result.outcome = outcome;
+  auto finish = [&](FailureClass failure, std::string message) {
+    result.failure = failure;
     result.message = std::move(message);
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result;
@@ -212,11 +192,11 @@ Result RunChildTrial(const Assign& assign, int local_rank, int device_count) {
     fs::create_directories(fs::path(assign.config_path).parent_path());
     WriteFileAtomically(assign.config_path, assign.config_ini);
   } catch (const std::exception& e) {
-    return finish(TrialOutcome::kInfrastructure, e.what());
+    return finish(FailureClass::kInfrastructure, e.what());
   }
-  const auto argv = TrialArgv(assign, local_rank, device_count);
+  const auto argv = schema::TrialArgv(assign.command, InvocationOf(assign, local_rank, device_count));
   const int log_fd = open(assign.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log_fd < 0) return finish(TrialOutcome::kInfrastructure, assign.log_path + ": " + std::strerror(errno));
+  if (log_fd < 0) return finish(FailureClass::kInfrastructure, assign.log_path + ": " + std::strerror(errno));
   {
     std::string header = "=== attempt " + std::to_string(assign.attempt) + ":";
     for (const auto& arg : argv) header += " " + arg;
@@ -228,7 +208,7 @@ Result RunChildTrial(const Assign& assign, int local_rank, int device_count) {
   if (pid < 0) {
     close(log_fd);
     result.exit_code = 127;
-    return finish(TrialOutcome::kInfrastructure, "cannot start " + argv[0] + ": " + std::strerror(-pid));
+    return finish(FailureClass::kInfrastructure, "cannot start " + argv[0] + ": " + std::strerror(-pid));
   }
   // Read the child's output until it closes it, waking at least every 200 ms (and at once on a signal, which
   // interrupts poll) to pass a stop request on. No busy-waiting: poll sleeps in the kernel.
@@ -263,7 +243,7 @@ Result RunChildTrial(const Assign& assign, int local_rank, int device_count) {
   while (waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) {
       close(log_fd);
-      return finish(TrialOutcome::kInfrastructure, std::string("waitpid: ") + std::strerror(errno));
+      return finish(FailureClass::kInfrastructure, std::string("waitpid: ") + std::strerror(errno));
     }
     if (StopRequested() && !forwarded) {
       kill(pid, SIGTERM);
@@ -276,31 +256,38 @@ Result RunChildTrial(const Assign& assign, int local_rank, int device_count) {
   } else {
     result.exit_code = WEXITSTATUS(status);
   }
-  // Parse the child's report lines.
-  std::stringstream lines(output);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.rfind("dev_score=", 0) == 0) {
-      try {
-        result.dev_score = std::stod(line.substr(10));
-      } catch (const std::exception&) {
-        result.dev_score = -1;
-      }
-    } else if (line.rfind("final test ", 0) == 0) {
-      result.final_line = line;
-    }
+  const FailureClass failure = schema::FailureClassOfExit(result.exit_code, result.term_signal);
+  // The answer is the trial file; the output is only a log, good for a failure message when there is no file.
+  std::optional<schema::TrialAnswer> answer;
+  std::string unreadable;
+  try {
+    answer = schema::ReadTrialAnswer(assign.trial_path);
+  } catch (const Error& e) {
+    unreadable = e.what();
   }
-  const TrialOutcome outcome = ClassifyExit(result.exit_code, result.term_signal);
-  std::string message;
-  if (outcome != TrialOutcome::kCompleted) {
-    message = result.term_signal ? std::string("killed by signal ") + std::to_string(result.term_signal) + " (" +
-                                       strsignal(result.term_signal) + ")"
-                                 : "exit code " + std::to_string(result.exit_code);
-    const std::string last = LastLineOf(output, "dev_score=", "final test ");
-    if (timed_out) message = "timed out after " + std::to_string(static_cast<long>(assign.timeout_s)) + " s";
-    else if (!last.empty()) message += ": " + last;
+  if (failure == FailureClass::kNone) {
+    if (!answer)
+      return finish(FailureClass::kInfrastructure,
+                    "exited 0 but its trial file is unreadable: " + unreadable);
+    if (answer->status != schema::TrialStatus::kCompleted)
+      return finish(FailureClass::kInfrastructure,
+                    std::string("exited 0 but its trial file says ") + schema::Name(answer->status));
+    result.dev_score = answer->dev_score;
+    return finish(FailureClass::kNone, "");
   }
-  return finish(outcome, message);
+  std::string message = result.term_signal
+                            ? std::string("killed by signal ") + std::to_string(result.term_signal) + " (" +
+                                  strsignal(result.term_signal) + ")"
+                            : "exit code " + std::to_string(result.exit_code);
+  if (timed_out) {
+    message = "timed out after " + std::to_string(static_cast<long>(assign.timeout_s)) + " s";
+  } else if (answer && answer->failure == failure &&
+             !answer->failure_message.empty()) {  // this attempt's record
+    message += ": " + answer->failure_message;
+  } else if (const std::string last = LastLineOf(output); !last.empty()) {
+    message += ": " + last;
+  }
+  return finish(failure, message);
 }
 
 namespace {
@@ -321,7 +308,8 @@ std::string Collect(const std::vector<std::string>& argv, pid_t pid, int read_fd
   }
   std::string command;
   for (const auto& arg : argv) command += (command.empty() ? "" : " ") + arg;
-  if (WIFSIGNALED(status)) error = "'" + command + "' was killed by signal " + std::to_string(WTERMSIG(status));
+  if (WIFSIGNALED(status))
+    error = "'" + command + "' was killed by signal " + std::to_string(WTERMSIG(status));
   else if (WEXITSTATUS(status) != 0)
     error = "'" + command + "' failed with exit code " + std::to_string(WEXITSTATUS(status));
   return output;
@@ -329,32 +317,13 @@ std::string Collect(const std::vector<std::string>& argv, pid_t pid, int read_fd
 
 }  // namespace
 
-std::string CaptureOutput(const std::vector<std::string>& argv) { return CaptureOutputs({argv}, 1).front(); }
-
-std::vector<std::string> CaptureOutputs(const std::vector<std::vector<std::string>>& argvs, int parallel) {
-  std::vector<std::string> outputs(argvs.size());
-  std::string first_error;
-  for (size_t begin = 0; begin < argvs.size(); begin += static_cast<size_t>(std::max(1, parallel))) {
-    const size_t end = std::min(argvs.size(), begin + static_cast<size_t>(std::max(1, parallel)));
-    std::vector<std::pair<pid_t, int>> started;
-    for (size_t i = begin; i < end; ++i) {
-      int read_fd = -1;
-      const pid_t pid = Spawn(argvs[i], read_fd, /*merge_stderr=*/false);
-      if (pid < 0 && first_error.empty()) first_error = "cannot start " + argvs[i][0] + ": " + std::strerror(-pid);
-      started.emplace_back(pid, read_fd);
-    }
-    // Outputs are small (a config, a count): reading one pipe to its end while the others fill theirs cannot
-    // deadlock, since every child finishes once its pipe is read.
-    for (size_t i = begin; i < end; ++i) {
-      const auto [pid, read_fd] = started[i - begin];
-      if (pid < 0) continue;
-      std::string error;
-      outputs[i] = Collect(argvs[i], pid, read_fd, error);
-      if (!error.empty() && first_error.empty()) first_error = error;
-    }
-    if (!first_error.empty()) throw Error(first_error);
-  }
-  return outputs;
+void RunToCompletion(const std::vector<std::string>& argv) {
+  int read_fd = -1;
+  const pid_t pid = Spawn(argv, read_fd, /*merge_stderr=*/true);
+  if (pid < 0) throw Error("cannot start " + argv[0] + ": " + std::strerror(-pid));
+  std::string error;
+  std::cerr << Collect(argv, pid, read_fd, error) << std::flush;
+  if (!error.empty()) throw Error(error);
 }
 
 }  // namespace dts::orchestrator

@@ -1,6 +1,6 @@
-// Runs one trial as a child process, so that a segfault, an abort or the OOM killer ends the trial and not the
-// rank: the outcome is read from the wait status. The child is `Assign::command` (dts-train, or any drop-in
-// with the same command line) and never links MPI.
+// Runs one trial as a child process, so that a segfault, an abort or the OOM killer ends the trial and not
+// the rank. The child is `Assign::command` (dts-train, or any drop-in that keeps schema/trial_contract.h) and
+// never links MPI: how it ended comes from its wait status, its result from the trial file it wrote.
 #pragma once
 
 #include <functional>
@@ -8,16 +8,12 @@
 #include <vector>
 
 #include "orchestrator/protocol.h"
+#include "schema/trial_contract.h"
 
 namespace dts::orchestrator {
 
-// The exit code / signal of a finished child -> failure class. The one place that reads common/exit_codes.h.
-TrialOutcome ClassifyExit(int exit_code, int term_signal);
-
-// The argv of one attempt:
-//   command --config C --out T [--resume] [--train.max_epochs E] --threads N --device cpu|cuda:K
-// (--train.max_epochs: an ASHA rung's budget, a `--section.key value` override of the INI).
-std::vector<std::string> TrialArgv(const Assign& assign, int local_rank, int device_count);
+// The contract's invocation of one attempt (an ASHA rung's budget becomes a train.max_epochs override).
+schema::TrialInvocation InvocationOf(const Assign& assign, int local_rank, int device_count);
 
 // CUDA devices this process may use: CUDA_VISIBLE_DEVICES when set, else the /dev/nvidiaN nodes.
 int VisibleCudaDevices();
@@ -32,11 +28,8 @@ Result RunChildTrial(const Assign& assign, int local_rank, int device_count);
 // Path of an executable: as given when it contains '/', else next to the running executable, else on PATH.
 std::string ResolveExecutable(const std::string& command);
 
-// Runs `argv` to completion and returns its stdout (stderr passes through). Throws Error naming the command
-// when it cannot start or exits non-zero. For the planner's --dry-run / --dump-config queries.
-std::string CaptureOutput(const std::vector<std::string>& argv);
-// The same for many commands, up to `parallel` running at once; outputs in the order of `argvs`. The first
-// failure (in that order) is thrown once every started child has been waited for.
-std::vector<std::string> CaptureOutputs(const std::vector<std::vector<std::string>>& argvs, int parallel);
+// Runs `argv` to completion, its output passed through to this process' stderr (a log for people). Throws
+// Error naming the command when it cannot start or does not exit 0. For the planner's parameter counts.
+void RunToCompletion(const std::vector<std::string>& argv);
 
 }  // namespace dts::orchestrator

@@ -19,13 +19,16 @@
 #include "common/exit_codes.h"
 #include "common/hash.h"
 #include "common/stop.h"
-#include "orchestrator/config_resolver.h"
+#include "config/train_config.h"
 #include "schema/sweep_manifest.h"
+#include "schema/trial_file.h"
 
 namespace dts::orchestrator {
 namespace {
 
 namespace fs = std::filesystem;
+using schema::FailureClass;
+using schema::TrialStatus;
 
 const char* kSweep =
     "[sweep]\nname = t\ncorpus = fixed_split\nfinal_top_k = 2\nfinal_seeds = 3\nablation_seeds = 2\n"
@@ -33,40 +36,22 @@ const char* kSweep =
     "[space]\nmodel.shared_layers = 1, 2\nmodel.ner_layers = 0, 1\nmodel.re_layers = 1, 2\n"
     "[constraints]\ntotal = model.shared_layers + model.ner_layers + model.re_layers <= 4\n";
 
-long long FakeParams(const TrialConfig& c) {
-  return 1000 * (std::stoll(c.at("model.shared_layers")) + std::stoll(c.at("model.ner_layers")) +
-                 std::stoll(c.at("model.re_layers")));
+long long FakeParams(const config::TrainConfig& c) {
+  return 1000 * (c.model.shared_layers + c.model.ner_layers + c.model.re_layers);
 }
 
-// Stands in for `dts-train --dump-config`: every key the fake trainer knows, defaults included, values
-// normalised (integers parsed), in a fixed order, then unknown keys. Counts its calls.
-struct FakeResolver {
-  std::shared_ptr<int> calls = std::make_shared<int>(0);
-  std::vector<std::string> operator()(const std::vector<TrialConfig>& configs) const {
-    std::vector<std::string> out;
-    for (TrialConfig c : configs) {
-      ++*calls;
-      for (const auto& [key, fallback] : {std::pair<const char*, const char*>{"model.shared_layers", "1"},
-                                          {"model.ner_layers", "0"}, {"model.re_layers", "1"},
-                                          {"model.cell", "lstm"}, {"train.max_epochs", "10"}}) {
-        auto it = c.find(key);
-        c[key] = it == c.end() ? fallback : (std::isdigit(static_cast<unsigned char>(it->second[0]))
-                                                  ? std::to_string(std::stoll(it->second)) : it->second);
-      }
-      out.push_back(CanonicalText(c));
-    }
-    return out;
-  }
-};
-
+// The score must not depend on labels, like a real trainer's; fold and seed do change it.
 double FakeScore(const std::string& config_ini) {
-  return static_cast<double>(Hasher().Add(config_ini).Value() % 10000) / 100.0;
+  const config::TrainConfig c = config::ParseTrainConfig(config_ini, "assign");
+  const std::string text = config::TrainSchema().CanonicalIni(
+      c, [](const std::string& key) { return key.rfind("trial.", 0) != 0; });
+  return static_cast<double>(Hasher().Add(text).Value() % 10000) / 100.0;
 }
 
 // Records every call; `decide` picks the outcome of each attempt.
 class FakeTrials {
  public:
-  using Decide = std::function<TrialOutcome(const Assign&, int call)>;
+  using Decide = std::function<schema::FailureClass(const Assign&, int call)>;
   explicit FakeTrials(Decide decide) : decide_(std::move(decide)) {}
   Result operator()(const Assign& assign) {
     int call;
@@ -78,7 +63,7 @@ class FakeTrials {
     }
     Result r;
     r.trial_id = assign.trial_id;
-    r.outcome = decide_(assign, call);
+    r.failure = decide_(assign, call);
     size_t slot = 0;
     if (assign.max_epochs > 0) {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -86,13 +71,9 @@ class FakeTrials {
       sequence_.push_back({assign.trial_id, assign.max_epochs, assign.resume, assign.config_ini});
     }
     r.seconds = 0.001;
-    if (r.outcome == TrialOutcome::kInterrupted) std::ofstream(assign.trial_path) << "checkpoint";
-    if (r.outcome == TrialOutcome::kCompleted) {
-      // The score must not depend on labels, like a real trainer's.
-      TrialConfig c = ParseTrialConfig(assign.config_ini);
-      c.erase("trial.stage");
-      c.erase("trial.variant");
-      r.dev_score = FakeScore(CanonicalText(c));
+    if (r.failure == FailureClass::kInterrupted) std::ofstream(assign.trial_path) << "checkpoint";
+    if (r.failure == FailureClass::kNone) {
+      r.dev_score = FakeScore(assign.config_ini);
       if (assign.max_epochs > 0) {
         r.dev_score += assign.max_epochs;  // more epochs, better; the order within a rung is the config's
         std::ofstream(assign.trial_path) << "epochs " << assign.max_epochs;  // a trainer's trial file
@@ -115,7 +96,7 @@ class FakeTrials {
   };
   std::map<std::string, int> calls_, completed_, resumed_;
   std::map<std::pair<std::string, int>, int> completed_at_;  // (trial, rung budget) -> completions
-  std::vector<Call> sequence_;                                 // ASHA calls in dispatch order
+  std::vector<Call> sequence_;                               // ASHA calls in dispatch order
   std::set<std::thread::id> threads_;
 
  private:
@@ -128,18 +109,22 @@ struct SweepRun {
   schema::SweepManifest manifest;
 };
 
-SweepRun RunGroup(const SweepConfig& sweep, const std::string& dir, FakeTrials& trials, int ranks = 8) {
+SweepRun RunGroup(const config::SweepConfig& sweep, const std::string& dir, FakeTrials& trials,
+                  int ranks = 8) {
   auto group = MakeInProcessGroup(ranks);
   std::vector<std::thread> workers;
   for (int r = 1; r < ranks; ++r)
-    workers.emplace_back([&, r] { RunWorker(*group[r], [&](const Assign& a) { return trials(a); }, 0); });
+    workers.emplace_back([&, r] {
+      RunWorker(
+          *group[r], [&](const Assign& a) { return trials(a); }, 0);
+    });
   std::ostringstream log;
   CoordinatorOptions options;
   options.out_dir = dir;
   options.trial_command = "fake";
   options.log = &log;
   options.receive_timeout = std::chrono::milliseconds(20);
-  Coordinator coordinator(sweep, *group[0], options, FakeParams, FakeResolver());
+  Coordinator coordinator(sweep, *group[0], options, FakeParams);
   SweepRun run;
   run.rc = coordinator.Run();
   for (auto& w : workers) w.join();
@@ -154,7 +139,7 @@ class CoordinatorTest : public ::testing::Test {
                                          ::testing::UnitTest::GetInstance()->current_test_info()->name()))
                .string();
     fs::remove_all(dir_);
-    sweep_ = ParseSweepConfig(kSweep, "t.ini");
+    sweep_ = config::ParseSweepConfig(kSweep, "t.ini");
     ClearStopRequest();
   }
   void TearDown() override {
@@ -167,17 +152,17 @@ class CoordinatorTest : public ::testing::Test {
     return rows;
   }
   std::string dir_;
-  SweepConfig sweep_;
+  config::SweepConfig sweep_;
 };
 
 TEST_F(CoordinatorTest, RunsEveryStageAndEveryTrialExactlyOnce) {
-  FakeTrials trials([](const Assign&, int) { return TrialOutcome::kCompleted; });
+  FakeTrials trials([](const Assign&, int) { return FailureClass::kNone; });
   const SweepRun run = RunGroup(sweep_, dir_, trials);
   EXPECT_EQ(run.rc, kExitOk);
-  EXPECT_EQ(run.manifest.status, "completed");
+  EXPECT_EQ(run.manifest.status, TrialStatus::kCompleted);
   std::map<std::string, int> per_stage;
   for (const auto& row : run.manifest.trials) {
-    EXPECT_EQ(row.status, "completed") << row.trial_id;
+    EXPECT_EQ(row.status, TrialStatus::kCompleted) << row.trial_id;
     EXPECT_EQ(trials.calls_[row.trial_id], 1) << row.trial_id;
     EXPECT_EQ(row.attempts, 1);
     ++per_stage[row.stage];
@@ -190,26 +175,27 @@ TEST_F(CoordinatorTest, RunsEveryStageAndEveryTrialExactlyOnce) {
   const schema::PlannedTrial* best = nullptr;
   for (const auto& row : run.manifest.trials)
     if (row.stage == "search" && (!best || row.dev_score > best->dev_score)) best = &row;
-  const TrialConfig b = ParseTrialConfig(best->config_ini);
+  const std::map<std::string, std::string> b = schema::ParseConfigIni(best->config_ini, "test");
   const bool ner = b.at("model.ner_layers") != "0", re = b.at("model.re_layers") != "0";
   EXPECT_EQ(per_stage["ablation"], 2 * (1 + ner + re + (ner && re)));
   EXPECT_GT(trials.threads_.size(), 1u) << "work should spread over the workers";
 }
 
 TEST_F(CoordinatorTest, FinalStageTakesTheBestSearchConfigs) {
-  FakeTrials trials([](const Assign&, int) { return TrialOutcome::kCompleted; });
+  FakeTrials trials([](const Assign&, int) { return FailureClass::kNone; });
   const SweepRun run = RunGroup(sweep_, dir_, trials);
   std::vector<std::pair<double, std::string>> search;
   for (const auto& row : run.manifest.trials)
     if (row.stage == "search") {
-      TrialConfig c = ParseTrialConfig(row.config_ini);
-      search.emplace_back(row.dev_score, c.at("model.shared_layers") + c.at("model.ner_layers") + c.at("model.re_layers"));
+      std::map<std::string, std::string> c = schema::ParseConfigIni(row.config_ini, "test");
+      search.emplace_back(row.dev_score,
+                          c.at("model.shared_layers") + c.at("model.ner_layers") + c.at("model.re_layers"));
     }
   std::sort(search.rbegin(), search.rend());
   std::set<std::string> best{search[0].second, search[1].second}, finals;
   for (const auto& row : run.manifest.trials)
     if (row.stage == "final") {
-      TrialConfig c = ParseTrialConfig(row.config_ini);
+      std::map<std::string, std::string> c = schema::ParseConfigIni(row.config_ini, "test");
       finals.insert(c.at("model.shared_layers") + c.at("model.ner_layers") + c.at("model.re_layers"));
       EXPECT_EQ(c.at("data.protocol"), "final");
     }
@@ -220,55 +206,55 @@ TEST_F(CoordinatorTest, FailureClassesAndRetries) {
   // By search grid point: shared/ner/re = 1/0/1 crashes once then succeeds; 1/0/2 always crashes;
   // 1/1/1 is a bad config; 1/1/2 diverges; 2/0/1 is interrupted once (no retry spent).
   auto key = [](const Assign& a) {
-    const TrialConfig c = ParseTrialConfig(a.config_ini);
+    const std::map<std::string, std::string> c = schema::ParseConfigIni(a.config_ini, "test");
     if (c.at("trial.stage") != "search") return std::string();
     return c.at("model.shared_layers") + c.at("model.ner_layers") + c.at("model.re_layers");
   };
   FakeTrials trials([&](const Assign& a, int call) {
     const std::string k = key(a);
-    if (k == "101" && call == 1) return TrialOutcome::kCrashed;
-    if (k == "102") return TrialOutcome::kCrashed;
-    if (k == "111") return TrialOutcome::kBadConfig;
-    if (k == "112") return TrialOutcome::kDiverged;
-    if (k == "201" && call == 1) return TrialOutcome::kInterrupted;
-    if (k == "202" && call == 1) return TrialOutcome::kInfrastructure;
-    return TrialOutcome::kCompleted;
+    if (k == "101" && call == 1) return FailureClass::kCrashed;
+    if (k == "102") return FailureClass::kCrashed;
+    if (k == "111") return FailureClass::kBadConfig;
+    if (k == "112") return FailureClass::kDiverged;
+    if (k == "201" && call == 1) return FailureClass::kInterrupted;
+    if (k == "202" && call == 1) return FailureClass::kInfrastructure;
+    return FailureClass::kNone;
   });
   const SweepRun run = RunGroup(sweep_, dir_, trials);
   EXPECT_EQ(run.rc, kExitOk);
   for (const auto& row : run.manifest.trials) {
     if (row.stage != "search") {
-      EXPECT_EQ(row.status, "completed");
+      EXPECT_EQ(row.status, TrialStatus::kCompleted);
       continue;
     }
-    const TrialConfig c = ParseTrialConfig(row.config_ini);
+    const std::map<std::string, std::string> c = schema::ParseConfigIni(row.config_ini, "test");
     const std::string k = c.at("model.shared_layers") + c.at("model.ner_layers") + c.at("model.re_layers");
     const int calls = trials.calls_[row.trial_id];
     if (k == "101") {
-      EXPECT_EQ(row.status, "completed");
+      EXPECT_EQ(row.status, TrialStatus::kCompleted);
       EXPECT_EQ(calls, 2);
       EXPECT_EQ(row.attempts, 2);
     } else if (k == "102") {
-      EXPECT_EQ(row.status, "failed");
+      EXPECT_EQ(row.status, TrialStatus::kFailed);
       EXPECT_EQ(calls, 1 + sweep_.sweep.max_retries);
       EXPECT_EQ(row.failure.rfind("crashed", 0), 0u) << row.failure;
     } else if (k == "111") {
-      EXPECT_EQ(row.status, "bad_config");
+      EXPECT_EQ(row.status, TrialStatus::kBadConfig);
       EXPECT_EQ(calls, 1) << "a bad config is never retried";
     } else if (k == "112") {
-      EXPECT_EQ(row.status, "diverged");
+      EXPECT_EQ(row.status, TrialStatus::kDiverged);
       EXPECT_EQ(calls, 1) << "a diverged trial is a result";
       EXPECT_EQ(row.dev_score, 0);
     } else if (k == "201") {
-      EXPECT_EQ(row.status, "completed");
+      EXPECT_EQ(row.status, TrialStatus::kCompleted);
       EXPECT_EQ(calls, 2);
       EXPECT_EQ(row.attempts, 1) << "an interruption spends no retry";
       EXPECT_EQ(trials.resumed_[row.trial_id], 1) << "the second run resumes from the checkpoint";
     } else if (k == "202") {
-      EXPECT_EQ(row.status, "completed");
+      EXPECT_EQ(row.status, TrialStatus::kCompleted);
       EXPECT_EQ(calls, 2);
     } else {
-      EXPECT_EQ(row.status, "completed");
+      EXPECT_EQ(row.status, TrialStatus::kCompleted);
       EXPECT_EQ(calls, 1);
     }
   }
@@ -276,7 +262,7 @@ TEST_F(CoordinatorTest, FailureClassesAndRetries) {
 
 TEST_F(CoordinatorTest, StopSignalCheckpointsAndResumeFinishesWithoutRepeatingWork) {
   // Reference: an uninterrupted sweep.
-  FakeTrials reference([](const Assign&, int) { return TrialOutcome::kCompleted; });
+  FakeTrials reference([](const Assign&, int) { return FailureClass::kNone; });
   const SweepRun full = RunGroup(sweep_, dir_ + "-ref", reference);
   fs::remove_all(dir_ + "-ref");
 
@@ -288,21 +274,21 @@ TEST_F(CoordinatorTest, StopSignalCheckpointsAndResumeFinishesWithoutRepeatingWo
       std::lock_guard<std::mutex> lock(mutex);
       if (++started == 4) RequestStop(SIGTERM);
     }
-    return StopRequested() ? TrialOutcome::kInterrupted : TrialOutcome::kCompleted;
+    return StopRequested() ? FailureClass::kInterrupted : FailureClass::kNone;
   });
   const SweepRun stopped = RunGroup(sweep_, dir_, first);
   EXPECT_EQ(stopped.rc, kExitResumeMe);
-  EXPECT_EQ(stopped.manifest.status, "interrupted");
+  EXPECT_EQ(stopped.manifest.status, TrialStatus::kInterrupted);
   ClearStopRequest();
 
-  FakeTrials second([](const Assign&, int) { return TrialOutcome::kCompleted; });
+  FakeTrials second([](const Assign&, int) { return FailureClass::kNone; });
   const SweepRun resumed = RunGroup(sweep_, dir_, second);
   EXPECT_EQ(resumed.rc, kExitOk);
   ASSERT_EQ(resumed.manifest.trials.size(), full.manifest.trials.size());
   auto full_rows = ById(full.manifest);
   for (const auto& row : resumed.manifest.trials) {
     ASSERT_TRUE(full_rows.count(row.trial_id)) << "planned differently: " << row.trial_id;
-    EXPECT_EQ(row.status, "completed");
+    EXPECT_EQ(row.status, TrialStatus::kCompleted);
     EXPECT_EQ(row.dev_score, full_rows[row.trial_id]->dev_score);
     EXPECT_EQ(row.stage, full_rows[row.trial_id]->stage);
     EXPECT_EQ(first.completed_[row.trial_id] + second.completed_[row.trial_id], 1)
@@ -315,22 +301,22 @@ TEST_F(CoordinatorTest, StopSignalCheckpointsAndResumeFinishesWithoutRepeatingWo
 
 TEST_F(CoordinatorTest, RestartAfterCoordinatorDeathReusesCompletedTrials) {
   // Simulates a coordinator killed mid-run: a manifest with some trials completed and some left "running".
-  FakeTrials first([](const Assign&, int) { return TrialOutcome::kCompleted; });
+  FakeTrials first([](const Assign&, int) { return FailureClass::kNone; });
   SweepRun run = RunGroup(sweep_, dir_, first);
   schema::SweepManifest m = run.manifest;
-  m.status = "running";
+  m.status = TrialStatus::kRunning;
   std::set<std::string> were_running;
   for (size_t i = 0; i < m.trials.size(); ++i) {
     if (i % 3 == 0) {
-      m.trials[i].status = "running";
+      m.trials[i].status = TrialStatus::kRunning;
       were_running.insert(m.trials[i].trial_id);
       std::ofstream(dir_ + "/trials/" + m.trials[i].trial_id + ".h5") << "partial";
     }
   }
   schema::WriteSweepManifest(dir_ + "/sweep.h5", m);
-  FakeTrials second([](const Assign&, int) { return TrialOutcome::kCompleted; });
+  FakeTrials second([](const Assign&, int) { return FailureClass::kNone; });
   SweepRun again = RunGroup(sweep_, dir_, second);
-  EXPECT_EQ(again.manifest.status, "completed");
+  EXPECT_EQ(again.manifest.status, TrialStatus::kCompleted);
   EXPECT_EQ(second.calls_.size(), were_running.size());
   for (const auto& [id, n] : second.calls_) {
     EXPECT_TRUE(were_running.count(id)) << id << " was completed and must not run again";
@@ -339,17 +325,16 @@ TEST_F(CoordinatorTest, RestartAfterCoordinatorDeathReusesCompletedTrials) {
 }
 
 TEST_F(CoordinatorTest, AblationMatchesParameterCounts) {
-  FakeTrials trials([](const Assign&, int) { return TrialOutcome::kCompleted; });
+  FakeTrials trials([](const Assign&, int) { return FailureClass::kNone; });
   const SweepRun run = RunGroup(sweep_, dir_, trials);
   const schema::PlannedTrial* best = nullptr;
   for (const auto& row : run.manifest.trials)
     if (row.stage == "search" && (!best || row.dev_score > best->dev_score)) best = &row;
   ASSERT_NE(best, nullptr);
-  const TrialConfig b = ParseTrialConfig(best->config_ini);
-  const long long target = FakeParams(b);
+  const long long target = FakeParams(config::ParseTrainConfig(best->config_ini, "best"));
   for (const auto& row : run.manifest.trials) {
     if (row.stage != "ablation") continue;
-    const TrialConfig c = ParseTrialConfig(row.config_ini);
+    const std::map<std::string, std::string> c = schema::ParseConfigIni(row.config_ini, "test");
     EXPECT_EQ(c.at("trial.variant"), row.variant);
     if (row.variant == "no_ner_specific") {
       EXPECT_EQ(c.at("model.ner_layers"), "0");
@@ -358,28 +343,28 @@ TEST_F(CoordinatorTest, AblationMatchesParameterCounts) {
       EXPECT_EQ(c.at("model.re_layers"), "0");
     }
     // Fake params are 1000 per layer: the closest count restores the total, capped at 3 shared layers.
-    const long long want = std::min<long long>(target, 1000 * (3 + std::stoll(c.at("model.ner_layers")) +
-                                                               std::stoll(c.at("model.re_layers"))));
-    EXPECT_EQ(FakeParams(c), want) << row.variant;
+    const long long want = std::min<long long>(
+        target, 1000 * (3 + std::stoll(c.at("model.ner_layers")) + std::stoll(c.at("model.re_layers"))));
+    EXPECT_EQ(FakeParams(config::ParseTrainConfig(row.config_ini, "row")), want) << row.variant;
   }
 }
 
 TEST_F(CoordinatorTest, AblationOnEveryFoldOfACrossValidatedCorpus) {
   // The paper's ADE ablation: each variant on every fold, paired with the baseline by (fold, seed).
-  const SweepConfig sweep = ParseSweepConfig(
+  const config::SweepConfig sweep = config::ParseSweepConfig(
       "[sweep]\nname = cv\ncorpus = cross_validated\nablation_seeds = 1\nablation_folds = all\n"
       "progress_every_s = 1000\n[space]\nmodel.shared_layers = 1\nmodel.ner_layers = 1\nmodel.re_layers = 1\n"
       "[base]\ndata.folds = 4\n",
       "cv.ini");
-  FakeTrials trials([](const Assign&, int) { return TrialOutcome::kCompleted; });
+  FakeTrials trials([](const Assign&, int) { return FailureClass::kNone; });
   const SweepRun run = RunGroup(sweep, dir_, trials);
-  EXPECT_EQ(run.manifest.status, "completed");
+  EXPECT_EQ(run.manifest.status, TrialStatus::kCompleted);
   std::map<std::string, std::set<std::pair<int, std::uint64_t>>> runs_of;  // variant -> (fold, seed)
   int finals = 0;
   for (const auto& row : run.manifest.trials) {
     if (row.stage == "final") ++finals;
     if (row.stage != "ablation") continue;
-    const TrialConfig c = ParseTrialConfig(row.config_ini);
+    const std::map<std::string, std::string> c = schema::ParseConfigIni(row.config_ini, "test");
     runs_of[row.variant].insert({std::stoi(c.at("data.fold")), std::stoull(c.at("train.seed"))});
   }
   EXPECT_EQ(finals, 4);
@@ -400,7 +385,9 @@ const char* kAshaSweep =
 // promotion is possible. Returns the number of promotions.
 int CheckAshaRule(const std::vector<FakeTrials::Call>& calls, const std::vector<int>& rungs, int eta) {
   int promotions = 0;
-  auto rung_of = [&](int epochs) { return static_cast<int>(std::find(rungs.begin(), rungs.end(), epochs) - rungs.begin()); };
+  auto rung_of = [&](int epochs) {
+    return static_cast<int>(std::find(rungs.begin(), rungs.end(), epochs) - rungs.begin());
+  };
   for (size_t i = 0; i <= calls.size(); ++i) {
     // Results per rung and trials present per rung, from the calls before i.
     std::vector<std::vector<std::pair<double, std::string>>> results(rungs.size());
@@ -413,8 +400,9 @@ int CheckAshaRule(const std::vector<FakeTrials::Call>& calls, const std::vector<
     std::vector<std::set<std::string>> top(rungs.size());
     bool promotable = false;
     for (size_t k = 0; k + 1 < rungs.size(); ++k) {
-      std::sort(results[k].begin(), results[k].end(),
-                [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+      std::sort(results[k].begin(), results[k].end(), [](const auto& a, const auto& b) {
+        return a.first != b.first ? a.first > b.first : a.second < b.second;
+      });
       for (size_t n = 0; n < results[k].size() / eta; ++n) {
         top[k].insert(results[k][n].second);
         promotable |= !present[k + 1].count(results[k][n].second);
@@ -431,7 +419,8 @@ int CheckAshaRule(const std::vector<FakeTrials::Call>& calls, const std::vector<
     } else {
       ++promotions;
       EXPECT_TRUE(top[k - 1].count(calls[i].trial_id))
-          << "call " << i << ": " << calls[i].trial_id << " promoted without being in the top 1/eta of rung " << k - 1;
+          << "call " << i << ": " << calls[i].trial_id << " promoted without being in the top 1/eta of rung "
+          << k - 1;
       EXPECT_TRUE(calls[i].resume) << "a promoted trial resumes from its checkpoint";
     }
   }
@@ -439,35 +428,40 @@ int CheckAshaRule(const std::vector<FakeTrials::Call>& calls, const std::vector<
 }
 
 TEST_F(CoordinatorTest, AshaPromotesTheTopOfEachRungAsSoonAsPossible) {
-  const SweepConfig sweep = ParseSweepConfig(kAshaSweep, "a.ini");
-  FakeTrials trials([](const Assign&, int) { return TrialOutcome::kCompleted; });
+  const config::SweepConfig sweep = config::ParseSweepConfig(kAshaSweep, "a.ini");
+  FakeTrials trials([](const Assign&, int) { return FailureClass::kNone; });
   const SweepRun run = RunGroup(sweep, dir_, trials, /*ranks=*/2);  // one worker: calls in completion order
   EXPECT_EQ(run.rc, kExitOk);
   const std::vector<int> rungs{1, 3, 9};
-  EXPECT_EQ(AshaRungEpochs(sweep.sweep), rungs);
+  EXPECT_EQ(config::AshaRungEpochs(sweep.sweep), rungs);
   EXPECT_GE(CheckAshaRule(trials.sequence_, rungs, 3), 3 + 1);  // at least 9/3 from rung 0, 3/3 from rung 1
   // One id and one INI per trial across rungs; each (trial, rung) ran once.
   std::map<std::string, std::string> ini;
   for (const auto& call : trials.sequence_) {
     auto [it, fresh] = ini.emplace(call.trial_id, call.config_ini);
     EXPECT_EQ(it->second, call.config_ini) << "the INI of " << call.trial_id << " changed between rungs";
-    EXPECT_EQ(ParseTrialConfig(call.config_ini).at("train.max_epochs"), "9") << "the INI says the full budget";
+    EXPECT_EQ(schema::ParseConfigIni(call.config_ini, "test").at("train.max_epochs"), "9")
+        << "the INI says the full budget";
   }
   EXPECT_EQ(ini.size(), 9u);
-  for (const auto& [key, n] : trials.completed_at_) EXPECT_EQ(n, 1) << key.first << " at " << key.second << " epochs";
+  for (const auto& [key, n] : trials.completed_at_)
+    EXPECT_EQ(n, 1) << key.first << " at " << key.second << " epochs";
   // The manifest: one row per rung reached; lower rungs of promoted trials say so.
   std::map<std::string, int> top_rung;
-  for (const auto& row : run.manifest.trials) top_rung[row.trial_id] = std::max(top_rung[row.trial_id], AshaRung(row));
+  for (const auto& row : run.manifest.trials)
+    top_rung[row.trial_id] = std::max(top_rung[row.trial_id], AshaRung(row));
   for (const auto& row : run.manifest.trials) {
     ASSERT_GE(AshaRung(row), 0) << row.variant;
-    EXPECT_EQ(row.status, AshaRung(row) < top_rung[row.trial_id] ? "promoted" : "completed") << row.trial_id;
+    EXPECT_EQ(row.status,
+              AshaRung(row) < top_rung[row.trial_id] ? TrialStatus::kPromoted : TrialStatus::kCompleted)
+        << row.trial_id;
     const std::pair<std::string, int> key(row.trial_id, rungs[AshaRung(row)]);
     EXPECT_EQ(trials.completed_at_[key], 1);
   }
 }
 
 TEST_F(CoordinatorTest, AshaResumesMidSweepWithoutRunningARungTwice) {
-  const SweepConfig sweep = ParseSweepConfig(kAshaSweep, "a.ini");
+  const config::SweepConfig sweep = config::ParseSweepConfig(kAshaSweep, "a.ini");
   std::mutex mutex;
   int started = 0;
   FakeTrials first([&](const Assign&, int) {
@@ -475,7 +469,7 @@ TEST_F(CoordinatorTest, AshaResumesMidSweepWithoutRunningARungTwice) {
       std::lock_guard<std::mutex> lock(mutex);
       if (++started == 11) RequestStop(SIGTERM);  // past the first promotions, before the end
     }
-    return StopRequested() ? TrialOutcome::kInterrupted : TrialOutcome::kCompleted;
+    return StopRequested() ? FailureClass::kInterrupted : FailureClass::kNone;
   });
   const SweepRun stopped = RunGroup(sweep, dir_, first, /*ranks=*/4);
   EXPECT_EQ(stopped.rc, kExitResumeMe);
@@ -483,17 +477,19 @@ TEST_F(CoordinatorTest, AshaResumesMidSweepWithoutRunningARungTwice) {
   for (const auto& row : stopped.manifest.trials) promoted_before_stop |= AshaRung(row) > 0;
   EXPECT_TRUE(promoted_before_stop) << "the stop should come after the first promotions";
   ClearStopRequest();
-  FakeTrials second([](const Assign&, int) { return TrialOutcome::kCompleted; });
+  FakeTrials second([](const Assign&, int) { return FailureClass::kNone; });
   const SweepRun resumed = RunGroup(sweep, dir_, second, /*ranks=*/4);
   EXPECT_EQ(resumed.rc, kExitOk);
   std::set<std::pair<std::string, int>> rows;
   for (const auto& row : resumed.manifest.trials) {
-    EXPECT_TRUE(row.status == "completed" || row.status == "promoted") << row.trial_id << " " << row.status;
+    EXPECT_TRUE(row.status == TrialStatus::kCompleted || row.status == TrialStatus::kPromoted)
+        << row.trial_id << " " << schema::Name(row.status);
     EXPECT_TRUE(rows.insert({row.trial_id, AshaRung(row)}).second) << "two rows for one rung";
     const std::pair<std::string, int> key{row.trial_id, std::vector<int>{1, 3, 9}.at(AshaRung(row))};
     const int completions = (first.completed_at_.count(key) ? first.completed_at_.at(key) : 0) +
                             (second.completed_at_.count(key) ? second.completed_at_.at(key) : 0);
-    EXPECT_EQ(completions, 1) << row.trial_id << " at rung " << AshaRung(row) << " must complete exactly once";
+    EXPECT_EQ(completions, 1) << row.trial_id << " at rung " << AshaRung(row)
+                              << " must complete exactly once";
   }
   for (const auto& call : second.sequence_) {
     if (call.max_epochs > 1) {
@@ -509,35 +505,63 @@ TEST_F(CoordinatorTest, AshaResumesMidSweepWithoutRunningARungTwice) {
       if (AshaRung(row) == k + 1) next.insert(row.trial_id);
     }
     std::sort(results.rbegin(), results.rend());
-    for (size_t n = 0; n < results.size() / 3; ++n) EXPECT_TRUE(next.count(results[n].second)) << "rung " << k;
+    for (size_t n = 0; n < results.size() / 3; ++n)
+      EXPECT_TRUE(next.count(results[n].second)) << "rung " << k;
   }
 }
 
 TEST_F(CoordinatorTest, TrialIdsComeFromTheResolvedConfig) {
-  // Spelling out a default (model.cell = lstm), or writing 01 for 1, changes no id; a different value does.
+  // Spelling out a default (model.cell = lstm), or writing 010 for 10, changes no id; a different value does.
   auto plan_ids = [](const std::string& base) {
-    const SweepConfig sweep = ParseSweepConfig(std::string(kSweep) + "[base]\n" + base, "t.ini");
+    const config::SweepConfig sweep =
+        config::ParseSweepConfig(std::string(kSweep) + "[base]\n" + base, "t.ini");
     std::set<std::string> out;
-    for (const auto& row : Planner(sweep, "fp", FakeParams, FakeResolver()).PlanSearch().trials) out.insert(row.trial_id);
+    for (const auto& row : Planner(sweep, "fp", FakeParams).PlanSearch().trials) out.insert(row.trial_id);
     return out;
   };
   const auto plain = plan_ids("train.lr = 0.1\n");
   EXPECT_EQ(plain.size(), 7u);
   EXPECT_EQ(plan_ids("train.lr = 0.1\nmodel.cell = lstm\n"), plain);
-  EXPECT_EQ(plan_ids("train.lr = 0.1\ntrain.max_epochs = 010\n"), plain);
+  EXPECT_EQ(plan_ids("train.lr = 0.1\ntrain.max_epochs = 0100\n"), plain);
   EXPECT_NE(plan_ids("train.lr = 0.1\nmodel.cell = gru\n"), plain);
-  // One resolution per distinct configuration: seeds, folds and labels are not resolved.
-  const SweepConfig seeds = ParseSweepConfig(
+  // Seeds are runs of one configuration: one config id, distinct trial ids.
+  const config::SweepConfig seeds = config::ParseSweepConfig(
       "[sweep]\nsearch_seeds = 3\ncorpus = fixed_split\n[space]\nmodel.shared_layers = 1, 2\n", "s.ini");
-  FakeResolver counting;
-  const StagePlan plan = Planner(seeds, "fp", FakeParams, counting).PlanSearch();
+  const StagePlan plan = Planner(seeds, "fp", FakeParams).PlanSearch();
   EXPECT_EQ(plan.trials.size(), 6u);
-  std::set<std::string> distinct;
-  for (const auto& row : plan.trials) distinct.insert(row.trial_id);
+  std::set<std::string> distinct, configs;
+  for (const auto& row : plan.trials) {
+    distinct.insert(row.trial_id);
+    configs.insert(row.config_id);
+  }
   EXPECT_EQ(distinct.size(), 6u);
-  EXPECT_EQ(IdentityText("[data]\nfold = 3\n[model]\ncell = gru\n[train]\nmax_epochs = 9\nseed = 4\n[trial]\nstage = x\n", true),
-            "[model]\ncell = gru\n");
-  EXPECT_EQ(ResolutionInput(ParseTrialConfig("[data]\nfold = 3\n[train]\nseed = 4\n[trial]\nstage = x\n")).size(), 0u);
+  EXPECT_EQ(configs.size(), 2u);
+}
+
+TEST_F(CoordinatorTest, ManifestRowsHoldEveryKeySoStagesReadResolvedValues) {
+  // The base omits model.ner_layers, whose default (1) the row must carry: a planner that read only the keys
+  // the sweep set took it for 0 and skipped the no_ner_specific ablation.
+  const config::SweepConfig sweep = config::ParseSweepConfig(
+      "[sweep]\ncorpus = fixed_split\nstages = search,final,ablation\nablation_seeds = 1\nfinal_seeds = 1\n"
+      "[space]\nmodel.re_layers = 1, 2\n",
+      "t.ini");
+  ASSERT_EQ(config::ModelConfig{}.ner_layers, 1) << "the test assumes the schema's default";
+  Planner planner(sweep, "fp", FakeParams);
+  std::vector<schema::PlannedTrial> done = planner.PlanSearch().trials;
+  for (auto& row : done) {
+    EXPECT_EQ(schema::ParseConfigIni(row.config_ini, "row").at("model.ner_layers"), "1");
+    row.status = TrialStatus::kCompleted;
+    row.dev_score = 50;
+  }
+  const StagePlan ablation = planner.PlanAblation(done);
+  std::set<std::string> variants;
+  for (const auto& row : ablation.trials) variants.insert(row.variant);
+  EXPECT_EQ(variants,
+            (std::set<std::string>{"baseline", "no_ner_specific", "no_re_specific", "no_task_specific"}));
+  // A manifest row written before rows held every key (only what the sweep set) resolves to the same config.
+  schema::PlannedTrial sparse = done.front();
+  sparse.config_ini = "[data]\nprotocol = dev\n[model]\nre_layers = 1\n[trial]\nstage = search\n";
+  EXPECT_EQ(RowConfig(sparse).model.ner_layers, 1);
 }
 
 }  // namespace

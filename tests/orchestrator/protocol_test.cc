@@ -1,8 +1,8 @@
 #include "orchestrator/protocol.h"
 
-#include <csignal>
-
 #include <gtest/gtest.h>
+
+#include <csignal>
 
 #include "common/error.h"
 #include "orchestrator/trial_runner.h"
@@ -51,32 +51,32 @@ TEST(ProtocolTest, AssignRoundTrips) {
   EXPECT_EQ(b.max_epochs, 9);
 }
 
-TEST(ProtocolTest, ResultRoundTripsEveryOutcome) {
-  for (auto outcome : {TrialOutcome::kCompleted, TrialOutcome::kDiverged, TrialOutcome::kBadConfig,
-                       TrialOutcome::kInterrupted, TrialOutcome::kCrashed, TrialOutcome::kInfrastructure}) {
+TEST(ProtocolTest, ResultRoundTripsEveryFailureClass) {
+  using schema::FailureClass;
+  for (auto failure : {FailureClass::kNone, FailureClass::kDiverged, FailureClass::kBadConfig,
+                       FailureClass::kInterrupted, FailureClass::kCrashed, FailureClass::kInfrastructure}) {
     Result m;
     m.trial_id = "abc";
-    m.outcome = outcome;
+    m.failure = failure;
     m.exit_code = 75;
     m.term_signal = 11;
     m.seconds = 1.25;
     m.dev_score = 83.5;
-    m.final_line = "final test ner_f1_micro=1";
     m.message = "killed by signal 11";
     const Result b = Result::Decode(m.Encode());
-    EXPECT_EQ(b.outcome, outcome) << OutcomeName(outcome);
-    EXPECT_EQ(ParseOutcome(OutcomeName(outcome)), outcome);
+    EXPECT_EQ(b.failure, failure) << schema::Name(failure);
     EXPECT_EQ(b.trial_id, "abc");
     EXPECT_EQ(b.exit_code, 75);
     EXPECT_EQ(b.term_signal, 11);
     EXPECT_DOUBLE_EQ(b.seconds, 1.25);
     EXPECT_DOUBLE_EQ(b.dev_score, 83.5);
-    EXPECT_EQ(b.final_line, m.final_line);
     EXPECT_EQ(b.message, m.message);
   }
 }
 
-TEST(ProtocolTest, StopRoundTrips) { EXPECT_EQ(Stop::Decode(Stop{"interrupted"}.Encode()).reason, "interrupted"); }
+TEST(ProtocolTest, StopRoundTrips) {
+  EXPECT_EQ(Stop::Decode(Stop{"interrupted"}.Encode()).reason, "interrupted");
+}
 
 TEST(ProtocolTest, MalformedMessagesThrowNamingTheMessage) {
   EXPECT_THROW(Assign::Decode("{not json"), Error);
@@ -86,50 +86,60 @@ TEST(ProtocolTest, MalformedMessagesThrowNamingTheMessage) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("result"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(ParseOutcome("exploded"), Error);
+  EXPECT_THROW(Result::Decode(R"({"trial_id":"x","failure":"exploded","exit_code":1,"term_signal":0,)"
+                              R"("seconds":1,"dev_score":1,"message":""})"),
+               Error);
 }
 
-TEST(ClassifyExitTest, MapsExitCodesAndSignalsToFailureClasses) {
-  EXPECT_EQ(ClassifyExit(0, 0), TrialOutcome::kCompleted);
-  EXPECT_EQ(ClassifyExit(6, 0), TrialOutcome::kDiverged);
-  EXPECT_EQ(ClassifyExit(3, 0), TrialOutcome::kBadConfig);
-  EXPECT_EQ(ClassifyExit(2, 0), TrialOutcome::kBadConfig);
-  EXPECT_EQ(ClassifyExit(4, 0), TrialOutcome::kBadConfig);
-  EXPECT_EQ(ClassifyExit(75, 0), TrialOutcome::kInterrupted);
-  EXPECT_EQ(ClassifyExit(5, 0), TrialOutcome::kInfrastructure);
-  EXPECT_EQ(ClassifyExit(127, 0), TrialOutcome::kInfrastructure);
-  EXPECT_EQ(ClassifyExit(1, 0), TrialOutcome::kCrashed);
-  EXPECT_EQ(ClassifyExit(-1, 11), TrialOutcome::kCrashed);
-  EXPECT_EQ(ClassifyExit(-1, 9), TrialOutcome::kCrashed);
-  EXPECT_EQ(ClassifyExit(-1, SIGTERM), TrialOutcome::kInterrupted);  // stopped before its handler was installed
-  EXPECT_EQ(ClassifyExit(-1, SIGUSR1), TrialOutcome::kInterrupted);
+TEST(FailureClassOfExitTest, MapsExitCodesAndSignalsToFailureClasses) {
+  using schema::FailureClass;
+  using schema::FailureClassOfExit;
+  EXPECT_EQ(FailureClassOfExit(0, 0), FailureClass::kNone);
+  EXPECT_EQ(FailureClassOfExit(6, 0), FailureClass::kDiverged);
+  EXPECT_EQ(FailureClassOfExit(3, 0), FailureClass::kBadConfig);
+  EXPECT_EQ(FailureClassOfExit(2, 0), FailureClass::kBadConfig);
+  EXPECT_EQ(FailureClassOfExit(4, 0), FailureClass::kBadConfig);
+  EXPECT_EQ(FailureClassOfExit(75, 0), FailureClass::kInterrupted);
+  EXPECT_EQ(FailureClassOfExit(5, 0), FailureClass::kInfrastructure);
+  EXPECT_EQ(FailureClassOfExit(127, 0), FailureClass::kInfrastructure);
+  EXPECT_EQ(FailureClassOfExit(1, 0), FailureClass::kCrashed);
+  EXPECT_EQ(FailureClassOfExit(42, 0), FailureClass::kCrashed);
+  EXPECT_EQ(FailureClassOfExit(-1, 11), FailureClass::kCrashed);
+  EXPECT_EQ(FailureClassOfExit(-1, 9), FailureClass::kCrashed);
+  EXPECT_EQ(FailureClassOfExit(-1, SIGTERM),
+            FailureClass::kInterrupted);  // stopped before its handler was set
+  EXPECT_EQ(FailureClassOfExit(-1, SIGUSR1), FailureClass::kInterrupted);
 }
 
-TEST(TrialArgvTest, PassesResumeThreadsAndDevice) {
+TEST(TrialArgvTest, PassesTheContractsOptions) {
   Assign a;
   a.command = "dts-train";
   a.config_path = "c.ini";
   a.trial_path = "t.h5";
   a.threads = 4;
-  EXPECT_EQ(TrialArgv(a, 5, 0),
-            (std::vector<std::string>{"dts-train", "--config", "c.ini", "--out", "t.h5", "--threads", "4", "--device",
-                                      "cpu"}));
+  auto argv = [&](int local_rank, int devices) {
+    return schema::TrialArgv(a.command, InvocationOf(a, local_rank, devices));
+  };
+  EXPECT_EQ(argv(5, 0), (std::vector<std::string>{"dts-train", "--config", "c.ini", "--out", "t.h5",
+                                                  "--threads", "4", "--device", "cpu"}));
   a.trial_id = "0123abcd";
   a.config_id = "cafe";
-  EXPECT_EQ(TrialArgv(a, 5, 0),
-            (std::vector<std::string>{"dts-train", "--config", "c.ini", "--out", "t.h5", "--trial-id", "0123abcd",
-                                      "--config-id", "cafe", "--threads", "4", "--device", "cpu"}));
+  EXPECT_EQ(argv(5, 0), (std::vector<std::string>{"dts-train", "--config", "c.ini", "--out", "t.h5",
+                                                  "--trial-id", "0123abcd", "--config-id", "cafe",
+                                                  "--threads", "4", "--device", "cpu"}));
   a.trial_id.clear();
   a.config_id.clear();
   a.resume = true;
   a.use_gpu = true;
-  EXPECT_EQ(TrialArgv(a, 5, 2),
-            (std::vector<std::string>{"dts-train", "--config", "c.ini", "--out", "t.h5", "--resume", "--threads", "4",
-                                      "--device", "cuda:1"}));
+  EXPECT_EQ(argv(5, 2), (std::vector<std::string>{"dts-train", "--config", "c.ini", "--out", "t.h5",
+                                                  "--resume", "--threads", "4", "--device", "cuda:1"}));
+  a.use_gpu = false;
   a.max_epochs = 9;  // an ASHA rung: the same INI, the budget as an override
-  EXPECT_EQ(TrialArgv(a, 5, 0),
+  EXPECT_EQ(argv(5, 0),
             (std::vector<std::string>{"dts-train", "--config", "c.ini", "--out", "t.h5", "--resume",
                                       "--train.max_epochs", "9", "--threads", "4", "--device", "cpu"}));
+  EXPECT_EQ(schema::CountParametersArgv("dts-train", "c.ini", "c.json"),
+            (std::vector<std::string>{"dts-train", "--config", "c.ini", "--count-parameters", "c.json"}));
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
-// dts-sweep as a process with real trial children (dts-synthetic-trial): kill -9 and restart, a trial that
-// crashes on purpose, and the trial runner's isolation of a segfaulting child.
+// dts-sweep as a process with real trial children (dts-synthetic-trial,
+// tests/orchestrator/synthetic_trial.cc): kill -9 and restart, a trial that crashes on purpose, and the trial
+// runner's isolation of a segfaulting child.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -15,6 +16,8 @@
 #include "common/exit_codes.h"
 #include "orchestrator/trial_runner.h"
 #include "schema/sweep_manifest.h"
+#include "schema/trial_contract.h"
+#include "schema/trial_file.h"
 
 namespace dts::orchestrator {
 namespace {
@@ -29,7 +32,14 @@ class SweepProcessTest : public ::testing::Test {
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override {
+    fs::remove_all(dir_);
+    unsetenv("DTS_SYNTHETIC_SECONDS");
+  }
+  // The synthetic trial's whole sleep, which its children inherit.
+  static void TrialSeconds(double seconds) {
+    setenv("DTS_SYNTHETIC_SECONDS", std::to_string(seconds).c_str(), 1);
+  }
 
   std::string WriteSweep(const std::string& text) {
     std::ofstream(dir_ / "base.ini") << "[model]\nshared_layers = 1\nner_layers = 1\nre_layers = 1\n"
@@ -72,7 +82,8 @@ class SweepProcessTest : public ::testing::Test {
 TEST_F(SweepProcessTest, KillDashNineMidRunThenRestartCompletesEveryTrialOnceWithIdenticalResults) {
   const std::string sweep = WriteSweep(
       "corpus = cross_validated\nfinal_top_k = 1\nablation_seeds = 2\n[space]\nmodel.shared_layers = 1, 2\n"
-      "model.re_layers = 1, 2\n[base]\nsynthetic.seconds = 0.3\n");
+      "model.re_layers = 1, 2\n");
+  TrialSeconds(0.3);
   // The uninterrupted reference.
   ASSERT_EQ(Wait(Start(sweep, dir_ / "ref")), kExitOk) << "see " << (dir_ / "ref.stderr");
   const auto reference = schema::ReadSweepManifest((dir_ / "ref" / "sweep.h5").string());
@@ -80,7 +91,8 @@ TEST_F(SweepProcessTest, KillDashNineMidRunThenRestartCompletesEveryTrialOnceWit
   const fs::path out = dir_ / "killed";
   const pid_t pid = Start(sweep, out);
   // Kill once a few trials have finished and others are running.
-  for (int i = 0; i < 400 && Executions(out).size() < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  for (int i = 0; i < 400 && Executions(out).size() < 3; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
   ASSERT_GE(Executions(out).size(), 3u);
   kill(pid, SIGKILL);
   Wait(pid);
@@ -90,14 +102,14 @@ TEST_F(SweepProcessTest, KillDashNineMidRunThenRestartCompletesEveryTrialOnceWit
   ASSERT_EQ(Wait(Start(sweep, out)), kExitOk) << "see " << out << ".stderr";
 
   const auto resumed = schema::ReadSweepManifest((out / "sweep.h5").string());
-  EXPECT_EQ(resumed.status, "completed");
+  EXPECT_EQ(resumed.status, schema::TrialStatus::kCompleted);
   ASSERT_EQ(resumed.trials.size(), reference.trials.size());
   std::map<std::string, const schema::PlannedTrial*> ref_rows;
   for (const auto& row : reference.trials) ref_rows[row.trial_id] = &row;
   const auto executions = Executions(out);
   for (const auto& row : resumed.trials) {
     ASSERT_TRUE(ref_rows.count(row.trial_id)) << row.trial_id;
-    EXPECT_EQ(row.status, "completed") << row.trial_id;
+    EXPECT_EQ(row.status, schema::TrialStatus::kCompleted) << row.trial_id;
     EXPECT_EQ(row.dev_score, ref_rows[row.trial_id]->dev_score) << row.trial_id;
     EXPECT_EQ(executions.count(row.trial_id) ? executions.at(row.trial_id) : 0, 1)
         << "trial " << row.trial_id << " must complete exactly once";
@@ -106,22 +118,27 @@ TEST_F(SweepProcessTest, KillDashNineMidRunThenRestartCompletesEveryTrialOnceWit
 }
 
 TEST_F(SweepProcessTest, CrashingTrialIsClassifiedAndTheRestComplete) {
-  // debug.fault = crash at epoch 0 hits only the grid point with fault_epoch 0 (3 epochs: 5, 6 never come).
+  // debug.fault = crash at epoch 1 hits only the grid point with fault_epoch 1 (3 epochs: 5, 6 never come).
   const std::string sweep = WriteSweep(
-      "stages = search\nmax_retries = 1\n[space]\ndebug.fault_epoch = 0, 5, 6\n[base]\ndebug.fault = crash\n"
-      "synthetic.seconds = 0.01\n");
+      "stages = search\nmax_retries = 1\n[space]\ndebug.fault_epoch = 1, 5, 6\n[base]\ndebug.fault = "
+      "crash\n");
+  TrialSeconds(0.01);
   ASSERT_EQ(Wait(Start(sweep, dir_ / "out")), kExitOk);
   const auto m = schema::ReadSweepManifest((dir_ / "out" / "sweep.h5").string());
   ASSERT_EQ(m.trials.size(), 3u);
   int failed = 0;
   for (const auto& row : m.trials) {
-    if (row.config_ini.find("fault_epoch = 0") != std::string::npos) {
+    if (row.config_ini.find("fault_epoch = 1\n") != std::string::npos) {
       ++failed;
-      EXPECT_EQ(row.status, "failed");
+      EXPECT_EQ(row.status, schema::TrialStatus::kFailed);
       EXPECT_EQ(row.attempts, 2) << "crashed trials are retried max_retries times";
       EXPECT_NE(row.failure.find("crashed: killed by signal 11"), std::string::npos) << row.failure;
     } else {
-      EXPECT_EQ(row.status, "completed") << row.failure;
+      EXPECT_EQ(row.status, schema::TrialStatus::kCompleted) << row.failure;
+      // The sweep's result is the trial file's: its selected dev score.
+      const auto trial = schema::ReadTrialFile((dir_ / "out" / "trials" / (row.trial_id + ".h5")).string());
+      EXPECT_EQ(trial.status, schema::TrialStatus::kCompleted);
+      EXPECT_EQ(row.dev_score, schema::SelectedDevScore(trial));
     }
   }
   EXPECT_EQ(failed, 1);
@@ -130,12 +147,19 @@ TEST_F(SweepProcessTest, CrashingTrialIsClassifiedAndTheRestComplete) {
 TEST_F(SweepProcessTest, AshaPromotionResumesTheSameTrialFileWithALargerBudget) {
   const std::string sweep = WriteSweep(
       "strategy = asha\nbudget = 6\nmin_epochs = 1\nreduction_factor = 3\nmax_epochs = 3\nstages = search\n"
-      "[space]\nmodel.shared_layers = int(1, 3)\nmodel.re_layers = int(0, 3)\n[base]\nsynthetic.seconds = 0.02\n");
+      "[space]\nmodel.shared_layers = int(1, 3)\nmodel.re_layers = int(0, 3)\n");
+  TrialSeconds(0.02);
   const fs::path out = dir_ / "out";
   ASSERT_EQ(Wait(Start(sweep, out)), kExitOk) << "see " << out << ".stderr";
   const auto m = schema::ReadSweepManifest((out / "sweep.h5").string());
   int promoted = 0;
-  for (const auto& row : m.trials) promoted += row.status == "promoted";
+  for (const auto& row : m.trials) {
+    promoted += row.status == schema::TrialStatus::kPromoted;
+    // Rung k's row and the trial file agree on the trial; a promoted trial's file went on to the next rung.
+    const auto trial = schema::ReadTrialFile((out / "trials" / (row.trial_id + ".h5")).string());
+    EXPECT_EQ(trial.trial_id, row.trial_id);
+    if (row.status == schema::TrialStatus::kPromoted) EXPECT_EQ(trial.epochs_run, 3);
+  }
   EXPECT_GE(promoted, 2);  // 6 configurations, eta 3
   // Every promoted trial's second run went on from epoch 1 of the same file: "completed epochs=1..3".
   std::ifstream in(out / "synthetic-executions.log");
@@ -147,13 +171,9 @@ TEST_F(SweepProcessTest, AshaPromotionResumesTheSameTrialFileWithALargerBudget) 
   }
   EXPECT_EQ(resumed, promoted);
   EXPECT_EQ(fresh, 6);
-  // One --dump-config per distinct configuration, cached under DIR/plan/resolved.
-  int cached = 0;
-  for (const auto& entry : fs::directory_iterator(out / "plan" / "resolved")) cached += entry.path().extension() == ".ini";
-  EXPECT_EQ(cached, 6);
 }
 
-TEST_F(SweepProcessTest, ChildTrialOutcomesAreReadFromTheWaitStatus) {
+TEST_F(SweepProcessTest, ChildTrialFailuresComeFromTheWaitStatusAndResultsFromTheTrialFile) {
   auto run = [&](const std::string& ini, bool resume = false) {
     Assign a;
     a.trial_id = "t";
@@ -165,21 +185,23 @@ TEST_F(SweepProcessTest, ChildTrialOutcomesAreReadFromTheWaitStatus) {
     a.resume = resume;
     return RunChildTrial(a, 0, 0);
   };
-  Result ok = run("[synthetic]\nseconds = 0\n");
-  EXPECT_EQ(ok.outcome, TrialOutcome::kCompleted) << ok.message;
+  TrialSeconds(0);
+  Result ok = run("[train]\nmax_epochs = 2\n");
+  EXPECT_EQ(ok.failure, schema::FailureClass::kNone) << ok.message;
   EXPECT_GT(ok.dev_score, 0);
-  EXPECT_EQ(ok.final_line.rfind("final test ner_f1_micro=", 0), 0u);
+  EXPECT_EQ(ok.dev_score,
+            schema::SelectedDevScore(schema::ReadTrialFile((dir_ / "trials" / "t.h5").string())));
   fs::remove(dir_ / "trials" / "t.h5");
   Result segv = run("[debug]\nfault = crash\n");
-  EXPECT_EQ(segv.outcome, TrialOutcome::kCrashed);
+  EXPECT_EQ(segv.failure, schema::FailureClass::kCrashed);
   EXPECT_EQ(segv.term_signal, SIGSEGV);
   Result abrt = run("[debug]\nfault = abort\n");
   EXPECT_EQ(abrt.term_signal, SIGABRT);
   Result nan = run("[debug]\nfault = nan\n");
-  EXPECT_EQ(nan.outcome, TrialOutcome::kDiverged);
+  EXPECT_EQ(nan.failure, schema::FailureClass::kDiverged);
   EXPECT_NE(nan.message.find("injected NaN"), std::string::npos) << nan.message;
   Result bad = run("[model]\nshared_layers = 4\n");
-  EXPECT_EQ(bad.outcome, TrialOutcome::kBadConfig);
+  EXPECT_EQ(bad.failure, schema::FailureClass::kBadConfig);
   EXPECT_NE(bad.message.find("model.shared_layers = 4 is out of range"), std::string::npos) << bad.message;
   Assign missing;
   missing.trial_id = "m";
@@ -187,14 +209,14 @@ TEST_F(SweepProcessTest, ChildTrialOutcomesAreReadFromTheWaitStatus) {
   missing.config_path = (dir_ / "trials" / "m.ini").string();
   missing.trial_path = (dir_ / "trials" / "m.h5").string();
   missing.log_path = (dir_ / "m.log").string();
-  EXPECT_EQ(RunChildTrial(missing, 0, 0).outcome, TrialOutcome::kInfrastructure);
+  EXPECT_EQ(RunChildTrial(missing, 0, 0).failure, schema::FailureClass::kInfrastructure);
   Assign hang;
   hang = missing;
   hang.command = DTS_SYNTHETIC_TRIAL;
   hang.config_ini = "[debug]\nfault = hang\n";
   hang.timeout_s = 0.5;
   const Result hung = RunChildTrial(hang, 0, 0);
-  EXPECT_EQ(hung.outcome, TrialOutcome::kCrashed);
+  EXPECT_EQ(hung.failure, schema::FailureClass::kCrashed);
   EXPECT_EQ(hung.term_signal, SIGKILL);
   EXPECT_NE(hung.message.find("timed out"), std::string::npos);
 }
