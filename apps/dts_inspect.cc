@@ -37,19 +37,22 @@ int main(int argc, char** argv) {
       return 0;
     }
     const bool show_config = option == "--config";
-    std::printf("trial %s  status %s%s%s\n", trial.trial_id.c_str(), trial.status.c_str(),
-                trial.failure_class.empty() ? "" : ("  " + trial.failure_class + ": ").c_str(),
-                trial.failure_message.c_str());
-    std::printf("dataset %s  fold %d  seed %llu  stage %s%s  parameters %lld\n", trial.dataset.c_str(), trial.fold,
-                static_cast<unsigned long long>(trial.seed), trial.stage.c_str(),
+    const bool has_failure = trial.failure_class != dts::schema::FailureClass::kNone;
+    std::printf("trial %s  status %s%s%s%s%s\n", trial.trial_id.c_str(), dts::schema::Name(trial.status),
+                has_failure ? "  " : "", has_failure ? dts::schema::Name(trial.failure_class) : "",
+                has_failure ? ": " : "", trial.failure_message.c_str());
+    std::printf("dataset %s  fold %d  seed %llu  stage %s%s  parameters %lld\n", trial.dataset.c_str(),
+                trial.fold, static_cast<unsigned long long>(trial.seed), trial.stage.c_str(),
                 trial.variant.empty() ? "" : (" (" + trial.variant + ")").c_str(),
                 static_cast<long long>(trial.trainable_parameters));
     std::printf("started %s  ended %s  host %s  dts %s\n", trial.start_time.c_str(),
-                trial.end_time.empty() ? "-" : trial.end_time.c_str(), trial.host.c_str(), trial.dts_version.c_str());
-    std::printf("epochs run %d  best epoch %d  theta_r %.2f  checkpoints: best %llu bytes, resume %llu bytes\n",
-                trial.epochs_run, trial.best_epoch, trial.theta_r,
-                static_cast<unsigned long long>(trial.best_model_bytes),
-                static_cast<unsigned long long>(trial.resume_bytes));
+                trial.end_time.empty() ? "-" : trial.end_time.c_str(), trial.host.c_str(),
+                trial.dts_version.c_str());
+    std::printf(
+        "epochs run %d  best epoch %d  theta_r %.2f  checkpoints: best %llu bytes, resume %llu bytes\n",
+        trial.epochs_run, trial.best_epoch, trial.theta_r,
+        static_cast<unsigned long long>(trial.best_model_bytes),
+        static_cast<unsigned long long>(trial.resume_bytes));
     if (!trial.epochs.empty()) {
       std::printf("\nepoch   loss    dev NER F1 (mi/ma)  dev RE F1 (mi/ma)  score   sent/s  seconds\n");
       for (const auto& e : trial.epochs) {

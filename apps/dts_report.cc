@@ -22,7 +22,8 @@ int main(int argc, char** argv) {
         "dts-report DIR [options]: tables and plots of a sweep directory\n"
         "dts-report A B [C ...] --out DIR [options]: one table comparing the sweeps, each against A");
     visible.add_options()("help,h", "print this help")(
-        "out", po::value(&options.out_dir), "output directory (default DIR/report; required to compare sweeps)")(
+        "out", po::value(&options.out_dir),
+        "output directory (default DIR/report; required to compare sweeps)")(
         "references", po::value(&options.reference_files)->multitoken(),
         "CSV files of published results (references.h's format): their rows are added, or replace a built-in "
         "row of the same dataset, system and averaging")(
@@ -51,10 +52,12 @@ int main(int argc, char** argv) {
       std::cout << visible << "\n";
       return static_cast<int>(dts::kExitOk);
     }
-    if (dirs.empty()) throw dts::UsageError("missing the sweep directory (dts-report DIR, or dts-report A B --out DIR)");
+    if (dirs.empty())
+      throw dts::UsageError("missing the sweep directory (dts-report DIR, or dts-report A B --out DIR)");
     if (options.top_k < 1) throw dts::UsageError("--top-k must be at least 1");
     if (options.significance.bootstrap_resamples < 1) throw dts::UsageError("--bootstrap must be at least 1");
-    if (options.significance.randomization_rounds < 1) throw dts::UsageError("--permutations must be at least 1");
+    if (options.significance.randomization_rounds < 1)
+      throw dts::UsageError("--permutations must be at least 1");
     options.plots = !vm["no-plots"].as<bool>();
     options.published_references = !vm["no-default-references"].as<bool>();
 

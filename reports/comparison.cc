@@ -2,11 +2,12 @@
 
 #include <algorithm>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <tuple>
 #include <utility>
 
-#include <nlohmann/json.hpp>
+#include "reports/internal/schema_keys.h"
 
 namespace dts::reports {
 namespace {
@@ -27,7 +28,8 @@ struct Annotation {
 Annotation ReadAnnotation(const Json& object) {
   Annotation a;
   for (const auto& e : object.at("entities"))
-    a.entities.emplace_back(e.at("start").get<int>(), e.at("end").get<int>(), e.at("type").get<std::string>());
+    a.entities.emplace_back(e.at("start").get<int>(), e.at("end").get<int>(),
+                            e.at("type").get<std::string>());
   for (const auto& r : object.at("relations")) {
     const auto& h = a.entities.at(r.at("head").get<std::size_t>());
     const auto& t = a.entities.at(r.at("tail").get<std::size_t>());
@@ -79,7 +81,7 @@ void RunLevel(MetricComparison& m, bool corrected, double ratio, const Significa
 
 int FoldsOf(const std::vector<std::pair<const TrialFile*, const TrialFile*>>& pairs) {
   for (const auto& [a, b] : pairs) {
-    const auto it = a->config.find("data.folds");
+    const auto it = a->config.find(Keys().data_folds);
     if (it == a->config.end()) continue;
     try {
       return std::stoi(it->second);
@@ -105,12 +107,14 @@ std::optional<std::vector<SentenceCounts>> CountSentences(const TrialFile& trial
     const Json line = Json::parse(trial.predictions[i], nullptr, /*allow_exceptions=*/false);
     if (line.is_discarded() || !line.is_object()) return fail(where + ": not a JSON object");
     if (!line.contains("gold"))
-      return fail(where + ": no \"gold\" annotation next to the prediction (needed for the sentence-level test)");
+      return fail(where +
+                  ": no \"gold\" annotation next to the prediction (needed for the sentence-level test)");
     try {
       const Annotation predicted = ReadAnnotation(line);
       const Annotation gold = ReadAnnotation(line.at("gold"));
       SentenceCounts s;
-      if (line.contains("id")) s.id = line.at("id").is_string() ? line.at("id").get<std::string>() : line.at("id").dump();
+      if (line.contains("id"))
+        s.id = line.at("id").is_string() ? line.at("id").get<std::string>() : line.at("id").dump();
       s.ner = CountKeys<2>(predicted.entities, gold.entities);
       s.re = CountKeys<0>(predicted.relations, gold.relations);
       out.push_back(std::move(s));
@@ -121,8 +125,9 @@ std::optional<std::vector<SentenceCounts>> CountSentences(const TrialFile& trial
   return out;
 }
 
-Comparison Compare(const std::vector<const TrialFile*>& baseline, const std::vector<const TrialFile*>& variant,
-                   bool cross_validated, F1Averaging averaging, const SignificanceOptions& options) {
+Comparison Compare(const std::vector<const TrialFile*>& baseline,
+                   const std::vector<const TrialFile*>& variant, bool cross_validated, F1Averaging averaging,
+                   const SignificanceOptions& options) {
   Comparison c;
   c.cross_validated = cross_validated;
   c.test_name = cross_validated ? "corrected_resampled_t" : "paired_t";
@@ -136,6 +141,7 @@ Comparison Compare(const std::vector<const TrialFile*>& baseline, const std::vec
     if (it != by_key.end()) paired.emplace(it->first, std::make_pair(it->second, t));
   }
   std::vector<std::pair<const TrialFile*, const TrialFile*>> pairs;
+  pairs.reserve(paired.size());
   for (const auto& [key, pair] : paired) pairs.push_back(pair);
   c.pairs = static_cast<int>(pairs.size());
 
@@ -177,7 +183,7 @@ Comparison Compare(const std::vector<const TrialFile*>& baseline, const std::vec
       c.ratio_source = "prediction counts";
     } else {
       c.test_train_ratio = 1.0 / (k - 1);
-      c.ratio_source = "data.folds";
+      c.ratio_source = Keys().data_folds;
     }
   }
   for (auto* m : {&c.ner, &c.re, &c.mean}) RunLevel(*m, cross_validated, c.test_train_ratio, options);
@@ -199,7 +205,8 @@ Comparison Compare(const std::vector<const TrialFile*>& baseline, const std::vec
     bool same = ca->size() == cb->size();
     for (std::size_t i = 0; same && i < ca->size(); ++i) same = (*ca)[i].id == (*cb)[i].id;
     if (!same) {
-      c.randomization_missing = "trials " + a->trial_id + " and " + b->trial_id + " predicted different test sentences";
+      c.randomization_missing =
+          "trials " + a->trial_id + " and " + b->trial_id + " predicted different test sentences";
       return c;
     }
     counted.emplace_back(std::move(*ca), std::move(*cb));
@@ -235,8 +242,10 @@ Comparison Compare(const std::vector<const TrialFile*>& baseline, const std::vec
   randomization.seed = options.seed;
   const F1Part ner_part{0, n_ner, averaging};
   const F1Part re_part{n_ner, n_types, averaging};
-  if (n_ner > 0) c.ner.randomization = ApproximateRandomizationF1(sentences, n_types, {ner_part}, randomization);
-  if (n_types > n_ner) c.re.randomization = ApproximateRandomizationF1(sentences, n_types, {re_part}, randomization);
+  if (n_ner > 0)
+    c.ner.randomization = ApproximateRandomizationF1(sentences, n_types, {ner_part}, randomization);
+  if (n_types > n_ner)
+    c.re.randomization = ApproximateRandomizationF1(sentences, n_types, {re_part}, randomization);
   if (n_ner > 0 && n_types > n_ner)
     c.mean.randomization = ApproximateRandomizationF1(sentences, n_types, {ner_part, re_part}, randomization);
   if (n_types == 0) c.randomization_missing = "no entities or relations in the gold or predicted test sets";

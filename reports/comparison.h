@@ -1,6 +1,6 @@
 // A paired comparison of two sets of runs (an ablation variant against its baseline) with the statistics of
-// reports/significance.h: runs are paired by (fold, seed); the run-level test, bootstrap CI and sentence-level
-// approximate randomization are computed for NER F1, RE F1 and their mean under one averaging.
+// reports/significance.h: runs are paired by (fold, seed); the run-level test, bootstrap CI and
+// sentence-level approximate randomization are computed for NER F1, RE F1 and their mean under one averaging.
 //
 // The sentence-level test needs the gold annotation of each test sentence next to the prediction. The report
 // reads it from the prediction line's optional "gold" member (same shape as the prediction, relations
@@ -45,9 +45,9 @@ struct SentenceCounts {
 std::optional<std::vector<SentenceCounts>> CountSentences(const schema::TrialFile& trial, std::string* why);
 
 struct MetricComparison {
-  std::vector<double> a, b;            // the paired runs' scores (a: baseline, b: variant)
-  std::optional<TTestResult> test;     // nullopt for fewer than 2 pairs
-  std::optional<BootstrapCi> ci;       // nullopt without pairs
+  std::vector<double> a, b;                          // the paired runs' scores (a: baseline, b: variant)
+  std::optional<TTestResult> test;                   // nullopt for fewer than 2 pairs
+  std::optional<BootstrapCi> ci;                     // nullopt without pairs
   std::optional<RandomizationResult> randomization;  // nullopt without gold-annotated predictions
 };
 
@@ -56,9 +56,9 @@ struct Comparison {
   bool cross_validated = false;
   // "corrected_resampled_t" (Nadeau and Bengio, for cross-validated runs) or "paired_t" (seeds, fixed split).
   std::string test_name;
-  double test_train_ratio = 0;      // n_test / n_train used by the corrected test (0 for paired_t)
-  std::string ratio_source;         // "prediction counts" or "data.folds" (k folds: 1/(k-1))
-  int randomization_sentences = 0;  // pooled test sentences of the paired runs
+  double test_train_ratio = 0;        // n_test / n_train used by the corrected test (0 for paired_t)
+  std::string ratio_source;           // "prediction counts" or "data.folds" (k folds: 1/(k-1))
+  int randomization_sentences = 0;    // pooled test sentences of the paired runs
   std::string randomization_missing;  // why there is no sentence-level test; "" when there is one
   MetricComparison ner, re, mean;
 };

@@ -48,9 +48,9 @@ void AppendMetricColumns(Table& display, Table& values) {
     const std::string d = m.display, c = m.csv;
     for (const std::string& column : {d + " F1", "Δ " + d + " [95% CI]", "p " + d + " t / AR"})
       display.columns.push_back(column);
-    for (const char* suffix : {"_mean", "_std", "_delta", "_paired_delta", "_ci_low", "_ci_high", "_t", "_df",
-                               "_p", "_p_holm", "_significant", "_ar_delta", "_ar_p", "_ar_p_holm",
-                               "_ar_significant"})
+    for (const char* suffix :
+         {"_mean", "_std", "_delta", "_paired_delta", "_ci_low", "_ci_high", "_t", "_df", "_p", "_p_holm",
+          "_significant", "_ar_delta", "_ar_p", "_ar_p_holm", "_ar_significant"})
       values.columns.push_back(c + suffix);
   }
 }
@@ -72,7 +72,8 @@ void AppendMetricCells(const std::vector<ComparedRow>& rows, std::size_t r, cons
   for (std::size_t m = 0; m < std::size(kMetrics); ++m) {
     const auto& metric = kMetrics[m];
     const Summary& s = row.agg.*metric.summary;
-    const bool has_delta = row.reference && !row.is_reference && s.n > 0 && ((*row.reference).*metric.summary).n > 0;
+    const bool has_delta =
+        row.reference && !row.is_reference && s.n > 0 && ((*row.reference).*metric.summary).n > 0;
     const double delta = has_delta ? s.mean - ((*row.reference).*metric.summary).mean : 0;
     display.push_back(FormatSummary(s));
     values.push_back(CsvMean(s));
@@ -92,7 +93,8 @@ void AppendMetricCells(const std::vector<ComparedRow>& rows, std::size_t r, cons
       if (ar_holm && *ar_holm < options.alpha) delta_cell += "‡";
     }
     display.push_back(delta_cell);
-    display.push_back(row.comparison ? FormatP(p_holm) + " / " + FormatP(ar_holm) : (row.is_reference ? "" : "–"));
+    display.push_back(row.comparison ? FormatP(p_holm) + " / " + FormatP(ar_holm)
+                                     : (row.is_reference ? "" : "–"));
     values.push_back(ci ? CsvNumber(ci->mean_difference) : "");
     values.push_back(ci ? CsvNumber(ci->low) : "");
     values.push_back(ci ? CsvNumber(ci->high) : "");
@@ -125,15 +127,18 @@ void AppendStatisticsCells(const ComparedRow& row, const SignificanceOptions& op
 
 std::vector<std::string> ComparisonNotes(const SignificanceOptions& options, const std::string& reference) {
   return {
-      "Δ: difference of the means against " + reference + "; [lo, hi]: " + Fixed(options.confidence * 100, 0) +
+      "Δ: difference of the means against " + reference +
+          "; [lo, hi]: " + Fixed(options.confidence * 100, 0) +
           "% paired bootstrap CI of the mean difference over runs paired by fold and seed (" +
-          std::to_string(options.bootstrap_resamples) + " resamples, seed " + std::to_string(options.seed) + ").",
+          std::to_string(options.bootstrap_resamples) + " resamples, seed " + std::to_string(options.seed) +
+          ").",
       "p t / AR: Holm-adjusted p-values (Holm 1979, across this table's comparison rows, per column) of the "
       "run-level test (the corrected resampled t-test of Nadeau and Bengio 2003 for cross-validated corpora, "
       "a paired t-test over seeds on a fixed split) and of a sentence-level paired approximate randomization "
       "test on the pooled test predictions (Noreen 1989, " +
-          std::to_string(options.randomization_rounds) + " rounds). † run-level, ‡ sentence-level: significant at " +
-          Fixed(options.alpha, 2) + " after Holm. The CSV has every figure, unadjusted p-values included."};
+          std::to_string(options.randomization_rounds) +
+          " rounds). † run-level, ‡ sentence-level: significant at " + Fixed(options.alpha, 2) +
+          " after Holm. The CSV has every figure, unadjusted p-values included."};
 }
 
 }  // namespace dts::reports

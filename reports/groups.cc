@@ -25,7 +25,7 @@ std::optional<double> Group::MeanDevScore() const {
   return Summarize(scores).mean;
 }
 
-std::string Group::ConfigValue(const char* key) const {
+std::string Group::ConfigValue(const std::string& key) const {
   const auto& config = Config();
   const auto it = config.find(key);
   return it == config.end() ? "?" : it->second;
@@ -90,10 +90,14 @@ std::string EvaluationSetting(const std::string& averaging) { return "strict, " 
 
 namespace {
 
-const Scores& TestScores(const TrialFile& t, bool ner) { return ner ? t.test->ner.scores : t.test->re.scores; }
+const Scores& TestScores(const TrialFile& t, bool ner) {
+  return ner ? t.test->ner.scores : t.test->re.scores;
+}
 
-Summary Over(const std::vector<const TrialFile*>& trials, const std::function<double(const TrialFile&)>& metric) {
+Summary Over(const std::vector<const TrialFile*>& trials,
+             const std::function<double(const TrialFile&)>& metric) {
   std::vector<double> values;
+  values.reserve(trials.size());
   for (const auto* t : trials) values.push_back(metric(*t));
   return Summarize(values);
 }

@@ -26,7 +26,7 @@ struct Group {
   std::optional<double> MeanDevScore() const;
   const std::map<std::string, std::string>& Config() const { return records.front()->config; }
   // The config value of `key`, "?" when the configuration lacks it.
-  std::string ConfigValue(const char* key) const;
+  std::string ConfigValue(const std::string& key) const;
   // Parameter count from any trial file of the group (every run of a configuration has the same).
   std::optional<std::int64_t> Parameters() const;
   // True when the runs span several folds (k-fold cross-validation) rather than seeds on one split.

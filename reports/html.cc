@@ -135,7 +135,8 @@ void Table(const std::vector<std::string>& lines, const std::string& dir, std::o
     const auto cells = Cells(lines[r]);
     out << "<tr>";
     for (std::size_t i = 0; i < cells.size(); ++i)
-      out << "<td class=\"" << (i < align.size() ? align[i] : "left") << "\">" << Inline(cells[i], dir) << "</td>";
+      out << "<td class=\"" << (i < align.size() ? align[i] : "left") << "\">" << Inline(cells[i], dir)
+          << "</td>";
     out << "</tr>\n";
   }
   out << "</tbody>\n</table></div>\n";
@@ -232,7 +233,8 @@ std::string MarkdownToHtml(const std::string& markdown, const std::string& title
     } else if (StartsWith(line, "- ")) {
       flush();
       out << "<ul>\n";
-      while (i < lines.size() && StartsWith(lines[i], "- ")) out << "<li>" << Inline(lines[i++].substr(2), dir) << "</li>\n";
+      while (i < lines.size() && StartsWith(lines[i], "- "))
+        out << "<li>" << Inline(lines[i++].substr(2), dir) << "</li>\n";
       out << "</ul>\n";
     } else {
       paragraph += (paragraph.empty() ? "" : " ") + line;

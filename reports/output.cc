@@ -130,8 +130,8 @@ std::string Links(const ReportTable& t) {
 }
 
 std::string PlotMarkdown(const std::string& stem, const std::string& alt) {
-  return "![" + alt + "](" + stem + ".svg)\n\n[PNG](" + stem + ".png) · [data](" + stem + ".dat) · [gnuplot](" +
-         stem + ".gp)\n\n";
+  return "![" + alt + "](" + stem + ".svg)\n\n[PNG](" + stem + ".png) · [data](" + stem +
+         ".dat) · [gnuplot](" + stem + ".gp)\n\n";
 }
 
 }  // namespace dts::reports

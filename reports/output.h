@@ -25,12 +25,12 @@ struct ReportTable {
 
 // Display formatting.
 std::string Fixed(double value, int decimals = 2);
-std::string Signed(double value);                      // "+1.25"
+std::string Signed(double value);                           // "+1.25"
 std::string OptionalFixed(const std::optional<double>& v);  // "–" for none
 std::string OptionalCsv(const std::optional<double>& v);    // "" for none
-std::string FormatP(const std::optional<double>& p);   // "0.012", "<0.001", "–"
-std::string ShortId(const std::string& id);            // the first 8 characters
-std::string FileStem(const std::string& text);         // lower-case letters, digits and '_'
+std::string FormatP(const std::optional<double>& p);        // "0.012", "<0.001", "–"
+std::string ShortId(const std::string& id);                 // the first 8 characters
+std::string FileStem(const std::string& text);              // lower-case letters, digits and '_'
 // "10" when complete, else "3/10 folds".
 std::string CountCell(int completed, int planned, const std::string& unit);
 

@@ -67,9 +67,11 @@ std::string RunGnuplot(const std::string& out_dir, const std::string& stem, cons
   // posix_spawn rather than system(): no shell, so no quoting of paths. gnuplot first changes into out_dir,
   // so the script's relative data and output file names resolve there.
   const fs::path dir = fs::absolute(out_dir);
-  std::vector<std::string> args = {"gnuplot", "-e", "cd " + GnuplotQuote(dir.string()) + (setup.empty() ? "" : "; " + setup),
+  std::vector<std::string> args = {"gnuplot", "-e",
+                                   "cd " + GnuplotQuote(dir.string()) + (setup.empty() ? "" : "; " + setup),
                                    (dir / script_path.filename()).string()};
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   posix_spawn_file_actions_t actions;

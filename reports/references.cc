@@ -44,7 +44,8 @@ std::string NormalizeDatasetName(const std::string& name) {
 }
 
 std::vector<const ReferenceRow*> MatchingReferences(const std::vector<ReferenceRow>& rows,
-                                                    const std::string& dataset, const std::string& averaging) {
+                                                    const std::string& dataset,
+                                                    const std::string& averaging) {
   std::vector<const ReferenceRow*> out;
   for (const auto& row : rows) {
     if (NormalizeDatasetName(row.dataset) == NormalizeDatasetName(dataset) && row.averaging == averaging &&
@@ -68,12 +69,13 @@ const std::vector<ReferenceRow>& PublishedReferences() {
   return rows;
 }
 
-std::vector<ReferenceRow> MergeReferences(std::vector<ReferenceRow> base, const std::vector<ReferenceRow>& added) {
+std::vector<ReferenceRow> MergeReferences(std::vector<ReferenceRow> base,
+                                          const std::vector<ReferenceRow>& added) {
   for (const auto& row : added) {
     bool replaced = false;
     for (auto& old : base) {
-      if (NormalizeDatasetName(old.dataset) == NormalizeDatasetName(row.dataset) && old.system == row.system &&
-          old.averaging == row.averaging) {
+      if (NormalizeDatasetName(old.dataset) == NormalizeDatasetName(row.dataset) &&
+          old.system == row.system && old.averaging == row.averaging) {
         old = row;
         replaced = true;
       }
@@ -138,7 +140,8 @@ std::vector<ReferenceRow> ParseReferences(std::istream& in, const std::string& p
     }
     if (column.count("evaluation") && !get("evaluation").empty()) row.evaluation = get("evaluation");
     if (row.evaluation != "strict" && row.evaluation != "boundaries" && row.evaluation != "relaxed") {
-      throw InputError(path, number, "evaluation '" + row.evaluation + "' must be strict, boundaries or relaxed");
+      throw InputError(path, number,
+                       "evaluation '" + row.evaluation + "' must be strict, boundaries or relaxed");
     }
     row.ner_precision = score("ner_precision");
     row.ner_recall = score("ner_recall");

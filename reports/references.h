@@ -32,9 +32,10 @@ std::vector<ReferenceRow> ParseReferences(std::istream& in, const std::string& n
 // The rows of reports/references/published.csv, compiled into the library (parsed once).
 const std::vector<ReferenceRow>& PublishedReferences();
 
-// `base` with `added` merged in: an added row replaces a base row of the same dataset (normalized), system and
-// averaging, and is appended otherwise.
-std::vector<ReferenceRow> MergeReferences(std::vector<ReferenceRow> base, const std::vector<ReferenceRow>& added);
+// `base` with `added` merged in: an added row replaces a base row of the same dataset (normalized), system
+// and averaging, and is appended otherwise.
+std::vector<ReferenceRow> MergeReferences(std::vector<ReferenceRow> base,
+                                          const std::vector<ReferenceRow>& added);
 
 // Splits one CSV record (RFC 4180 quoting, no embedded newlines).
 std::vector<std::string> SplitCsvLine(const std::string& line);

@@ -1,6 +1,6 @@
 // dts-report's library: reads a sweep directory and writes the paper's tables (Markdown, LaTeX, CSV), the
-// plots (gnuplot, SVG and PNG) and an index.md linking them, with index.html beside it: the same page with the
-// tables and plots inline, self-contained. (Several sweeps side by side: sweep_comparison.h.)
+// plots (gnuplot, SVG and PNG) and an index.md linking them, with index.html beside it: the same page with
+// the tables and plots inline, self-contained. (Several sweeps side by side: sweep_comparison.h.)
 //
 // What each table averages (all from DIR/sweep.h5 + DIR/trials/*.h5, nothing else):
 // - results: per dataset, the test metrics of the "final" stage configuration with the best mean dev score.
@@ -8,8 +8,8 @@
 //   a fixed-split dataset (CoNLL04) micro and macro scores over seeds. Cells are mean ± sample std with n;
 //   a cell with fewer completed runs than planned says "3/10 folds". Published rows of the same dataset and
 //   evaluation setting (strict; micro or macro) follow; the display has one table per setting.
-// - hyperparameters: that configuration's keys (those the search varied, then model/train/optim), with its
-//   trainable parameter count.
+// - hyperparameters: that configuration's keys (those the search varied, then every [model] and [train] key;
+//   never a per-run key: data.fold, train.seed, data.protocol, [trial]), with its trainable parameter count.
 // - ablation: each "ablation" variant against the "baseline" variant: F1, its change with a paired bootstrap
 //   CI, the p-values of a run-level test (corrected resampled t for folds, paired t for seeds) and of a
 //   sentence-level approximate randomization test, Holm-adjusted across the table's rows (comparison.h);

@@ -75,7 +75,8 @@ std::optional<TTestResult> TTest(const std::vector<double>& d, double factor) {
   const double se = std::sqrt(factor * r.variance);
   if (se == 0) {
     // Every run differs by the same amount: no evidence either way when that is 0, else certainty.
-    r.t = r.mean_difference == 0 ? 0 : std::copysign(std::numeric_limits<double>::infinity(), r.mean_difference);
+    r.t = r.mean_difference == 0 ? 0
+                                 : std::copysign(std::numeric_limits<double>::infinity(), r.mean_difference);
     r.p = r.mean_difference == 0 ? 1 : 0;
     return r;
   }
@@ -134,7 +135,8 @@ std::optional<TTestResult> PairedTTest(const std::vector<double>& a, const std::
 std::optional<TTestResult> CorrectedResampledTTest(const std::vector<double>& a, const std::vector<double>& b,
                                                    double test_train_ratio) {
   CheckPaired(a, b, "corrected resampled t-test");
-  if (!(test_train_ratio >= 0)) throw std::invalid_argument("corrected resampled t-test: negative n_test/n_train");
+  if (!(test_train_ratio >= 0))
+    throw std::invalid_argument("corrected resampled t-test: negative n_test/n_train");
   const auto d = Differences(a, b);
   return TTest(d, (d.empty() ? 1 : 1.0 / static_cast<double>(d.size())) + test_train_ratio);
 }
@@ -208,7 +210,8 @@ RandomizationResult ApproximateRandomizationF1(const std::vector<SentencePair>& 
                                                const std::vector<F1Part>& parts,
                                                const RandomizationOptions& options) {
   if (options.rounds < 1) throw std::invalid_argument("approximate randomization: rounds must be at least 1");
-  if (num_types < 1 || parts.empty()) throw std::invalid_argument("approximate randomization: no types or parts");
+  if (num_types < 1 || parts.empty())
+    throw std::invalid_argument("approximate randomization: no types or parts");
   for (const auto& part : parts) {
     if (part.first_type < 0 || part.end_type > num_types || part.first_type >= part.end_type)
       throw std::invalid_argument("approximate randomization: a part's types lie outside [0, num_types)");
@@ -230,7 +233,8 @@ RandomizationResult ApproximateRandomizationF1(const std::vector<SentencePair>& 
       }
     }
     // Merge the entries of each type; drop the sentence when everything cancels.
-    std::sort(delta.begin(), delta.end(), [](const TypeCount& x, const TypeCount& y) { return x.type < y.type; });
+    std::sort(delta.begin(), delta.end(),
+              [](const TypeCount& x, const TypeCount& y) { return x.type < y.type; });
     std::vector<TypeCount> merged;
     for (const auto& c : delta) {
       if (!merged.empty() && merged.back().type == c.type) {
@@ -280,8 +284,8 @@ RandomizationResult ApproximateRandomizationF1(const std::vector<SentencePair>& 
         y.Add(c, -1);
       }
     }
-    const double permuted = PooledF1(y.tp, y.fp, y.fn, parts, macro_types) -
-                            PooledF1(x.tp, x.fp, x.fn, parts, macro_types);
+    const double permuted =
+        PooledF1(y.tp, y.fp, y.fn, parts, macro_types) - PooledF1(x.tp, x.fp, x.fn, parts, macro_types);
     if (std::fabs(permuted) >= observed) ++r.at_least_as_extreme;
   }
   r.p = static_cast<double>(r.at_least_as_extreme + 1) / static_cast<double>(options.rounds + 1);

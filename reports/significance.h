@@ -37,12 +37,12 @@ double StudentTTwoSidedP(double t, double df);
 // Run-level tests (one score per run; pairs share fold and seed)
 
 struct TTestResult {
-  int n = 0;                    // pairs
-  double mean_difference = 0;   // mean of d_i = b_i - a_i
-  double variance = 0;          // sample variance of d (n - 1)
-  double t = 0;                 // +-inf when the variance is 0 and the mean is not
-  double df = 0;                // n - 1
-  double p = 1;                 // two-sided; 1 when every d_i is 0
+  int n = 0;                   // pairs
+  double mean_difference = 0;  // mean of d_i = b_i - a_i
+  double variance = 0;         // sample variance of d (n - 1)
+  double t = 0;                // +-inf when the variance is 0 and the mean is not
+  double df = 0;               // n - 1
+  double p = 1;                // two-sided; 1 when every d_i is 0
 };
 
 // Student's paired t-test: t = mean(d) / sqrt(var(d) / n). For seeds on a fixed split, where the runs differ
@@ -119,7 +119,7 @@ struct RandomizationResult {
   int sentences = 0;
   double statistic_a = 0;  // F1 (percent) of the pooled counts of each system
   double statistic_b = 0;
-  double difference = 0;   // statistic_b - statistic_a
+  double difference = 0;  // statistic_b - statistic_a
   int rounds = 0;
   std::int64_t at_least_as_extreme = 0;  // c: rounds with |permuted difference| >= |observed difference|
   double p = 1;                          // (c + 1) / (rounds + 1)

@@ -7,8 +7,8 @@
 
 #include "common/error.h"
 #include "reports/comparison_table.h"
-#include "reports/config_keys.h"
 #include "reports/groups.h"
+#include "reports/internal/schema_keys.h"
 #include "reports/output.h"
 #include "reports/references.h"
 #include "reports/sweep_data.h"
@@ -26,8 +26,9 @@ struct LoadedSweep {
 };
 
 std::string Describe(const Group& g) {
-  return ShortId(g.config_id) + " (" + g.ConfigValue(keys::kCell) + " " + g.ConfigValue(keys::kSharedLayers) +
-         "/" + g.ConfigValue(keys::kNerLayers) + "/" + g.ConfigValue(keys::kReLayers) + ")";
+  return ShortId(g.config_id) + " (" + g.ConfigValue(Keys().cell) + " " +
+         g.ConfigValue(Keys().shared_layers) + "/" + g.ConfigValue(Keys().ner_layers) + "/" +
+         g.ConfigValue(Keys().re_layers) + ")";
 }
 
 // What a displayed or CSV row is about, beside its statistics.
@@ -108,8 +109,8 @@ ReportOutput WriteComparisonReport(const ComparisonReportOptions& options) {
           row.comparison = Compare(reference->Completed(), runs, cv && g.CrossValidated(), a.f1_averaging,
                                    options.significance);
           if (row.comparison->pairs == 0) {
-            notes.push_back(dataset + " " + a.name + ": no run of " + s.label + " shares a fold and seed with " +
-                            first.label + "'s; no test.");
+            notes.push_back(dataset + " " + a.name + ": no run of " + s.label +
+                            " shares a fold and seed with " + first.label + "'s; no test.");
           } else if (!row.comparison->randomization_missing.empty()) {
             const std::string note = dataset + ": " + s.label + ": no sentence-level test (" +
                                      row.comparison->randomization_missing + ").";
@@ -121,9 +122,7 @@ ReportOutput WriteComparisonReport(const ComparisonReportOptions& options) {
                           g.CrossValidated() ? "folds" : "seeds"});
       }
       for (const ReferenceRow* ref : MatchingReferences(references, dataset, a.name)) {
-        const auto one = [](const std::optional<double>& v) {
-          return v ? Summarize({*v}) : Summary{};
-        };
+        const auto one = [](const std::optional<double>& v) { return v ? Summarize({*v}) : Summary{}; };
         ComparedRow row;
         row.agg.ner_f1 = one(ref->ner_f1);
         row.agg.re_f1 = one(ref->re_f1);
@@ -142,9 +141,9 @@ ReportOutput WriteComparisonReport(const ComparisonReportOptions& options) {
   t.split_column = 1;
   t.split_title_prefix = "evaluation: ";
   t.display.columns = {"Dataset", "Evaluation", "Sweep", "Config"};
-  t.values.columns = {"dataset",    "evaluation", "averaging",  "sweep",     "sweep_dir", "sweep_name",
-                      "config_id",  "cell",       "shared_layers", "ner_layers", "re_layers", "completed",
-                      "planned",    "unit"};
+  t.values.columns = {"dataset",    "evaluation", "averaging", "sweep",         "sweep_dir",
+                      "sweep_name", "config_id",  "cell",      "shared_layers", "ner_layers",
+                      "re_layers",  "completed",  "planned",   "unit"};
   AppendMetricColumns(t.display, t.values);
   t.display.columns.push_back("n");
   AppendStatisticsColumns(t.values);
@@ -163,10 +162,10 @@ ReportOutput WriteComparisonReport(const ComparisonReportOptions& options) {
                                        l.dir,
                                        l.sweep_name,
                                        g ? g->config_id : "",
-                                       g ? g->ConfigValue(keys::kCell) : "",
-                                       g ? g->ConfigValue(keys::kSharedLayers) : "",
-                                       g ? g->ConfigValue(keys::kNerLayers) : "",
-                                       g ? g->ConfigValue(keys::kReLayers) : "",
+                                       g ? g->ConfigValue(Keys().cell) : "",
+                                       g ? g->ConfigValue(Keys().shared_layers) : "",
+                                       g ? g->ConfigValue(Keys().ner_layers) : "",
+                                       g ? g->ConfigValue(Keys().re_layers) : "",
                                        g ? std::to_string(completed) : "",
                                        g ? std::to_string(g->Planned()) : "",
                                        g ? l.unit : "published"};
@@ -177,8 +176,9 @@ ReportOutput WriteComparisonReport(const ComparisonReportOptions& options) {
     t.display.rows.push_back(display);
     t.values.rows.push_back(values);
   }
-  t.display.notes.push_back("Each sweep's row is its final configuration with the best mean dev score; Config: "
-                            "id (cell shared/NER/RE layers).");
+  t.display.notes.push_back(
+      "Each sweep's row is its final configuration with the best mean dev score; Config: "
+      "id (cell shared/NER/RE layers).");
   for (const auto& note : ComparisonNotes(options.significance, "the first sweep (" + first.label + ")"))
     t.display.notes.push_back(note);
   for (const auto& note : notes) t.display.notes.push_back(note);
@@ -191,9 +191,9 @@ ReportOutput WriteComparisonReport(const ComparisonReportOptions& options) {
   index << "# Comparison of sweeps\n\n";
   for (std::size_t i = 0; i < sweeps.size(); ++i) {
     const auto& s = sweeps[i];
-    index << "- " << (i == 0 ? "**" + s.label + "** (the reference)" : s.label) << ": `" << s.dir << "`, status **"
-          << s.data.manifest.status << "**, " << s.data.trials.size() << " planned trials, dts "
-          << s.data.manifest.dts_version << "\n";
+    index << "- " << (i == 0 ? "**" + s.label + "** (the reference)" : s.label) << ": `" << s.dir
+          << "`, status **" << schema::Name(s.data.manifest.status) << "**, " << s.data.trials.size()
+          << " planned trials, dts " << s.data.manifest.dts_version << "\n";
   }
   index << "\n";
   if (!output.warnings.empty()) {

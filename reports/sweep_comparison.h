@@ -1,11 +1,11 @@
-// The comparison of sweeps: `dts-report A B [C ...] --out DIR`. One results table with a row per sweep, aligned
-// by dataset (names compared as references.h does) and evaluation setting, each sweep's row being its selected
-// final configuration (the best mean dev score, as in the sweep report) and every row after the first sweep's
-// compared with it: Δ F1 with a paired bootstrap CI, the run-level test (corrected resampled t for folds,
-// paired t for seeds), the sentence-level approximate randomization test when the predictions carry gold, all
-// Holm-adjusted across the table's rows (comparison_table.h). Runs pair by (fold, seed), so sweeps compare
-// when they ran the same folds and seeds: an LSTM sweep against a GRU sweep, this run against last month's.
-// The published rows of each dataset and setting follow the sweeps' rows, without tests.
+// The comparison of sweeps: `dts-report A B [C ...] --out DIR`. One results table with a row per sweep,
+// aligned by dataset (names compared as references.h does) and evaluation setting, each sweep's row being its
+// selected final configuration (the best mean dev score, as in the sweep report) and every row after the
+// first sweep's compared with it: Δ F1 with a paired bootstrap CI, the run-level test (corrected resampled t
+// for folds, paired t for seeds), the sentence-level approximate randomization test when the predictions
+// carry gold, all Holm-adjusted across the table's rows (comparison_table.h). Runs pair by (fold, seed), so
+// sweeps compare when they ran the same folds and seeds: an LSTM sweep against a GRU sweep, this run against
+// last month's. The published rows of each dataset and setting follow the sweeps' rows, without tests.
 //
 // Writes comparison.{md,tex,csv}, index.md and index.html into the output directory.
 #pragma once

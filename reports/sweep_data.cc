@@ -5,7 +5,7 @@
 #include <set>
 
 #include "common/error.h"
-#include "reports/config_keys.h"
+#include "reports/internal/schema_keys.h"
 
 namespace dts::reports {
 
@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 std::optional<double> TrialRecord::DevScore() const {
   if (plan.dev_score >= 0) return plan.dev_score;
   // A failed or unfinished run's partial dev score would rank configurations by luck of timing.
-  if (!file || file->status != "completed" || file->epochs.empty()) return std::nullopt;
+  if (!file || file->status != schema::TrialStatus::kCompleted || file->epochs.empty()) return std::nullopt;
   double best = file->epochs.front().dev_score;
   for (const auto& e : file->epochs) best = std::max(best, e.dev_score);
   return best;
@@ -23,9 +23,10 @@ std::optional<double> TrialRecord::DevScore() const {
 namespace {
 
 std::string DatasetFromConfig(const std::map<std::string, std::string>& config) {
-  const auto format = config.find(keys::kDataFormat);
-  if (format != config.end() && !format->second.empty() && format->second != "json") return format->second;
-  const auto path = config.find(keys::kDataPath);
+  const auto format = config.find(Keys().data_format);
+  if (format != config.end() && !format->second.empty() && format->second != Keys().format_json)
+    return format->second;
+  const auto path = config.find(Keys().data_path);
   if (path != config.end() && !path->second.empty()) return fs::path(path->second).stem().string();
   return "unknown";
 }
@@ -74,7 +75,8 @@ SweepData LoadSweep(const std::string& dir) {
     auto [it, inserted] = highest_rung_row.emplace(row.trial_id, i);
     if (!inserted && schema::AshaRung(data.manifest.trials[it->second]) < rung) it->second = i;
   }
-  for (const auto& [id, i] : highest_rung_row) ++data.asha_highest_rung[schema::AshaRung(data.manifest.trials[i])];
+  for (const auto& [id, i] : highest_rung_row)
+    ++data.asha_highest_rung[schema::AshaRung(data.manifest.trials[i])];
 
   std::set<std::string> planned;
   for (size_t i = 0; i < data.manifest.trials.size(); ++i) {

@@ -23,9 +23,11 @@ struct TrialRecord {
   std::map<std::string, std::string> config;  // the file's /config, or the plan's config_ini parsed
 
   // A completed trial with test metrics: the only kind that enters the averages.
-  bool Completed() const { return file && file->status == "completed" && file->test.has_value(); }
+  bool Completed() const {
+    return file && file->status == schema::TrialStatus::kCompleted && file->test.has_value();
+  }
   // The trial file's status when there is one, else the manifest's.
-  const std::string& Status() const { return file ? file->status : plan.status; }
+  schema::TrialStatus Status() const { return file ? file->status : plan.status; }
   // The best dev score: the manifest's, else the best epoch's of a completed trial file; nullopt when
   // unknown.
   std::optional<double> DevScore() const;
@@ -39,7 +41,6 @@ struct SweepData {
   // ASHA sweeps: search trials by the highest rung they reached (rung -> trials); empty for other sweeps.
   std::map<int, int> asha_highest_rung;
 };
-
 
 // Throws IoError "DIR: not a sweep directory (no sweep.h5)" for a directory without a manifest, and the
 // manifest's IoError when it is unreadable. A trial file that cannot be read becomes a warning naming it.

@@ -37,14 +37,13 @@ std::string LatexEscape(const std::string& text) {
       return text.compare(i, std::char_traits<char>::length(utf8), utf8) == 0;
     };
     // Non-ASCII symbols the tables use, and characters that OT1-encoded text would print as others.
-    static const std::pair<const char*, const char*> kSymbols[] = {
-        {"±", "$\\pm$"},
-        {"–", "--"},
-        {"Δ", "$\\Delta$"},
-        {"†", "\\textsuperscript{\\dag}"},
-        {"‡", "\\textsuperscript{\\ddag}"},
-        {"<", "\\textless{}"},
-        {">", "\\textgreater{}"}};
+    static const std::pair<const char*, const char*> kSymbols[] = {{"±", "$\\pm$"},
+                                                                   {"–", "--"},
+                                                                   {"Δ", "$\\Delta$"},
+                                                                   {"†", "\\textsuperscript{\\dag}"},
+                                                                   {"‡", "\\textsuperscript{\\ddag}"},
+                                                                   {"<", "\\textless{}"},
+                                                                   {">", "\\textgreater{}"}};
     const std::pair<const char*, const char*>* symbol = nullptr;
     for (const auto& s : kSymbols) {
       if (next_is(s.first)) symbol = &s;

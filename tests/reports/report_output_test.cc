@@ -59,7 +59,8 @@ TEST(OutputTest, DisplaySplitsByTheSettingColumn) {
   t.display.name = "results";
   t.display.title = "Results";
   t.display.columns = {"Dataset", "Evaluation", "F1"};
-  t.display.rows = {{"ade", "strict, macro", "1"}, {"conll", "strict, micro", "2"}, {"conll", "strict, macro", "3"}};
+  t.display.rows = {
+      {"ade", "strict, macro", "1"}, {"conll", "strict, micro", "2"}, {"conll", "strict, macro", "3"}};
   t.display.notes = {"a note"};
   t.split_column = 1;
   t.split_title_prefix = "evaluation: ";
@@ -122,8 +123,9 @@ TEST(ReferencesTest, FilesAddAndReplaceRowsAndOtherSettingsStayApart) {
   for (const ReferenceRow* r : MatchingReferences(rows, "ade", "macro")) EXPECT_NE(r->system, "Loose");
   EXPECT_EQ(LoadReferences(false, {file.string()}).size(), 3u);
 
-  std::ofstream(file) << "dataset,system,evaluation,averaging,ner_precision,ner_recall,ner_f1,re_precision,re_recall,re_f1,"
-                         "source\nADE,X,fuzzy,macro,,,1,,,1,s\n";
+  std::ofstream(file)
+      << "dataset,system,evaluation,averaging,ner_precision,ner_recall,ner_f1,re_precision,re_recall,re_f1,"
+         "source\nADE,X,fuzzy,macro,,,1,,,1,s\n";
   EXPECT_THROW(LoadReferences(false, {file.string()}), InputError);
   fs::remove(file);
 }

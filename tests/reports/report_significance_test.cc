@@ -13,12 +13,11 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <sstream>
 #include <tuple>
-
-#include <nlohmann/json.hpp>
 
 #include "reports/references.h"
 #include "reports/report.h"
@@ -50,8 +49,8 @@ class SignificanceReportTest : public ::testing::Test {
     if (std::getenv("DTS_KEEP_TEST_OUTPUT") == nullptr) fs::remove_all(dir_);
   }
 
-  void AddRun(const DatasetSpec& d, const std::string& variant, int shared, int ner, int re, int fold, int seed,
-              double quality) {
+  void AddRun(const DatasetSpec& d, const std::string& variant, int shared, int ner, int re, int fold,
+              int seed, double quality) {
     const int index = static_cast<int>(manifest_.trials.size());
     schema::PlannedTrial plan;
     plan.trial_id = "t" + std::to_string(index);
@@ -60,7 +59,7 @@ class SignificanceReportTest : public ::testing::Test {
     plan.variant = variant;
     plan.fold = fold;
     plan.seed = static_cast<std::uint64_t>(seed);
-    plan.status = "completed";
+    plan.status = schema::TrialStatus::kCompleted;
     plan.dev_score = 50;
     std::ostringstream ini;
     ini << "[data]\nfold = " << fold << "\nfolds = 4\nformat = " << d.name << "\npath = corpora/" << d.name
@@ -74,7 +73,7 @@ class SignificanceReportTest : public ::testing::Test {
     Predict(sentences, d.entity_types, quality, 1000003ull * static_cast<std::uint64_t>(index + 1));
     schema::TrialFile t;
     t.trial_id = plan.trial_id;
-    t.status = "completed";
+    t.status = schema::TrialStatus::kCompleted;
     t.config_ini = plan.config_ini;
     t.stage = plan.stage;
     t.variant = variant;
@@ -105,7 +104,7 @@ class SignificanceReportTest : public ::testing::Test {
       if (seed != 4) AddRun(kConll, "no_task_specific", 2, 0, 0, 0, seed, 0.6);
     }
     manifest_.sweep_name = "significance";
-    manifest_.status = "completed";
+    manifest_.status = schema::TrialStatus::kCompleted;
     manifest_.dts_version = "test";
     schema::WriteSweepManifest((dir_ / "sweep.h5").string(), manifest_);
   }
@@ -113,7 +112,6 @@ class SignificanceReportTest : public ::testing::Test {
   fs::path dir_;
   schema::SweepManifest manifest_;
 };
-
 
 // One CSV row's expected figures, computed here from the trial files.
 struct Expected {
@@ -133,7 +131,8 @@ TEST_F(SignificanceReportTest, AblationCsvMatchesStatisticsRecomputedFromTrialFi
   ASSERT_EQ(rows.size(), 3u + 2u * 2u);  // ADE macro: 3 variants; CoNLL04 micro and macro: 2 each
 
   // The trial files, read back: dataset -> variant -> (fold, seed) -> file.
-  std::map<std::string, std::map<std::string, std::map<std::pair<int, std::uint64_t>, schema::TrialFile>>> runs;
+  std::map<std::string, std::map<std::string, std::map<std::pair<int, std::uint64_t>, schema::TrialFile>>>
+      runs;
   for (const auto& entry : fs::directory_iterator(dir_ / "trials")) {
     schema::TrialFile t = schema::ReadTrialFile(entry.path().string());
     runs[t.dataset][t.variant][{t.fold, t.seed}] = t;
@@ -194,7 +193,8 @@ TEST_F(SignificanceReportTest, AblationCsvMatchesStatisticsRecomputedFromTrialFi
           const auto read = [](const Json& j) {
             Side out;
             for (const auto& e : j.at("entities")) out.entities.emplace_back(e["start"], e["end"], e["type"]);
-            for (const auto& r : j.at("relations")) out.relations.emplace_back(r["type"], r["head"], r["tail"]);
+            for (const auto& r : j.at("relations"))
+              out.relations.emplace_back(r["type"], r["head"], r["tail"]);
             return out;
           };
           Sentence sentence{line["id"], read(line["gold"]), read(line)};
@@ -240,7 +240,8 @@ TEST_F(SignificanceReportTest, AblationCsvMatchesStatisticsRecomputedFromTrialFi
       const auto ci = PairedBootstrapCi(a, b, {3000, 0.95, 42});
       const auto ar = ApproximateRandomizationF1(sentences, n_types, parts[m], {999, 42});
       ASSERT_TRUE(test && ci);
-      expected[metrics[m]].push_back({ci->low, ci->high, ci->mean_difference, test->t, test->p, ar.p, ar.difference});
+      expected[metrics[m]].push_back(
+          {ci->low, ci->high, ci->mean_difference, test->t, test->p, ar.p, ar.difference});
     }
   }
 
@@ -280,16 +281,19 @@ TEST_F(SignificanceReportTest, AblationCsvMatchesStatisticsRecomputedFromTrialFi
   }
   EXPECT_GT(significant_rows, 0);  // the clearly worse variant shows up
 
-  const auto& ade = *std::find_if(rows.begin(), rows.end(), [](const auto& r) { return r.at("variant") == "no_re_specific"; });
+  const auto& ade = *std::find_if(rows.begin(), rows.end(),
+                                  [](const auto& r) { return r.at("variant") == "no_re_specific"; });
   EXPECT_EQ(ade.at("test"), "corrected_resampled_t");
   EXPECT_EQ(ade.at("ratio_source"), "prediction counts");
   EXPECT_EQ(ade.at("pairs"), "4");
   EXPECT_EQ(ade.at("ar_sentences"), std::to_string(15 + 17 + 19 + 21));
-  const auto& conll = *std::find_if(rows.begin(), rows.end(), [](const auto& r) { return r.at("variant") == "no_task_specific"; });
+  const auto& conll = *std::find_if(rows.begin(), rows.end(),
+                                    [](const auto& r) { return r.at("variant") == "no_task_specific"; });
   EXPECT_EQ(conll.at("test"), "paired_t");
   EXPECT_EQ(conll.at("pairs"), "3");
   EXPECT_EQ(conll.at("test_train_ratio"), "");
-  const auto& baseline = *std::find_if(rows.begin(), rows.end(), [](const auto& r) { return r.at("variant") == "baseline"; });
+  const auto& baseline =
+      *std::find_if(rows.begin(), rows.end(), [](const auto& r) { return r.at("variant") == "baseline"; });
   EXPECT_EQ(baseline.at("re_f1_p"), "");
 
   // Markdown and LaTeX show the interval and the markers.
@@ -323,7 +327,8 @@ TEST_F(SignificanceReportTest, PredictionsWithoutGoldGiveNoSentenceLevelTest) {
   options.significance.randomization_rounds = 99;
   WriteReport(options);
   const auto rows = ReadCsv(dir_ / "report" / "ablation.csv");
-  const auto& row = *std::find_if(rows.begin(), rows.end(), [](const auto& r) { return r.at("variant") == "no_re_specific"; });
+  const auto& row = *std::find_if(rows.begin(), rows.end(),
+                                  [](const auto& r) { return r.at("variant") == "no_re_specific"; });
   EXPECT_FALSE(row.at("re_f1_p").empty());
   EXPECT_FALSE(row.at("re_f1_ci_low").empty());
   EXPECT_EQ(row.at("re_f1_ar_p"), "");

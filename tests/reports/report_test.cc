@@ -22,12 +22,11 @@ namespace dts::reports {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::ReadCsv;
-using testing::ReadText;
 using schema::PlannedTrial;
 using schema::TrialFile;
-
-
+using schema::TrialStatus;
+using testing::ReadCsv;
+using testing::ReadText;
 
 // Expected mean and sample std, computed with the sum-of-squares formula (the report uses two passes).
 struct Expected {
@@ -74,10 +73,10 @@ class SweepFixture : public ::testing::Test {
     if (std::getenv("DTS_KEEP_TEST_OUTPUT") == nullptr) fs::remove_all(dir_);
   }
 
-  // Plans a trial; writes its file with `status` unless status is "" (not started).
+  // Plans a trial; writes its file with `status` unless status is kPlanned (not started).
   void Add(const std::string& stage, const std::string& config_id, const std::string& variant,
            const std::string& dataset, int fold, int seed, int shared, int ner, int re,
-           const std::string& cell, const std::string& status, double dev_score, long long params) {
+           const std::string& cell, TrialStatus status, double dev_score, long long params) {
     const int index = static_cast<int>(manifest_.trials.size());
     PlannedTrial plan;
     plan.trial_id = "t" + std::to_string(index);
@@ -86,11 +85,11 @@ class SweepFixture : public ::testing::Test {
     plan.variant = variant;
     plan.fold = fold;
     plan.seed = static_cast<std::uint64_t>(seed);
-    plan.status = status.empty() ? "planned" : status;
-    plan.dev_score = status == "completed" ? dev_score : -1;
+    plan.status = status;
+    plan.dev_score = status == TrialStatus::kCompleted ? dev_score : -1;
     plan.config_ini = ConfigIni(shared, ner, re, cell, dataset, fold, seed);
     manifest_.trials.push_back(plan);
-    if (status.empty()) return;
+    if (status == TrialStatus::kPlanned) return;
     TrialFile t;
     t.trial_id = plan.trial_id;
     t.status = status;
@@ -105,7 +104,7 @@ class SweepFixture : public ::testing::Test {
     t.epochs.push_back({1, 1, 0.5, 0.5, 0, 0, 0, 0, dev_score, 1, 1});
     t.theta_r = 0.4;
     for (int i = 1; i <= 9; ++i) t.theta_curve.push_back({i * 0.1, MakeScores(index + i, 30)});
-    if (status == "completed") {
+    if (status == TrialStatus::kCompleted) {
       schema::SplitMetrics test;
       test.ner.scores = MakeScores(index, 0);
       test.re.scores = MakeScores(index, 10);
@@ -118,7 +117,7 @@ class SweepFixture : public ::testing::Test {
 
   void WriteManifest() {
     manifest_.sweep_name = "unit_sweep";
-    manifest_.status = "running";
+    manifest_.status = TrialStatus::kRunning;
     manifest_.dts_version = "test";
     schema::WriteSweepManifest((dir_ / "sweep.h5").string(), manifest_);
   }
@@ -141,24 +140,26 @@ class SweepFixture : public ::testing::Test {
   // A small two-dataset sweep: ADE cross-validated (incomplete), CoNLL04 fixed split with an ablation.
   void BuildSweep() {
     // Search: four ADE and three CoNLL04 configurations.
-    Add("search", "sA", "", "ade", 0, 1, 1, 0, 1, "lstm", "completed", 70.0, 1000);
-    Add("search", "sB", "", "ade", 0, 1, 2, 1, 1, "gru", "completed", 80.5, 2000);
-    Add("search", "sC", "", "ade", 0, 1, 3, 0, 0, "lstm", "completed", 75.0, 3000);
-    Add("search", "sD", "", "ade", 0, 1, 1, 2, 2, "gru", "failed", 0, 4000);
-    Add("search", "sE", "", "conll04", 0, 1, 2, 0, 2, "lstm", "completed", 60.0, 5000);
-    Add("search", "sF", "", "conll04", 0, 1, 2, 1, 2, "lstm", "completed", 65.0, 6000);
+    Add("search", "sA", "", "ade", 0, 1, 1, 0, 1, "lstm", TrialStatus::kCompleted, 70.0, 1000);
+    Add("search", "sB", "", "ade", 0, 1, 2, 1, 1, "gru", TrialStatus::kCompleted, 80.5, 2000);
+    Add("search", "sC", "", "ade", 0, 1, 3, 0, 0, "lstm", TrialStatus::kCompleted, 75.0, 3000);
+    Add("search", "sD", "", "ade", 0, 1, 1, 2, 2, "gru", TrialStatus::kFailed, 0, 4000);
+    Add("search", "sE", "", "conll04", 0, 1, 2, 0, 2, "lstm", TrialStatus::kCompleted, 60.0, 5000);
+    Add("search", "sF", "", "conll04", 0, 1, 2, 1, 2, "lstm", TrialStatus::kCompleted, 65.0, 6000);
     // Final, ADE: the selected config (best dev) over 10 folds, 8 completed, 1 running, 1 not started;
     // and a second configuration with a worse dev score.
     for (int fold = 0; fold < 10; ++fold) {
-      const std::string status = fold < 8 ? "completed" : (fold == 8 ? "running" : "");
+      const TrialStatus status =
+          fold < 8 ? TrialStatus::kCompleted : (fold == 8 ? TrialStatus::kRunning : TrialStatus::kPlanned);
       Add("final", "fA", "", "ade", fold, 1, 2, 1, 1, "gru", status, 81.0 + fold * 0.1, 2000);
     }
     for (int fold = 0; fold < 10; ++fold) {
-      Add("final", "fA2", "", "ade", fold, 1, 3, 0, 0, "lstm", fold < 2 ? "completed" : "", 60.0, 3000);
+      Add("final", "fA2", "", "ade", fold, 1, 3, 0, 0, "lstm",
+          fold < 2 ? TrialStatus::kCompleted : TrialStatus::kPlanned, 60.0, 3000);
     }
     // Final, CoNLL04: 5 seeds, all completed.
     for (int seed = 1; seed <= 5; ++seed)
-      Add("final", "fC", "", "conll04", 0, seed, 2, 1, 2, "lstm", "completed", 66, 6000);
+      Add("final", "fC", "", "conll04", 0, seed, 2, 1, 2, "lstm", TrialStatus::kCompleted, 66, 6000);
     // Ablation, CoNLL04: 3 seeds per variant; one no_re_specific seed failed.
     const struct {
       const char* variant;
@@ -172,7 +173,7 @@ class SweepFixture : public ::testing::Test {
       for (int seed = 1; seed <= 3; ++seed) {
         const bool failed = std::string(v.variant) == "no_re_specific" && seed == 3;
         Add("ablation", v.config, v.variant, "conll04", 0, seed, v.shared, v.ner, v.re, "lstm",
-            failed ? "failed" : "completed", 64, 6000 + v.shared);
+            failed ? TrialStatus::kFailed : TrialStatus::kCompleted, 64, 6000 + v.shared);
       }
     }
     WriteManifest();
@@ -325,13 +326,13 @@ TEST_F(SweepFixture, HyperparameterAndSearchTables) {
 // ASHA writes one manifest row per rung a trial reached, all served by the trial's one file: each trial must
 // count once, ranked by its highest rung's dev score (not by a better score at a smaller budget).
 TEST_F(SweepFixture, AshaRowsCollapseToEachTrialsHighestRung) {
-  Add("search", "sA", "rung2", "ade", 0, 1, 1, 0, 1, "lstm", "completed", 78.0, 1000);
-  Add("search", "sB", "rung0", "ade", 0, 1, 2, 0, 1, "lstm", "completed", 60.0, 2000);
-  Add("search", "sC", "rung1", "ade", 0, 1, 3, 0, 1, "lstm", "completed", 74.0, 3000);
+  Add("search", "sA", "rung2", "ade", 0, 1, 1, 0, 1, "lstm", TrialStatus::kCompleted, 78.0, 1000);
+  Add("search", "sB", "rung0", "ade", 0, 1, 2, 0, 1, "lstm", TrialStatus::kCompleted, 60.0, 2000);
+  Add("search", "sC", "rung1", "ade", 0, 1, 3, 0, 1, "lstm", TrialStatus::kCompleted, 74.0, 3000);
   auto promoted = [&](size_t index, int rung, double dev_score) {
     PlannedTrial row = manifest_.trials[index];
     row.variant = "rung" + std::to_string(rung);
-    row.status = "promoted";
+    row.status = TrialStatus::kPromoted;
     row.dev_score = dev_score;
     manifest_.trials.push_back(row);
   };
@@ -352,7 +353,7 @@ TEST_F(SweepFixture, AshaRowsCollapseToEachTrialsHighestRung) {
   const auto progress_rows = ReadCsv(dir_ / "report" / "progress.csv");
   const auto& progress = FindRow(progress_rows, {{"Stage", "search"}});
   EXPECT_EQ(progress.at("Planned"), "3");
-  EXPECT_EQ(progress.at("completed"), "3");
+  EXPECT_EQ(progress.at(schema::Name(TrialStatus::kCompleted)), "3");
   EXPECT_NE(ReadText(dir_ / "report" / "progress.md").find("rung0 1 rung1 1 rung2 1"), std::string::npos);
 }
 
@@ -432,7 +433,8 @@ TEST_F(SweepFixture, CorruptTrialFileIsSkippedWithAWarningNamingIt) {
   EXPECT_EQ(search.size(), 3u);  // sA still has its manifest dev score; its file is gone
   const auto progress = ReadCsv(dir_ / "report" / "progress.csv");
   const auto& row = FindRow(progress, {{"Stage", "search"}});
-  EXPECT_EQ(row.at("completed"), "4");  // 5 completed search trials, one file unreadable
+  // 5 completed search trials, one file unreadable.
+  EXPECT_EQ(row.at(schema::Name(TrialStatus::kCompleted)), "4");
   EXPECT_NE(ReadText(dir_ / "report" / "index.md").find("zz-garbage.h5"), std::string::npos);
 }
 
@@ -531,7 +533,8 @@ TEST_F(SweepFixture, PlotsAreRenderedWhenGnuplotIsAvailable) {
   // index.html is self-contained: every image inline as a data: URI, nothing fetched from elsewhere.
   const std::string html = ReadText(report / "index.html");
   std::size_t images = 0;
-  for (std::size_t at = html.find("<img src=\""); at != std::string::npos; at = html.find("<img src=\"", at + 1)) {
+  for (std::size_t at = html.find("<img src=\""); at != std::string::npos;
+       at = html.find("<img src=\"", at + 1)) {
     ++images;
     EXPECT_EQ(html.compare(at + 10, 5, "data:"), 0) << html.substr(at, 60);
   }
@@ -557,16 +560,19 @@ TEST_F(SweepFixture, IndexHtmlRendersInHeadlessChromium) {
   fs::create_directories(copy);
   fs::copy_file(dir_ / "report" / "index.html", copy / "index.html");
   const fs::path shot = dir_ / "screenshot.png";
-  const std::string command = "timeout 120 '" + chromium +
-                              "' --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,2400 "
-                              "--screenshot='" + shot.string() + "' 'file://" + (copy / "index.html").string() +
-                              "' > '" + (dir_ / "chromium.log").string() + "' 2>&1";
+  const std::string command =
+      "timeout 120 '" + chromium +
+      "' --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,2400 "
+      "--screenshot='" +
+      shot.string() + "' 'file://" + (copy / "index.html").string() + "' > '" +
+      (dir_ / "chromium.log").string() + "' 2>&1";
   const int rc = std::system(command.c_str());
   ASSERT_EQ(rc, 0) << command << "\n" << ReadText(dir_ / "chromium.log");
   ASSERT_TRUE(fs::exists(shot)) << ReadText(dir_ / "chromium.log");
   const std::string png = ReadText(shot);
   EXPECT_EQ(png.substr(1, 3), "PNG");
-  EXPECT_GT(png.size(), 20000u) << "a near-empty screenshot: " << shot;  // text, tables and plots, not a blank page
+  EXPECT_GT(png.size(), 20000u) << "a near-empty screenshot: "
+                                << shot;  // text, tables and plots, not a blank page
 }
 
 }  // namespace

@@ -193,8 +193,8 @@ TEST(PairedBootstrapTest, ApproachesTheNormalIntervalForManyPairs) {
 }
 
 TEST(PooledF1Test, MicroAndMacroByHand) {
-  // Type 0: tp 3, fp 1, fn 2 -> P 75, R 60, F1 = 2PR / (P + R) = 9000 / 135 = 66.67 (= 200 tp / (2tp + fp + fn)
-  // = 600 / 9); type 1: tp 0 -> F1 0; type 2 never occurs (left out of the macro average).
+  // Type 0: tp 3, fp 1, fn 2 -> P 75, R 60, F1 = 2PR / (P + R) = 9000 / 135 = 66.67 (= 200 tp / (2tp + fp +
+  // fn) = 600 / 9); type 1: tp 0 -> F1 0; type 2 never occurs (left out of the macro average).
   const std::vector<std::int64_t> tp = {3, 0, 0}, fp = {1, 2, 0}, fn = {2, 1, 0};
   const std::vector<bool> occurs = {true, true, false};
   // Micro over types 0-2: tp 3, fp 3, fn 3 -> 600 / 12 = 50.
@@ -309,8 +309,10 @@ TEST(ApproximateRandomizationTest, NullDifferenceIsRarelySignificant) {
 
 TEST(ApproximateRandomizationTest, RejectsBadInput) {
   const auto sentences = RandomSentences(5, 3, 0, 1);
-  EXPECT_THROW(ApproximateRandomizationF1(sentences, 2, {{0, 2, F1Averaging::kMicro}}), std::invalid_argument);
-  EXPECT_THROW(ApproximateRandomizationF1(sentences, 3, {{0, 4, F1Averaging::kMicro}}), std::invalid_argument);
+  EXPECT_THROW(ApproximateRandomizationF1(sentences, 2, {{0, 2, F1Averaging::kMicro}}),
+               std::invalid_argument);
+  EXPECT_THROW(ApproximateRandomizationF1(sentences, 3, {{0, 4, F1Averaging::kMicro}}),
+               std::invalid_argument);
   EXPECT_THROW(ApproximateRandomizationF1(sentences, 3, {}), std::invalid_argument);
   EXPECT_THROW(ApproximateRandomizationF1(sentences, 3, {{0, 3, F1Averaging::kMicro}}, {0, 1}),
                std::invalid_argument);

@@ -1,6 +1,8 @@
-// dts-report A B --out DIR: two synthetic sweeps (an "LSTM" sweep and a weaker "GRU" sweep on the same folds and
-// seeds, predictions with gold) compared; the comparison CSV's figures are recomputed here from the trial
+// dts-report A B --out DIR: two synthetic sweeps (an "LSTM" sweep and a weaker "GRU" sweep on the same folds
+// and seeds, predictions with gold) compared; the comparison CSV's figures are recomputed here from the trial
 // files with the statistics functions called directly.
+#include "reports/sweep_comparison.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -14,11 +16,10 @@
 #include "common/error.h"
 #include "reports/references.h"
 #include "reports/significance.h"
-#include "reports/sweep_comparison.h"
 #include "schema/sweep_manifest.h"
 #include "schema/trial_file.h"
-#include "tests/reports/test_files.h"
 #include "tests/reports/synthetic_sweep.h"
+#include "tests/reports/test_files.h"
 
 namespace dts::reports {
 namespace {
@@ -28,8 +29,6 @@ using testing::Number;
 using testing::ReadCsv;
 using testing::ReadText;
 using namespace synthetic;  // NOLINT
-
-
 
 // One final-stage run's test F1 (macro and micro) as written, for the recomputation.
 struct RunScores {
@@ -50,7 +49,7 @@ class SyntheticSweep {
     for (int fold = 0; fold < 4; ++fold) Add(kAde, fold, first_seed);
     for (int seed = first_seed; seed < first_seed + 3; ++seed) Add(kConll, 0, seed);
     manifest_.sweep_name = name_;
-    manifest_.status = "completed";
+    manifest_.status = schema::TrialStatus::kCompleted;
     manifest_.dts_version = "test";
     schema::WriteSweepManifest((dir_ / "sweep.h5").string(), manifest_);
   }
@@ -66,19 +65,19 @@ class SyntheticSweep {
     plan.config_id = name_ + "-" + d.name;
     plan.fold = fold;
     plan.seed = static_cast<std::uint64_t>(seed);
-    plan.status = "completed";
+    plan.status = schema::TrialStatus::kCompleted;
     plan.dev_score = 50;
     std::ostringstream ini;
     ini << "[data]\nfold = " << fold << "\nfolds = 4\nformat = " << d.name << "\npath = corpora/" << d.name
-        << "\n\n[model]\ncell = " << cell_ << "\nner_layers = 1\nre_layers = 1\nshared_layers = 2\n\n[train]\nseed = "
-        << seed << "\n";
+        << "\n\n[model]\ncell = " << cell_
+        << "\nner_layers = 1\nre_layers = 1\nshared_layers = 2\n\n[train]\nseed = " << seed << "\n";
     plan.config_ini = ini.str();
     manifest_.trials.push_back(plan);
     std::vector<Sentence> sentences = GoldSentences(d, fold);
     Predict(sentences, d.entity_types, quality_, draw_ * 7919 + static_cast<std::uint64_t>(index));
     schema::TrialFile t;
     t.trial_id = plan.trial_id;
-    t.status = "completed";
+    t.status = schema::TrialStatus::kCompleted;
     t.config_ini = plan.config_ini;
     t.stage = plan.stage;
     t.config_id = plan.config_id;
@@ -124,7 +123,8 @@ const std::map<std::string, std::string>& Row(const std::vector<std::map<std::st
                                               const std::string& dataset, const std::string& averaging,
                                               const std::string& sweep) {
   for (const auto& row : rows) {
-    if (row.at("dataset") == dataset && row.at("averaging") == averaging && row.at("sweep") == sweep) return row;
+    if (row.at("dataset") == dataset && row.at("averaging") == averaging && row.at("sweep") == sweep)
+      return row;
   }
   static const std::map<std::string, std::string> none;
   ADD_FAILURE() << "no row " << dataset << " " << averaging << " " << sweep;

@@ -7,13 +7,12 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <string>
 #include <tuple>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "schema/trial_file.h"
 
@@ -50,17 +49,18 @@ inline std::vector<Sentence> GoldSentences(const DatasetSpec& d, int fold) {
     s.id = d.name + "-" + std::to_string(fold) + "-" + std::to_string(i);
     const int entities = 2 + i % 2;
     for (int k = 0; k < entities; ++k)
-      s.gold.entities.emplace_back(3 * k, 3 * k + 1 + (i + k) % 2, d.entity_types[(i + k) % d.entity_types.size()]);
+      s.gold.entities.emplace_back(3 * k, 3 * k + 1 + (i + k) % 2,
+                                   d.entity_types[(i + k) % d.entity_types.size()]);
     s.gold.relations.emplace_back(d.relation_types[i % d.relation_types.size()], 0, 1);
     out.push_back(s);
   }
   return out;
 }
 
-// A system of quality q in [0, 1]: keeps each gold entity with probability q (else mistypes or drops it), adds
-// a spurious entity now and then, predicts a gold relation whose arguments it got with probability q.
+// A system of quality q in [0, 1]: keeps each gold entity with probability q (else mistypes or drops it),
+// adds a spurious entity now and then, predicts a gold relation whose arguments it got with probability q.
 inline void Predict(std::vector<Sentence>& sentences, const std::vector<std::string>& types, double q,
-             std::uint64_t seed) {
+                    std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> u(0, 1);
   for (auto& s : sentences) {
@@ -81,7 +81,8 @@ inline void Predict(std::vector<Sentence>& sentences, const std::vector<std::str
     }
     if (u(rng) < (1 - q) / 2) s.predicted.entities.emplace_back(20, 21, std::get<2>(s.gold.entities[0]));
     for (const auto& [type, head, tail] : s.gold.relations) {
-      if (kept[head] >= 0 && kept[tail] >= 0 && u(rng) < q) s.predicted.relations.emplace_back(type, kept[head], kept[tail]);
+      if (kept[head] >= 0 && kept[tail] >= 0 && u(rng) < q)
+        s.predicted.relations.emplace_back(type, kept[head], kept[tail]);
     }
     if (s.predicted.entities.size() >= 2 && u(rng) < (1 - q) / 3)
       s.predicted.relations.emplace_back(std::get<0>(s.gold.relations[0]), 1, 0);  // reversed: wrong
@@ -90,8 +91,10 @@ inline void Predict(std::vector<Sentence>& sentences, const std::vector<std::str
 
 inline Json SideJson(const Side& side) {
   Json entities = Json::array(), relations = Json::array();
-  for (const auto& [start, end, type] : side.entities) entities.push_back({{"type", type}, {"start", start}, {"end", end}});
-  for (const auto& [type, head, tail] : side.relations) relations.push_back({{"type", type}, {"head", head}, {"tail", tail}});
+  for (const auto& [start, end, type] : side.entities)
+    entities.push_back({{"type", type}, {"start", start}, {"end", end}});
+  for (const auto& [type, head, tail] : side.relations)
+    relations.push_back({{"type", type}, {"head", head}, {"tail", tail}});
   return {{"entities", entities}, {"relations", relations}};
 }
 
@@ -104,15 +107,16 @@ inline std::string PredictionLine(const Sentence& s) {
   return line.dump();
 }
 
-// The test's own strict counting, per type: tp = predicted keys found in gold, fp / fn the rest. The synthetic
-// sentences never repeat an entity or relation, so plain sets suffice.
+// The test's own strict counting, per type: tp = predicted keys found in gold, fp / fn the rest. The
+// synthetic sentences never repeat an entity or relation, so plain sets suffice.
 using Counts = std::map<std::string, std::array<std::int64_t, 3>>;  // type -> tp, fp, fn
 inline void CountSentence(const Sentence& s, Counts& ner, Counts& re) {
   const auto rel_key = [](const Side& side, const std::tuple<std::string, int, int>& r) {
     return std::make_tuple(std::get<0>(r), side.entities[std::get<1>(r)], side.entities[std::get<2>(r)]);
   };
   std::set<std::tuple<int, int, std::string>> gold_e(s.gold.entities.begin(), s.gold.entities.end());
-  std::set<std::tuple<int, int, std::string>> pred_e(s.predicted.entities.begin(), s.predicted.entities.end());
+  std::set<std::tuple<int, int, std::string>> pred_e(s.predicted.entities.begin(),
+                                                     s.predicted.entities.end());
   for (const auto& e : pred_e) ++ner[std::get<2>(e)][gold_e.count(e) ? 0 : 1];
   for (const auto& e : gold_e) ner[std::get<2>(e)][2] += pred_e.count(e) ? 0 : 1;
   std::set<decltype(rel_key(s.gold, s.gold.relations[0]))> gold_r, pred_r;
@@ -133,7 +137,8 @@ inline schema::TaskMetrics Metrics(const Counts& counts, const std::vector<std::
   double macro = 0;
   for (const auto& type : types) {
     const auto it = counts.find(type);
-    const std::array<std::int64_t, 3> c = it == counts.end() ? std::array<std::int64_t, 3>{0, 0, 0} : it->second;
+    const std::array<std::int64_t, 3> c =
+        it == counts.end() ? std::array<std::int64_t, 3>{0, 0, 0} : it->second;
     tp += c[0];
     fp += c[1];
     fn += c[2];

@@ -1,0 +1,68 @@
+#include <algorithm>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "reports/internal/report_sections.h"
+
+namespace dts::reports {
+
+using schema::TrialStatus;
+
+ReportTable ProgressTable(const SweepData& data) {
+  // The columns, in this order; a trial under any other status (planned, or a manifest row promoted without a
+  // trial file yet) counts as "not started".
+  static const TrialStatus kStatuses[] = {TrialStatus::kCompleted,   TrialStatus::kRunning,
+                                          TrialStatus::kInterrupted, TrialStatus::kFailed,
+                                          TrialStatus::kDiverged,    TrialStatus::kBadConfig};
+  ReportTable t;
+  t.display.name = t.values.name = "progress";
+  t.display.title = t.values.title = "Sweep progress: trials per stage and status";
+  t.display.columns = {"Stage", "Planned"};
+  for (const TrialStatus s : kStatuses) t.display.columns.push_back(schema::Name(s));
+  t.display.columns.push_back("unreadable");
+  t.display.columns.push_back("not started");
+  t.values.columns = t.display.columns;
+  std::vector<std::string> stages;
+  for (const auto& r : data.trials) {
+    if (std::find(stages.begin(), stages.end(), r.plan.stage) == stages.end()) stages.push_back(r.plan.stage);
+  }
+  for (const auto& stage : stages) {
+    std::map<TrialStatus, int> counts;
+    int unreadable = 0;
+    int planned = 0;
+    for (const auto& r : data.trials) {
+      if (r.plan.stage != stage) continue;
+      ++planned;
+      // A trial file's status wins over the manifest's, which lags behind it; a trial whose file exists but
+      // cannot be read counts as neither done nor pending.
+      if (r.file_unreadable) {
+        ++unreadable;
+      } else {
+        ++counts[r.Status()];
+      }
+    }
+    std::vector<std::string> row = {stage, std::to_string(planned)};
+    int listed = 0;
+    for (const TrialStatus s : kStatuses) {
+      row.push_back(std::to_string(counts[s]));
+      listed += counts[s];
+    }
+    row.push_back(std::to_string(unreadable));
+    listed += unreadable;
+    row.push_back(std::to_string(planned - listed));
+    t.display.rows.push_back(row);
+    t.values.rows.push_back(row);
+  }
+  if (!data.asha_highest_rung.empty()) {
+    std::ostringstream note;
+    note << "ASHA search: one row per trial, at the highest rung it reached (trials per rung:";
+    for (const auto& [rung, trials] : data.asha_highest_rung) note << " rung" << rung << " " << trials;
+    note << "); dev scores are at that rung's epoch budget.";
+    t.display.notes.push_back(note.str());
+  }
+  return t;
+}
+
+}  // namespace dts::reports
