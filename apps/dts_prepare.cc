@@ -6,11 +6,14 @@
 
 #include "common/app.h"
 #include "common/error.h"
+#include "common/params.h"
+#include "config/data_config.h"
 #include "data/dataset.h"
 #include "data/readers.h"
 #include "data/stats.h"
 
 namespace po = boost::program_options;
+namespace config = dts::config;
 namespace data = dts::data;
 
 int main(int argc, char** argv) {
@@ -19,9 +22,11 @@ int main(int argc, char** argv) {
     std::string input;
     std::string write_json;
     std::string split_out;
-    double dev_fraction = 0.1;
-    int folds = 10;
-    int seed = 1;
+    // The split's defaults are [data]'s (config/data_config.h), declared once there.
+    const config::DataConfig defaults;
+    double dev_fraction = defaults.dev_fraction;
+    int folds = defaults.folds;
+    int seed = defaults.split_seed;
     po::options_description options("dts-prepare --format ade|conll04|json --input PATH [options]");
     options.add_options()("help,h", "print this help")("format", po::value(&format)->required(),
                                                        "corpus format: ade, conll04 or json")(
@@ -32,9 +37,11 @@ int main(int argc, char** argv) {
         "export in the common JSON format: a file, or for a fixed split a directory of train/dev/test.json")(
         "split-out", po::value(&split_out),
         "write the split (sentence ids per part, seed, corpus fingerprint)")(
-        "dev-fraction", po::value(&dev_fraction)->default_value(0.1), "held-out dev fraction (single file)")(
-        "folds", po::value(&folds)->default_value(10), "cross-validation folds (single file)")(
-        "seed", po::value(&seed)->default_value(1), "split seed (single file)");
+        "dev-fraction",
+        po::value(&dev_fraction)->default_value(dev_fraction, dts::FormatDouble(dev_fraction)),
+        "held-out dev fraction (single file)")("folds", po::value(&folds)->default_value(folds),
+                                               "cross-validation folds (single file)")(
+        "seed", po::value(&seed)->default_value(seed), "split seed (single file)");
     po::variables_map vm;
     try {
       po::store(po::command_line_parser(args).options(options).run(), vm);
@@ -50,7 +57,7 @@ int main(int argc, char** argv) {
       throw dts::UsageError("--dev-fraction must be in (0, 0.5)");
     if (folds < 2) throw dts::UsageError("--folds must be at least 2");
 
-    const data::CorpusFormat corpus_format = data::ParseFormat(format);
+    const config::CorpusFormat corpus_format = data::ParseFormat(format);
     const data::CorpusParts parts = data::ReadCorpusParts(corpus_format, input);
 
     nlohmann::json report{{"format", format}, {"input", input}, {"parts", nlohmann::json::object()}};

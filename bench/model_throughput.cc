@@ -1,22 +1,28 @@
 // Training and inference throughput of the joint model on one CPU thread, in sentences per second, for the
 // architectures the issue names (1+1+1 and 3+3+3 layers, LSTM and GRU, H = 64, batch 16), on ADE sentences
-// (../shared/data/ade when present, else synthetic sentences of ADE-like length). Prints figures; asserts nothing.
-// With --device cuda[:N] the same measurement runs on a GPU, timed by the wall clock after synchronising.
+// (../shared/data/ade when present, else synthetic sentences of ADE-like length). Prints figures; asserts
+// nothing. With --device cuda[:N] the same measurement runs on a GPU, timed by the wall clock after
+// synchronising.
 //
-//   build-*/bench/model_throughput [--sentences N] [--ade PATH] [--device cpu|cuda:N] [--batch 16]
-//                                  [--repeat N] [--infer-only 1] [--malloc-default 1] [--profile FILE]
+//   build-*/bench/model_throughput [--sentences N] [--ade PATH] [--char-dim 25] [--device cpu|cuda:N]
+//                                  [--batch 16] [--repeat N] [--infer-only 1] [--malloc-default 1]
+//                                  [--profile FILE]        (--help lists them with their defaults)
 #include <sys/resource.h>
+#include <torch/csrc/autograd/profiler_legacy.h>
+#include <torch/torch.h>
 
-#include <ctime>
+#include <algorithm>
+#include <boost/program_options.hpp>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
+#include <iostream>
 #include <random>
 #include <string>
 #include <vector>
 
-#include <torch/csrc/autograd/profiler_legacy.h>
-#include <torch/torch.h>
-
+#include "common/app.h"
+#include "common/error.h"
 #include "data/readers.h"
 #include "model/allocator.h"
 #include "model/batch.h"
@@ -24,6 +30,8 @@
 #include "model/joint_model.h"
 #include "model/optimizer.h"
 
+namespace po = boost::program_options;
+namespace config = dts::config;
 namespace model = dts::model;
 namespace data = dts::data;
 
@@ -31,7 +39,7 @@ namespace {
 
 torch::Device g_device(torch::kCPU);
 int g_batch_size = 16;
-int g_repeat = 1;          // --repeat N: run each measured loop N times (a longer window for perf record)
+int g_repeat = 1;           // --repeat N: run each measured loop N times (a longer window for perf record)
 bool g_infer_only = false;  // --infer-only: skip the training measurement (profiling inference)
 
 // On the CPU, process CPU time, not wall time: with one thread they agree on an idle machine, and CPU time
@@ -77,12 +85,12 @@ struct Result {
   double batch_ms, forward_ms, backward_ms, step_ms;  // per training batch
 };
 
-Result Measure(const model::ModelConfig& config, const model::Vocabularies& vocabularies,
+Result Measure(const config::ModelConfig& config, const model::Vocabularies& vocabularies,
                const std::vector<data::Sentence>& sentences, bool bucketed) {
   torch::manual_seed(1);
   model::JointModel net(config, vocabularies);
   net->to(g_device);
-  auto optimizer = model::MakeOptimizer(model::OptimConfig{}, net->TrainableParameters());
+  auto optimizer = model::MakeOptimizer(config::OptimConfig{}, net->TrainableParameters());
   const int batch_size = g_batch_size;
   std::vector<std::vector<int>> batches;
   if (bucketed) {
@@ -90,11 +98,13 @@ Result Measure(const model::ModelConfig& config, const model::Vocabularies& voca
   } else {
     for (std::size_t i = 0; i < sentences.size(); i += batch_size) {
       batches.emplace_back();
-      for (std::size_t j = i; j < std::min(sentences.size(), i + batch_size); ++j) batches.back().push_back(j);
+      for (std::size_t j = i; j < std::min(sentences.size(), i + batch_size); ++j)
+        batches.back().push_back(j);
     }
   }
   auto pointers = [&](const std::vector<int>& ids) {
     std::vector<const data::Sentence*> out;
+    out.reserve(ids.size());
     for (int i : ids) out.push_back(&sentences[i]);
     return out;
   };
@@ -113,7 +123,7 @@ Result Measure(const model::ModelConfig& config, const model::Vocabularies& voca
     phase[0] += t1 - t0, phase[1] += t2 - t1, phase[2] += t3 - t2, phase[3] += t4 - t3;
   };
   net->train();
-  for (int i = 0; i < 3; ++i) train(batches[i]);  // warm-up: allocator, thread pools
+  for (std::size_t i = 0; i < std::min<std::size_t>(3, batches.size()); ++i) train(batches[i]);  // warm-up
   for (double& p : phase) p = 0;
   double start = Now();
   for (int r = 0; r < (g_infer_only ? 0 : g_repeat); ++r)
@@ -122,39 +132,39 @@ Result Measure(const model::ModelConfig& config, const model::Vocabularies& voca
   const double per_batch_ms = 1000.0 / (batches.size() * g_repeat);
   start = Now();
   for (int r = 0; r < g_repeat; ++r)
-    for (const auto& ids : batches) net->Predict(model::MakeBatch(pointers(ids), vocabularies, g_device, false));
+    for (const auto& ids : batches)
+      net->Predict(model::MakeBatch(pointers(ids), vocabularies, g_device, false));
   const double infer_s = (Now() - start) / g_repeat;
-  return {g_infer_only ? 0.0 : sentences.size() / train_s, sentences.size() / infer_s, net->TrainableParameterCount(),
-          phase[0] * per_batch_ms, phase[1] * per_batch_ms, phase[2] * per_batch_ms, phase[3] * per_batch_ms};
+  return {g_infer_only ? 0.0 : sentences.size() / train_s,
+          sentences.size() / infer_s,
+          net->TrainableParameterCount(),
+          phase[0] * per_batch_ms,
+          phase[1] * per_batch_ms,
+          phase[2] * per_batch_ms,
+          phase[3] * per_batch_ms};
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  int n = 800;
-  // As dts-train does; --malloc-default 1 measures without (the difference is docs/benchmarks.md's figure).
-  bool default_malloc = false;
+struct Options {
+  int sentences = 800;
+  std::string ade = "../shared/data/ade/DRUG-AE.rel";
   int char_dim = 25;
   std::string profile;  // --profile FILE: chrome trace of 1+1+1 LSTM training batches, then exit
-  std::string ade = "../shared/data/ade/DRUG-AE.rel";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string key = argv[i];
-    if (key == "--sentences") n = std::stoi(argv[i + 1]);
-    if (key == "--ade") ade = argv[i + 1];
-    if (key == "--char-dim") char_dim = std::stoi(argv[i + 1]);
-    if (key == "--profile") profile = argv[i + 1];
-    if (key == "--device") g_device = model::ResolveDevice(argv[i + 1]);
-    if (key == "--batch") g_batch_size = std::stoi(argv[i + 1]);
-    if (key == "--malloc-default") default_malloc = std::string(argv[i + 1]) == "1";
-    if (key == "--repeat") g_repeat = std::stoi(argv[i + 1]);
-    if (key == "--infer-only") g_infer_only = std::string(argv[i + 1]) == "1";
-  }
-  if (!default_malloc) model::KeepFreedMemoryForReuse();
+  std::string device = "cpu";
+  // As dts-train does; --malloc-default 1 measures without (the difference is docs/benchmarks.md's figure).
+  bool default_malloc = false;
+};
+
+int Run(const Options& options) {
+  const int n = options.sentences;
+  const int char_dim = options.char_dim;
+  const std::string& profile = options.profile;
+  const std::string& ade = options.ade;
+  if (!options.default_malloc) model::KeepFreedMemoryForReuse();
   torch::set_num_threads(1);
   std::vector<data::Sentence> sentences;
   std::string source;
   if (std::filesystem::exists(ade)) {
-    sentences = data::ReadCorpus(data::CorpusFormat::kAde, ade).sentences;
+    sentences = data::ReadCorpus(config::CorpusFormat::kAde, ade).sentences;
     if (static_cast<int>(sentences.size()) > n) sentences.resize(n);
     source = ade;
   } else {
@@ -163,17 +173,18 @@ int main(int argc, char** argv) {
   }
   double tokens = 0;
   for (const auto& s : sentences) tokens += s.tokens.size();
-  std::printf("sentences: %zu from %s, mean length %.1f tokens; device %s, 1 thread, batch %d, H = 64, other dims "
-              "default; rates per %s second\n",
-              sentences.size(), source.c_str(), tokens / sentences.size(), g_device.str().c_str(), g_batch_size,
-              g_device.is_cuda() ? "wall-clock" : "CPU");
-  const auto vocabularies = model::BuildVocabularies(sentences, data::DataConfig{}, nullptr);
+  std::printf(
+      "sentences: %zu from %s, mean length %.1f tokens; device %s, 1 thread, batch %d, H = 64, other dims "
+      "default; rates per %s second\n",
+      sentences.size(), source.c_str(), tokens / sentences.size(), g_device.str().c_str(), g_batch_size,
+      g_device.is_cuda() ? "wall-clock" : "CPU");
+  const auto vocabularies = model::BuildVocabularies(sentences, config::DataConfig{}, nullptr);
   if (!profile.empty()) {
-    model::ModelConfig config;
+    config::ModelConfig config;
     config.hidden = 64;
     config.char_dim = char_dim;
     model::JointModel net(config, vocabularies);
-    auto optimizer = model::MakeOptimizer(model::OptimConfig{}, net->TrainableParameters());
+    auto optimizer = model::MakeOptimizer(config::OptimConfig{}, net->TrainableParameters());
     const auto batches = model::LengthBucketedBatches(sentences, 16, 1);
     torch::autograd::profiler::RecordProfile guard(profile);
     for (std::size_t b = 0; b < std::min<std::size_t>(10, batches.size()); ++b) {
@@ -186,29 +197,74 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
-  std::printf("| layers (shared+NER+RE) | cell | batches | parameters | train sent/s | inference sent/s | "
-              "ms/batch: build, forward, backward, step |\n");
+  std::printf(
+      "| layers (shared+NER+RE) | cell | batches | parameters | train sent/s | inference sent/s | "
+      "ms/batch: build, forward, backward, step |\n");
   std::printf("|---|---|---|---:|---:|---:|---|\n");
   struct Case {
     int layers;
-    model::CellType cell;
+    config::CellType cell;
     bool bucketed;
   };
-  for (const Case c : {Case{1, model::CellType::kLstm, false}, Case{1, model::CellType::kLstm, true},
-                       Case{1, model::CellType::kGru, true}, Case{3, model::CellType::kLstm, true},
-                       Case{3, model::CellType::kGru, true}}) {
-    model::ModelConfig config;
+  for (const Case c : {Case{1, config::CellType::kLstm, false}, Case{1, config::CellType::kLstm, true},
+                       Case{1, config::CellType::kGru, true}, Case{3, config::CellType::kLstm, true},
+                       Case{3, config::CellType::kGru, true}}) {
+    config::ModelConfig config;
     config.hidden = 64;
     config.char_dim = char_dim;
     config.cell = c.cell;
     config.shared_layers = config.ner_layers = config.re_layers = c.layers;
     const auto r = Measure(config, vocabularies, sentences, c.bucketed);
     std::printf("| %d+%d+%d | %s | %s | %lld | %.0f | %.0f | %.1f, %.1f, %.1f, %.1f |\n", c.layers, c.layers,
-                c.layers, c.cell == model::CellType::kLstm ? "LSTM" : "GRU",
-                c.bucketed ? "length-bucketed" : "file order", static_cast<long long>(r.parameters), r.train_per_s,
-                r.infer_per_s, r.batch_ms, r.forward_ms, r.backward_ms, r.step_ms);
+                c.layers, c.cell == config::CellType::kLstm ? "LSTM" : "GRU",
+                c.bucketed ? "length-bucketed" : "file order", static_cast<long long>(r.parameters),
+                r.train_per_s, r.infer_per_s, r.batch_ms, r.forward_ms, r.backward_ms, r.step_ms);
     std::fflush(stdout);
   }
   std::printf("peak RSS: %ld MiB\n", PeakRssMiB());
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return dts::RunApp("model_throughput", argc, argv, [](std::vector<std::string>& args) {
+    Options options;
+    po::options_description description("model_throughput [options]\n\nOptions");
+    description.add_options()("help,h", "print this help")(
+        "sentences", po::value(&options.sentences)->default_value(options.sentences),
+        "sentences measured: the first N of --ade, else N synthetic ones")(
+        "ade", po::value(&options.ade)->default_value(options.ade),
+        "ADE corpus (DRUG-AE.rel); synthetic sentences of ADE-like length when the file is missing")(
+        "char-dim", po::value(&options.char_dim)->default_value(options.char_dim),
+        "character embedding size, model.char_dim (0: no character BiRNN)")(
+        "device", po::value(&options.device)->default_value(options.device), "cpu or cuda:N (also auto)")(
+        "batch", po::value(&g_batch_size)->default_value(g_batch_size), "sentences per batch")(
+        "repeat", po::value(&g_repeat)->default_value(g_repeat),
+        "run each measured loop N times (a longer window for perf record)")(
+        "infer-only", po::value(&g_infer_only)->default_value(g_infer_only),
+        "1: skip the training measurement (profiling inference)")(
+        "malloc-default", po::value(&options.default_malloc)->default_value(options.default_malloc),
+        "1: glibc's default malloc settings, not dts-train's (model/allocator.h)")(
+        "profile", po::value(&options.profile),
+        "write a Chrome trace of ten 1+1+1 LSTM training batches to this file, then exit");
+    po::variables_map vm;
+    try {
+      // No positional arguments: a stray word is an error, not silently ignored.
+      po::store(po::command_line_parser(args).options(description).positional({}).run(), vm);
+      po::notify(vm);
+    } catch (const po::error& e) {
+      throw dts::UsageError(e.what());
+    }
+    if (vm.count("help")) {
+      std::cout << description;
+      return 0;
+    }
+    if (options.sentences < 1) throw dts::UsageError("--sentences must be at least 1");
+    if (options.char_dim < 0) throw dts::UsageError("--char-dim must be at least 0");
+    if (g_batch_size < 1) throw dts::UsageError("--batch must be at least 1");
+    if (g_repeat < 1) throw dts::UsageError("--repeat must be at least 1");
+    g_device = model::ResolveDevice(options.device);
+    return Run(options);
+  });
 }

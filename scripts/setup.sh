@@ -15,6 +15,7 @@ packages=(
   libfasttext-dev                        # dts-vectors: in-domain subword word vectors
   gnuplot-nox                            # report plots
   slurm-wlm munge                        # the Slurm integration test runs a one-node cluster
+  clang-format clang-tidy                # scripts/lint.sh (clang-tidy brings run-clang-tidy)
 )
 
 missing=()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up (scripts/setup.sh), then runs every test: the Release build's CTest suite (unit, MPI and
-# Slurm tests) and the non-LibTorch libraries' tests again under AddressSanitizer + UBSan.
+# Slurm tests), the non-LibTorch libraries' tests again under AddressSanitizer + UBSan, and the lint
+# (scripts/lint.sh: clang-format over the tree, clang-tidy over the non-LibTorch libraries).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -16,4 +17,6 @@ fi
 cmake --build build-asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs" || status=1
+
+scripts/lint.sh || status=1
 exit $status

@@ -3,12 +3,26 @@
 # the demo sweep submitted with dts-submit under a time limit too short for it, seen interrupted, continued
 # and finished, with the report job run after it; then a sweep cancelled with scancel and submitted again
 # completes every trial exactly once. Usage: slurm_sweep_test.sh BIN_DIR (from the repository root, as root).
+#
+# Exit status: 0 passed; 77 skipped, with the reason on stdout (not root, or Slurm/munge/Open MPI not
+# installed: CTest's SKIP_RETURN_CODE, so it reports "Skipped", never a pass); anything else failed.
 set -euo pipefail
-bin=$(cd "$1" && pwd)
+readonly kSkip=77
+skip() { echo "SKIP: $*"; exit $kSkip; }
+# Before the cluster is up: a failure with nothing to clean up.
+early_fail() { echo "FAIL: $*"; exit 1; }
+
+[ $# -eq 1 ] || early_fail "usage: slurm_sweep_test.sh BIN_DIR (run from the repository root)"
+bin=$(cd "$1" 2>/dev/null && pwd) || early_fail "$1: no such build directory"
 root=$(pwd)
-if [ "$(id -u)" -ne 0 ]; then echo "SKIP: the Slurm test needs root (slurmd)"; exit 0; fi
-for tool in slurmctld slurmd munged sbatch; do
-  command -v $tool >/dev/null || { echo "FAIL: $tool not installed (scripts/setup.sh installs slurm-wlm munge)"; exit 1; }
+[ -x "$root/slurm/dts-submit" ] || early_fail "run from the repository root: no slurm/dts-submit in $root"
+for tool in dts-sweep dts-train dts-report dts-inspect; do
+  [ -x "$bin/$tool" ] || early_fail "$bin/$tool not built"
+done
+if [ "$(id -u)" -ne 0 ]; then skip "the Slurm test needs root (slurmd runs jobs as their user)"; fi
+for tool in slurmctld slurmd munged sbatch squeue scancel sinfo scontrol mpirun; do
+  command -v $tool >/dev/null ||
+    skip "$tool not installed (scripts/setup.sh installs slurm-wlm munge openmpi-bin)"
 done
 
 work=$(mktemp -d /tmp/dts-slurm-test.XXXXXX)
@@ -18,15 +32,28 @@ cleanup() {
   if [ "${KEEP_WORK:-0}" = 1 ]; then echo "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
-eval "$("$root/tests/slurm/local_cluster.sh" start "$work/cluster")"
+
+fail() {
+  echo "FAIL: $*"
+  for f in "$work"/out*/slurm/*.log "$work"/cluster/log/*.log; do
+    [ -f "$f" ] || continue
+    echo "--- $f"
+    tail -20 "$f" || true
+  done
+  exit 1
+}
+
+# local_cluster.sh prints the export line only once the node is up; a failed start must not go unnoticed
+# (eval of its empty output would succeed).
+cluster_env=$("$root/tests/slurm/local_cluster.sh" start "$work/cluster") || fail "the local Slurm cluster did not start"
+eval "$cluster_env"
+[ -n "${SLURM_CONF:-}" ] || fail "local_cluster.sh printed no SLURM_CONF"
 export SLURM_CONF
 echo "cluster up: $SLURM_CONF"
 
-fail() { echo "FAIL: $*"; for f in "$work"/out*/slurm/*.log; do echo "--- $f"; tail -20 "$f"; done; exit 1; }
-
 wait_for_jobs() {  # until no job of ours is pending or running, at most $1 seconds
-  local deadline=$((SECONDS + $1))
-  while [ -n "$(squeue -h -o %i 2>/dev/null)" ]; do
+  local deadline=$((SECONDS + $1)) queued
+  while queued=$(squeue -h -o %i) || fail "squeue failed"; [ -n "$queued" ]; do
     [ $SECONDS -lt $deadline ] || { squeue; fail "jobs still queued after $1 s"; }
     sleep 2
   done
@@ -42,11 +69,13 @@ check_sweep() {
   planned=$(awk -F'|' '/^\| (search|final|ablation) /{s+=$3} END{print s}' "$out/report.txt")
   completed=$(awk -F'|' '/^\| (search|final|ablation) /{s+=$4} END{print s}' "$out/report.txt")
   [ "$planned" -gt 0 ] && [ "$planned" = "$completed" ] || fail "$out: $completed of $planned trials completed"
-  local files=$(ls "$out"/trials/*.h5 | wc -l)
+  local files
+  files=$(find "$out/trials" -maxdepth 1 -name '*.h5' 2>/dev/null | wc -l) || true
   [ "$files" = "$planned" ] || fail "$out: $files trial files for $planned planned trials"
   for f in "$out"/trials/*.h5; do
     local epochs
-    epochs=$("$bin/dts-inspect" "$f" | awk '/^epoch +loss/{table=1; next} table && NF==0{exit} table{print $1}')
+    epochs=$("$bin/dts-inspect" "$f" | awk '/^epoch +loss/{table=1; next} table && NF==0{exit} table{print $1}') ||
+      fail "dts-inspect failed on $f"
     [ -n "$epochs" ] || fail "$f has no epochs"
     [ "$(echo "$epochs" | sort -n | uniq -d)" = "" ] || fail "$f repeats epochs: $epochs"
     [ "$(echo "$epochs" | head -1)" = 1 ] || fail "$f does not start at epoch 1"
@@ -62,30 +91,29 @@ sed -e "s|^base = demo.ini|base = $root/configs/demo.ini|" -e 's|^train.max_epoc
   configs/demo-sweep.ini > "$work/long-demo-sweep.ini"
 grep -q "^train.max_epochs = 400" "$work/long-demo-sweep.ini" || fail "could not lengthen configs/demo-sweep.ini"
 "$root/slurm/dts-submit" "$work/long-demo-sweep.ini" --out "$work/out1" --ntasks-per-node 3 --time 1 \
-  --signal-lead 45 --oversubscribe --bin "$bin" | tee "$work/submit1.txt"
+  --signal-lead 45 --oversubscribe --bin "$bin" | tee "$work/submit1.txt" || fail "dts-submit failed (time-limit run)"
 wait_for_jobs 1200
-logs=$(ls "$work"/out1/slurm/sweep-*.log | wc -l)
+logs=$(find "$work/out1/slurm" -maxdepth 1 -name 'sweep-*.log' 2>/dev/null | wc -l) || true
 [ "$logs" -ge 2 ] || fail "the sweep finished in one allocation; the time limit did not interrupt it"
 grep -q "signal received, checkpointing" "$work"/out1/slurm/sweep-*.log || fail "no allocation saw the warning signal"
 grep -q "continued as job" "$work"/out1/slurm/sweep-*.log || fail "no continuation was submitted"
 grep -q "dts-sweep exited 0" "$work"/out1/slurm/sweep-*.log || fail "no allocation finished the sweep"
-report_log=$(ls "$work"/out1/slurm/report-*.log) || fail "the report job did not run"
+ls "$work"/out1/slurm/report-*.log >/dev/null 2>&1 || fail "the report job did not run"
 [ -f "$work/out1/report/index.md" ] || fail "the report job wrote no report"
-last_sweep=$(ls -t "$work"/out1/slurm/sweep-*.log | head -1)
 [ "$work/out1/report/index.md" -nt "$(ls -tr "$work"/out1/trials/*.h5 | tail -1)" ] || fail "the report is older than the last trial"
 echo "time-limit run: $logs allocations, report after the last one"
 check_sweep "$work/out1"
 
 # 2. scancel mid-sweep, then submit again: nothing lost, nothing repeated.
 "$root/slurm/dts-submit" configs/demo-sweep.ini --out "$work/out2" --ntasks-per-node 3 --time 30 \
-  --oversubscribe --bin "$bin" > "$work/submit2.txt"
-job=$(cat "$work/out2/slurm/sweep_job_id")
+  --oversubscribe --bin "$bin" > "$work/submit2.txt" || fail "dts-submit failed (scancel run)"
+job=$(cat "$work/out2/slurm/sweep_job_id") || fail "dts-submit wrote no sweep_job_id"
 deadline=$((SECONDS + 600))
 until [ "$(ls "$work"/out2/trials/*.h5 2>/dev/null | wc -l)" -ge 4 ]; do
   [ $SECONDS -lt $deadline ] || fail "no progress before scancel"
   sleep 1
 done
-scancel "$job"
+scancel "$job" || fail "scancel $job failed"
 deadline=$((SECONDS + 300))
 while squeue -h -j "$job" -o %i 2>/dev/null | grep -q .; do
   [ $SECONDS -lt $deadline ] || fail "cancelled job $job did not end"
@@ -96,7 +124,7 @@ scancel --user=root 2>/dev/null || true   # the report job, whose dependency can
 wait_for_jobs 60
 echo "cancelled job $job with $(ls "$work"/out2/trials/*.h5 | wc -l) trial files on disk"
 "$root/slurm/dts-submit" configs/demo-sweep.ini --out "$work/out2" --ntasks-per-node 3 --time 30 \
-  --oversubscribe --bin "$bin" > "$work/submit3.txt"
+  --oversubscribe --bin "$bin" > "$work/submit3.txt" || fail "dts-submit failed (resubmission)"
 wait_for_jobs 1200
 [ -f "$work/out2/report/index.md" ] || fail "the resubmitted sweep's report job did not run"
 check_sweep "$work/out2"
