@@ -128,11 +128,12 @@ bool AppendRow(std::string& out, const std::string& word, const fasttext::Vector
 
 }  // namespace
 
-VocabSource ParseVocabSource(const std::string& text, data::CorpusFormat default_format) {
+VocabSource ParseVocabSource(const std::string& text, config::CorpusFormat default_format) {
   const auto colon = text.find(':');
   if (colon != std::string::npos) {
     const std::string prefix = text.substr(0, colon);
-    for (auto format : {data::CorpusFormat::kAde, data::CorpusFormat::kConll04, data::CorpusFormat::kJson}) {
+    for (auto format :
+         {config::CorpusFormat::kAde, config::CorpusFormat::kConll04, config::CorpusFormat::kJson}) {
       if (prefix == data::FormatName(format)) return {format, text.substr(colon + 1)};
     }
   }
@@ -140,7 +141,7 @@ VocabSource ParseVocabSource(const std::string& text, data::CorpusFormat default
 }
 
 PreparedText PrepareTrainingText(const VectorsOptions& options) {
-  const data::DataConfig& data_config = options.config.data;
+  const config::DataConfig& data_config = options.config.data;
   const bool lowercase = data_config.lowercase_words;
   PreparedText prepared;
   std::set<std::string> extra;

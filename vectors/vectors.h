@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "data/data_config.h"
+#include "config/data_config.h"
 #include "vectors/text_source.h"
 #include "vectors/vectors_config.h"
 
@@ -24,10 +24,10 @@ namespace dts::vectors {
 // A corpus whose words (surface forms only) get vectors: "FORMAT:PATH" (ade|conll04|json) or just PATH, read
 // in `default_format`. A file or a fixed-split directory, as data.path.
 struct VocabSource {
-  data::CorpusFormat format = data::CorpusFormat::kJson;
+  config::CorpusFormat format = config::CorpusFormat::kJson;
   std::string path;
 };
-VocabSource ParseVocabSource(const std::string& text, data::CorpusFormat default_format);
+VocabSource ParseVocabSource(const std::string& text, config::CorpusFormat default_format);
 
 struct VectorsOptions {
   VectorsConfig config;            // config.data.path empty: no labelled corpus
@@ -38,7 +38,6 @@ struct VectorsOptions {
   std::string write_text;  // when set, a copy of the prepared training text is written there
   std::function<void(double progress)> progress;  // training progress in [0, 1], from the training thread
 };
-
 
 struct SourceStats {
   std::string name;  // "corpus train part" or the file

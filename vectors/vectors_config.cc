@@ -54,7 +54,7 @@ const ParamTable<FastTextConfig>& FastTextParams() {
 const ConfigSchema<VectorsConfig>& VectorsSchema() {
   static const ConfigSchema<VectorsConfig> schema = [] {
     ConfigSchema<VectorsConfig> s;
-    s.Add(&VectorsConfig::data, data::DataParams());
+    s.Add(&VectorsConfig::data, config::DataParams());
     s.Add(&VectorsConfig::vectors, FastTextParams());
     return s;
   }();

@@ -1,4 +1,4 @@
-// The configuration of dts-vectors: the [data] section (declared in data/data_config.h, reused as is) that
+// The configuration of dts-vectors: the [data] section (declared in config/data_config.h, reused as is) that
 // names the labelled corpus and the fold, and the [vectors] section, declared here, that holds fastText's
 // training hyperparameters.
 #pragma once
@@ -8,7 +8,7 @@
 
 #include "common/ini.h"
 #include "common/params.h"
-#include "data/data_config.h"
+#include "config/data_config.h"
 
 namespace dts::vectors {
 
@@ -30,7 +30,7 @@ struct FastTextConfig {
 const ParamTable<FastTextConfig>& FastTextParams();
 
 struct VectorsConfig {
-  data::DataConfig data;  // data.path empty: no labelled corpus
+  config::DataConfig data;  // data.path empty: no labelled corpus
   FastTextConfig vectors;
 };
 

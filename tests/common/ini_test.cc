@@ -8,7 +8,8 @@ namespace dts {
 namespace {
 
 TEST(Ini, ParsesSectionsCommentsAndRemembersLines) {
-  const auto entries = ParseIniText("# comment\n[model]\nshared_layers = 2  # inline\n\n[train]\nlr=5e-4\n", "x.ini");
+  const auto entries =
+      ParseIniText("# comment\n[model]\nshared_layers = 2  # inline\n\n[train]\nlr=5e-4\n", "x.ini");
   ASSERT_EQ(entries.size(), 2u);
   EXPECT_EQ(entries[0].key, "model.shared_layers");
   EXPECT_EQ(entries[0].value, "2");
@@ -32,7 +33,8 @@ TEST(Ini, MalformedLinesNameFileAndLine) {
 }
 
 TEST(Ini, ExtractsDottedOverridesOnly) {
-  std::vector<std::string> args = {"--config", "c.ini", "--model.hidden", "64", "--train.lr=0.1", "--out", "x.h5"};
+  std::vector<std::string> args = {"--config", "c.ini", "--model.hidden", "64", "--train.lr=0.1",
+                                   "--out",    "x.h5"};
   const auto overrides = ExtractOverrides(args);
   ASSERT_EQ(overrides.size(), 2u);
   EXPECT_EQ(overrides[0].key, "model.hidden");
@@ -42,6 +44,23 @@ TEST(Ini, ExtractsDottedOverridesOnly) {
   EXPECT_EQ(args, (std::vector<std::string>{"--config", "c.ini", "--out", "x.h5"}));
   std::vector<std::string> dangling = {"--model.hidden"};
   EXPECT_THROW(ExtractOverrides(dangling), ConfigError);
+}
+
+}  // namespace
+}  // namespace dts
+
+namespace dts {
+namespace {
+
+TEST(IniWriter, GroupsSectionsAndReadsBack) {
+  const std::string text = WriteIniText({{"data.path", "x y"}, {"model.a", "1"}, {"model.b", "2"}});
+  EXPECT_EQ(text, "[data]\npath = x y\n\n[model]\na = 1\nb = 2\n");
+  const auto entries = ParseIniText(text, "written");
+  ASSERT_EQ(entries.size(), 3u);
+  EXPECT_EQ(entries[0].key, "data.path");
+  EXPECT_EQ(entries[0].value, "x y");
+  EXPECT_EQ(entries[2].key, "model.b");
+  EXPECT_EQ(WriteIniText({}), "");
 }
 
 }  // namespace

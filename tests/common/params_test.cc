@@ -21,8 +21,8 @@ const ParamTable<Sample>& SampleParams() {
   static const ParamTable<Sample> table{
       "sample",
       {Param(&Sample::layers, "layers").Range(1, 3).Help("layers"),
-       Param(&Sample::lr, "lr").Above(0.0, 1.0).Help("learning rate"), Param(&Sample::flag, "flag").Help("a flag"),
-       Param(&Sample::name, "name").Help("a name"),
+       Param(&Sample::lr, "lr").Above(0.0, 1.0).Help("learning rate"),
+       Param(&Sample::flag, "flag").Help("a flag"), Param(&Sample::name, "name").Help("a name"),
        Param(&Sample::cell, "cell").Choices({{"lstm", Cell::kLstm}, {"gru", Cell::kGru}}).Help("cell")}};
   return table;
 }

@@ -31,7 +31,7 @@ TEST(RealVectors, AdeFoldPlusAdeNeg) {
   data::testing::ScratchDir dir;
   VectorsOptions options;
   options.config.data.path = ade;
-  options.config.data.format = data::CorpusFormat::kAde;
+  options.config.data.format = config::CorpusFormat::kAde;
   options.config.data.fold = 3;
   options.texts = {neg};
   // Small and quick: one epoch, 10 dimensions; the figures checked do not depend on the vectors' quality.

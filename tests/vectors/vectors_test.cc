@@ -33,10 +33,10 @@ VectorsOptions SmallOptions(const std::string& out) {
   return options;
 }
 
-data::DataConfig AdeSample(int fold) {
-  data::DataConfig config;
+config::DataConfig AdeSample(int fold) {
+  config::DataConfig config;
   config.path = "data/samples/ade/ade-sample.rel";
-  config.format = data::CorpusFormat::kAde;
+  config.format = config::CorpusFormat::kAde;
   config.folds = 3;
   config.fold = fold;
   return config;
@@ -44,7 +44,8 @@ data::DataConfig AdeSample(int fold) {
 
 std::string Line(const data::Sentence& sentence) {
   std::string line;
-  for (const auto& token : sentence.tokens) line += (line.empty() ? "" : " ") + data::WordKey(token.text, true);
+  for (const auto& token : sentence.tokens)
+    line += (line.empty() ? "" : " ") + data::WordKey(token.text, true);
   return line;
 }
 
@@ -111,11 +112,11 @@ TEST(Vectors, ConfigReadsDataVectorsAndWordDim) {
 }
 
 TEST(Vectors, ParseVocabSource) {
-  const VocabSource a = ParseVocabSource("ade:../shared/data/ade/DRUG-AE.rel", data::CorpusFormat::kJson);
-  EXPECT_EQ(a.format, data::CorpusFormat::kAde);
+  const VocabSource a = ParseVocabSource("ade:../shared/data/ade/DRUG-AE.rel", config::CorpusFormat::kJson);
+  EXPECT_EQ(a.format, config::CorpusFormat::kAde);
   EXPECT_EQ(a.path, "../shared/data/ade/DRUG-AE.rel");
-  const VocabSource b = ParseVocabSource("data/samples/json", data::CorpusFormat::kConll04);
-  EXPECT_EQ(b.format, data::CorpusFormat::kConll04);
+  const VocabSource b = ParseVocabSource("data/samples/json", config::CorpusFormat::kConll04);
+  EXPECT_EQ(b.format, config::CorpusFormat::kConll04);
   EXPECT_EQ(b.path, "data/samples/json");
 }
 
@@ -258,7 +259,7 @@ TEST(Vectors, VocabFromAddsWordsWithoutTrainingOnThem) {
   VectorsOptions options = SmallOptions(dir.Path("out.vec"));
   options.texts = {dir.Write(
       "text.txt", "The patient stopped metformin .\nZorbivaxine caused a rash and hepatotoxicity .\n")};
-  options.vocab_from = {ParseVocabSource("json:" + tiny, data::CorpusFormat::kAde)};
+  options.vocab_from = {ParseVocabSource("json:" + tiny, config::CorpusFormat::kAde)};
   options.write_text = dir.Path("prepared.txt");
   const VectorsSummary summary = TrainVectors(options);
   // The copy of a --vocab-from sentence is dropped; the corpus itself is not trained on.
@@ -266,7 +267,7 @@ TEST(Vectors, VocabFromAddsWordsWithoutTrainingOnThem) {
   EXPECT_EQ(summary.sources.at(0).dropped, 1);
   const data::WordVectors vectors = data::ReadWordVectors(options.out);
   const data::Dataset dataset = data::LoadDataset([&] {
-    data::DataConfig config;
+    config::DataConfig config;
     config.path = tiny;
     return config;
   }());
@@ -306,7 +307,7 @@ TEST(Vectors, ErrorsLeaveNothingAtOut) {
   EXPECT_EQ(ReadAll(out), "previous content\n");
   EXPECT_EQ(Files(dir.Path()), (std::set<std::string>{"out.vec", "bad.txt"}));
 
-  options.config.data = data::DataConfig{};
+  options.config.data = config::DataConfig{};
   EXPECT_THROW(TrainVectors(options), UsageError);  // no training text at all
   options.config.data = AdeSample(0);
   options.out = dir.Path("no-such-dir/out.vec");
