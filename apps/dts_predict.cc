@@ -1,8 +1,7 @@
 // dts-predict: run a trained trial file's best model over a corpus and write JSON lines.
+#include <boost/program_options.hpp>
 #include <fstream>
 #include <iostream>
-
-#include <boost/program_options.hpp>
 
 #include "common/app.h"
 #include "common/error.h"
@@ -22,8 +21,8 @@ int main(int argc, char** argv) {
     double theta = -1;
     int threads = 1;
     po::options_description options("dts-predict --model TRIAL.h5 --input FILE [options]");
-    options.add_options()("help,h", "show this help")(
-        "model", po::value(&model_path)->required(), "trial file (dts-train --out) whose best model to use")(
+    options.add_options()("help,h", "show this help")("model", po::value(&model_path)->required(),
+                                                      "trial file (dts-train --out) whose best model to use")(
         "input", po::value(&input)->required(), "corpus to annotate")(
         "format", po::value(&format)->default_value("json"), "corpus format: ade | conll04 | json")(
         "out", po::value(&out), "write JSON lines here instead of stdout")(
@@ -43,16 +42,22 @@ int main(int argc, char** argv) {
     }
     torch::set_num_threads(threads);
     const auto trial = dts::schema::ReadTrialFile(model_path, /*with_checkpoints=*/true);
-    if (!trial.best_model) throw dts::IoError(model_path, "has no trained model (status " + trial.status + ")");
+    if (!trial.best_model)
+      throw dts::IoError(
+          model_path, std::string("has no trained model (status ") + dts::schema::Name(trial.status) + ")");
     const torch::Device torch_device = dts::model::ResolveDevice(device);
     auto checkpoint = dts::model::LoadCheckpoint(*trial.best_model, torch_device, model_path);
     const float theta_r = static_cast<float>(theta >= 0 ? theta : trial.theta_r);
 
-    dts::data::CorpusFormat corpus_format;
-    if (format == "ade") corpus_format = dts::data::CorpusFormat::kAde;
-    else if (format == "conll04") corpus_format = dts::data::CorpusFormat::kConll04;
-    else if (format == "json") corpus_format = dts::data::CorpusFormat::kJson;
-    else throw dts::UsageError("--format '" + format + "' is not one of ade, conll04, json");
+    dts::config::CorpusFormat corpus_format;
+    if (format == "ade")
+      corpus_format = dts::config::CorpusFormat::kAde;
+    else if (format == "conll04")
+      corpus_format = dts::config::CorpusFormat::kConll04;
+    else if (format == "json")
+      corpus_format = dts::config::CorpusFormat::kJson;
+    else
+      throw dts::UsageError("--format '" + format + "' is not one of ade, conll04, json");
     const auto corpus = dts::data::ReadCorpus(corpus_format, input);
 
     const auto predictions = dts::worker::PredictCorpus(checkpoint.model, corpus, torch_device);

@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
-
 #include <nlohmann/json.hpp>
+#include <numeric>
 
 #include "model/batch.h"
 
@@ -28,7 +27,8 @@ std::vector<SentencePrediction> PredictCorpus(model::JointModel& model, const da
       if (!sentences[order[i]].tokens.empty()) members.push_back(&sentences[order[i]]);
     }
     if (members.empty()) continue;
-    const auto batch = model::MakeBatch(members, model->vocabularies(), device, /*with_gold=*/false, contextual);
+    const auto batch =
+        model::MakeBatch(members, model->vocabularies(), device, /*with_gold=*/false, contextual);
     const auto predicted = model->Predict(batch);
     size_t k = 0;
     for (size_t i = begin; i < end; ++i) {
@@ -46,7 +46,8 @@ std::vector<SentencePrediction> PredictCorpus(model::JointModel& model, const da
 namespace {
 schema::TaskMetrics ToTaskMetrics(const TaskScores& scores) {
   schema::TaskMetrics task;
-  task.scores = {scores.micro_p, scores.micro_r, scores.micro_f1, scores.macro_p, scores.macro_r, scores.macro_f1};
+  task.scores = {scores.micro_p, scores.micro_r, scores.micro_f1,
+                 scores.macro_p, scores.macro_r, scores.macro_f1};
   for (const auto& [type, counts] : scores.per_type) {
     task.per_type.push_back(
         {type, counts.tp, counts.fp, counts.fn, counts.Precision(), counts.Recall(), counts.F1()});
@@ -55,13 +56,44 @@ schema::TaskMetrics ToTaskMetrics(const TaskScores& scores) {
 }
 }  // namespace
 
-schema::SplitMetrics ToSchemaMetrics(const Scores& scores) { return {ToTaskMetrics(scores.ner), ToTaskMetrics(scores.re)}; }
+schema::SplitMetrics ToSchemaMetrics(const Scores& scores) {
+  return {ToTaskMetrics(scores.ner), ToTaskMetrics(scores.re)};
+}
 
-std::string PredictionJson(const data::Sentence& sentence, const SentencePrediction& prediction, float theta_r) {
+bool SelectsOnMicro(const config::TrainConfig& config) {
+  switch (config.train.selection_average) {
+    case config::SelectionAverage::kMicro:
+      return true;
+    case config::SelectionAverage::kMacro:
+      return false;
+    case config::SelectionAverage::kAuto:
+      break;
+  }
+  return config.data.format == config::CorpusFormat::kConll04;  // CoNLL04 reports micro; ADE and others macro
+}
+
+double DevScore(const Scores& dev, const config::TrainConfig& config) {
+  const bool micro = SelectsOnMicro(config);
+  const double ner = micro ? dev.ner.micro_f1 : dev.ner.macro_f1;
+  const double re = micro ? dev.re.micro_f1 : dev.re.macro_f1;
+  switch (config.train.early_stop_metric) {
+    case config::EarlyStopMetric::kNerF1:
+      return ner;
+    case config::EarlyStopMetric::kReF1:
+      return re;
+    case config::EarlyStopMetric::kMean:
+      break;
+  }
+  return (ner + re) / 2;
+}
+
+std::string PredictionJson(const data::Sentence& sentence, const SentencePrediction& prediction,
+                           float theta_r) {
   nlohmann::json tokens = nlohmann::json::array();
   for (const auto& t : sentence.tokens) tokens.push_back(t.text);
   nlohmann::json entities = nlohmann::json::array();
-  for (const auto& e : prediction.entities) entities.push_back({{"type", e.type}, {"start", e.start}, {"end", e.end}});
+  for (const auto& e : prediction.entities)
+    entities.push_back({{"type", e.type}, {"start", e.start}, {"end", e.end}});
   nlohmann::json relations = nlohmann::json::array();
   for (const auto& r : prediction.relations) {
     if (r.probability < theta_r) continue;
@@ -70,10 +102,11 @@ std::string PredictionJson(const data::Sentence& sentence, const SentencePredict
                          {"tail", r.relation.tail},
                          {"score", std::round(r.probability * 1e4) / 1e4}});
   }
-  // The gold annotation travels with the predictions, so the report can test significance sentence by sentence
-  // (approximate randomization) from the trial files alone.
+  // The gold annotation travels with the predictions, so the report can test significance sentence by
+  // sentence (approximate randomization) from the trial files alone.
   nlohmann::json gold_entities = nlohmann::json::array(), gold_relations = nlohmann::json::array();
-  for (const auto& e : sentence.entities) gold_entities.push_back({{"type", e.type}, {"start", e.start}, {"end", e.end}});
+  for (const auto& e : sentence.entities)
+    gold_entities.push_back({{"type", e.type}, {"start", e.start}, {"end", e.end}});
   for (const auto& r : sentence.relations)
     gold_relations.push_back({{"type", r.type}, {"head", r.head}, {"tail", r.tail}});
   return nlohmann::json{{"id", sentence.id},

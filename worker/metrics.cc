@@ -97,7 +97,8 @@ Scores Evaluate(const std::vector<data::Sentence>& gold, const std::vector<Sente
 
 std::vector<ThetaPoint> ThetaCurve(const std::vector<data::Sentence>& gold,
                                    const std::vector<SentencePrediction>& predicted,
-                                   const std::vector<std::string>& relation_types, const std::vector<float>& thetas) {
+                                   const std::vector<std::string>& relation_types,
+                                   const std::vector<float>& thetas) {
   CheckSizes(gold, predicted);
   std::vector<ThetaPoint> curve;
   for (float theta : thetas) {

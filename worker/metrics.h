@@ -43,8 +43,8 @@ struct SentencePrediction {
   std::vector<ScoredRelation> relations;
 };
 
-// `entity_types` / `relation_types`: the label sets that macro averages run over (the training vocabulary), so
-// a type that is never predicted counts with F1 0 instead of silently dropping out. Types outside the sets
+// `entity_types` / `relation_types`: the label sets that macro averages run over (the training vocabulary),
+// so a type that is never predicted counts with F1 0 instead of silently dropping out. Types outside the sets
 // that appear in gold or predictions are added.
 Scores Evaluate(const std::vector<data::Sentence>& gold, const std::vector<SentencePrediction>& predicted,
                 const std::vector<std::string>& entity_types, const std::vector<std::string>& relation_types,
@@ -59,7 +59,8 @@ struct ThetaPoint {
 // RE scores for each threshold in `thetas`, from one set of predicted probabilities.
 std::vector<ThetaPoint> ThetaCurve(const std::vector<data::Sentence>& gold,
                                    const std::vector<SentencePrediction>& predicted,
-                                   const std::vector<std::string>& relation_types, const std::vector<float>& thetas);
+                                   const std::vector<std::string>& relation_types,
+                                   const std::vector<float>& thetas);
 
 // 0.05, 0.10, ..., 0.95.
 std::vector<float> DefaultThetaGrid();

@@ -2,14 +2,15 @@
 // predictions), training must run there, and a checkpoint written from the GPU must load on the CPU. Where
 // LibTorch sees no GPU (CI, Debian's CPU-only LibTorch) every test here skips and says so; docs/benchmarks.md
 // ("CUDA") records a run on a GPU machine.
+#include "model/device.h"
+
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <string>
 #include <tuple>
 
-#include <gtest/gtest.h>
-
 #include "model/checkpoint.h"
-#include "model/device.h"
 #include "model/joint_model.h"
 #include "model/optimizer.h"
 #include "tests/model/tiny_corpus.h"
@@ -17,8 +18,8 @@
 namespace dts::model {
 namespace {
 
-ModelConfig SmallConfig(CellType cell) {
-  ModelConfig c;
+config::ModelConfig SmallConfig(config::CellType cell) {
+  config::ModelConfig c;
   c.cell = cell;
   c.word_dim = 8;
   c.char_dim = 4;
@@ -34,21 +35,23 @@ ModelConfig SmallConfig(CellType cell) {
   return c;
 }
 
-class CudaPath : public ::testing::TestWithParam<CellType> {
+class CudaPath : public ::testing::TestWithParam<config::CellType> {
  protected:
   void SetUp() override {
-    if (!torch::cuda::is_available()) GTEST_SKIP() << "LibTorch sees no CUDA device: the CUDA path is not tested here";
+    if (!torch::cuda::is_available())
+      GTEST_SKIP() << "LibTorch sees no CUDA device: the CUDA path is not tested here";
     cuda = ResolveDevice("cuda:0");
     // cuDNN may use TF32 for the recurrent layers' products by default, which is not what the CPU computes.
     at::globalContext().setAllowTF32CuDNN(false);
     at::globalContext().setAllowTF32CuBLAS(false);
   }
   std::vector<data::Sentence> corpus = testing::TinyCorpus(12);
-  Vocabularies vocabularies = BuildVocabularies(corpus, data::DataConfig{}, nullptr);
+  Vocabularies vocabularies = BuildVocabularies(corpus, config::DataConfig{}, nullptr);
   torch::Device cuda{torch::kCPU};  // set in SetUp once a GPU is known to be there
 };
 
-void ExpectSamePredictions(const std::vector<SentencePrediction>& a, const std::vector<SentencePrediction>& b) {
+void ExpectSamePredictions(const std::vector<SentencePrediction>& a,
+                           const std::vector<SentencePrediction>& b) {
   ASSERT_EQ(a.size(), b.size());
   for (std::size_t s = 0; s < a.size(); ++s) {
     EXPECT_EQ(a[s].entities, b[s].entities) << "sentence " << s;
@@ -79,8 +82,10 @@ TEST_P(CudaPath, SameWeightsGiveTheCpuLossGradientsAndPredictions) {
   ASSERT_TRUE(gpu_batch.words.is_cuda());
   const auto gpu_losses = on_gpu->Loss(gpu_batch, 5.0);
   ASSERT_TRUE(gpu_losses.total.is_cuda());
-  EXPECT_NEAR(gpu_losses.ner.item<double>(), cpu_losses.ner.item<double>(), 1e-4 * std::abs(cpu_losses.ner.item<double>()));
-  EXPECT_NEAR(gpu_losses.re.item<double>(), cpu_losses.re.item<double>(), 1e-4 * std::abs(cpu_losses.re.item<double>()));
+  EXPECT_NEAR(gpu_losses.ner.item<double>(), cpu_losses.ner.item<double>(),
+              1e-4 * std::abs(cpu_losses.ner.item<double>()));
+  EXPECT_NEAR(gpu_losses.re.item<double>(), cpu_losses.re.item<double>(),
+              1e-4 * std::abs(cpu_losses.re.item<double>()));
   cpu_losses.total.backward();
   gpu_losses.total.backward();
   const auto gpu_parameters = on_gpu->named_parameters();
@@ -94,11 +99,11 @@ TEST_P(CudaPath, SameWeightsGiveTheCpuLossGradientsAndPredictions) {
 }
 
 TEST_P(CudaPath, TrainsOnTheGpuAndItsCheckpointLoadsOnTheCpu) {
-  TrainConfig config;
+  config::TrainConfig config;
   config.model = SmallConfig(GetParam());
   config.model.hidden = 16;
   config.model.dropout = 0.0;
-  config.train.optimizer = OptimizerType::kNadam;
+  config.train.optimizer = config::OptimizerType::kNadam;
   config.train.lr = 0.02;
   torch::manual_seed(3);
   JointModel model(config.model, vocabularies);
@@ -118,12 +123,15 @@ TEST_P(CudaPath, TrainsOnTheGpuAndItsCheckpointLoadsOnTheCpu) {
 
   auto loaded = LoadCheckpoint(SaveCheckpoint(config, model, optimizer.get()), torch::kCPU);
   for (const auto& p : loaded.model->parameters()) ASSERT_TRUE(p.device().is_cpu());
-  ExpectSamePredictions(loaded.model->Predict(MakeBatch(testing::Pointers(corpus), vocabularies, torch::kCPU, true), 0.0),
-                        gpu_predictions);
+  ExpectSamePredictions(
+      loaded.model->Predict(MakeBatch(testing::Pointers(corpus), vocabularies, torch::kCPU, true), 0.0),
+      gpu_predictions);
 }
 
-INSTANTIATE_TEST_SUITE_P(Cells, CudaPath, ::testing::Values(CellType::kLstm, CellType::kGru),
-                         [](const auto& info) { return std::string(info.param == CellType::kLstm ? "Lstm" : "Gru"); });
+INSTANTIATE_TEST_SUITE_P(Cells, CudaPath, ::testing::Values(config::CellType::kLstm, config::CellType::kGru),
+                         [](const auto& info) {
+                           return std::string(info.param == config::CellType::kLstm ? "Lstm" : "Gru");
+                         });
 
 }  // namespace
 }  // namespace dts::model

@@ -1,12 +1,11 @@
 #include "model/joint_model.h"
 
+#include <gtest/gtest.h>
 #include <hdf5.h>
 
 #include <cmath>
-#include <tuple>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "common/error.h"
 #include "model/checkpoint.h"
@@ -16,8 +15,8 @@
 namespace dts::model {
 namespace {
 
-ModelConfig TinyConfig() {
-  ModelConfig c;
+config::ModelConfig TinyConfig() {
+  config::ModelConfig c;
   c.word_dim = 6;
   c.char_dim = 3;
   c.char_hidden = 3;
@@ -31,20 +30,20 @@ ModelConfig TinyConfig() {
 
 struct Fixture {
   std::vector<data::Sentence> corpus = testing::TinyCorpus();
-  Vocabularies vocabularies = BuildVocabularies(corpus, data::DataConfig{}, nullptr);
+  Vocabularies vocabularies = BuildVocabularies(corpus, config::DataConfig{}, nullptr);
   Batch Make(const std::vector<const data::Sentence*>& sentences, bool gold = true) const {
     return MakeBatch(sentences, vocabularies, torch::kCPU, gold);
   }
   Batch All() const { return Make(testing::Pointers(corpus)); }
 };
 
-int64_t BiRnnLayerSize(CellType cell, int64_t in, int64_t h) {
-  const int64_t gates = cell == CellType::kLstm ? 4 : 3;
+int64_t BiRnnLayerSize(config::CellType cell, int64_t in, int64_t h) {
+  const int64_t gates = cell == config::CellType::kLstm ? 4 : 3;
   return 2 * (gates * h * (in + h) + 2 * gates * h);  // two directions; W_ih, W_hh, b_ih, b_hh
 }
 
 // The parameter count written out from the architecture (docs/model.md, "Parameter count").
-int64_t ExpectedParameters(const ModelConfig& c, const Vocabularies& v) {
+int64_t ExpectedParameters(const config::ModelConfig& c, const Vocabularies& v) {
   const int64_t V = v.words.Size(), C = v.chars.Size(), T = v.NumTags(), K = v.relation_types.Size();
   const int64_t H = c.hidden;
   int64_t D = c.word_dim + 2 * c.char_hidden + (c.casing ? kCasingCount - 1 : 0);
@@ -55,15 +54,16 @@ int64_t ExpectedParameters(const ModelConfig& c, const Vocabularies& v) {
   n += 2 * H * c.ner_ffnn_size + c.ner_ffnn_size + c.ner_ffnn_size * T + T + T * T + 2 * T;
   const int64_t p = 2 * H + c.label_dim;
   n += T * c.label_dim + K * p + p * c.re_ffnn_size + c.re_ffnn_size + (K + 1) * K + K;
-  if (c.re_direction == RelationDirection::kLearned) n += 2 * K * p;  // head and tail terms
+  if (c.re_direction == config::RelationDirection::kLearned) n += 2 * K * p;  // head and tail terms
   return n;
 }
 
 TEST(JointModel, ParameterCountIsTheSumOfTensorSizesAndMatchesTheFormula) {
   Fixture f;
-  for (const auto& [cell, direction] : {std::pair{CellType::kLstm, RelationDirection::kTypeStatistics},
-                                         std::pair{CellType::kGru, RelationDirection::kTypeStatistics},
-                                         std::pair{CellType::kLstm, RelationDirection::kLearned}}) {
+  for (const auto& [cell, direction] :
+       {std::pair{config::CellType::kLstm, config::RelationDirection::kTypeStatistics},
+        std::pair{config::CellType::kGru, config::RelationDirection::kTypeStatistics},
+        std::pair{config::CellType::kLstm, config::RelationDirection::kLearned}}) {
     auto config = TinyConfig();
     config.cell = cell;
     config.re_direction = direction;
@@ -78,14 +78,14 @@ TEST(JointModel, ParameterCountIsTheSumOfTensorSizesAndMatchesTheFormula) {
 TEST(JointModel, OneMoreSharedLayerAddsTheBiRnnLayerSize) {
   Fixture f;
   for (const int64_t H : {8, 64}) {
-    for (const auto cell : {CellType::kLstm, CellType::kGru}) {
+    for (const auto cell : {config::CellType::kLstm, config::CellType::kGru}) {
       auto config = TinyConfig();
       config.hidden = static_cast<int>(H);
       config.cell = cell;
       const int64_t one = JointModel(config, f.vocabularies)->TrainableParameterCount();
       config.shared_layers = 2;
       const int64_t two = JointModel(config, f.vocabularies)->TrainableParameterCount();
-      const int64_t expected = cell == CellType::kLstm ? 24 * H * H + 16 * H : 18 * H * H + 12 * H;
+      const int64_t expected = cell == config::CellType::kLstm ? 24 * H * H + 16 * H : 18 * H * H + 12 * H;
       EXPECT_EQ(two - one, expected) << "H=" << H;
     }
   }
@@ -190,9 +190,9 @@ std::vector<data::Sentence> KillCorpus() {
   return out;
 }
 
-int CorrectlyOrientedKills(RelationDirection direction) {
+int CorrectlyOrientedKills(config::RelationDirection direction) {
   const auto corpus = KillCorpus();
-  const auto vocabularies = BuildVocabularies(corpus, data::DataConfig{}, nullptr);
+  const auto vocabularies = BuildVocabularies(corpus, config::DataConfig{}, nullptr);
   torch::manual_seed(1);
   auto config = TinyConfig();
   config.hidden = 16;
@@ -211,18 +211,20 @@ int CorrectlyOrientedKills(RelationDirection direction) {
   for (std::size_t b = 0; b < corpus.size(); ++b) {
     EXPECT_EQ(predictions[b].entities, corpus[b].entities) << "sentence " << b;
     for (const auto& r : predictions[b].relations)
-      if (r.probability >= 0.5 && r.head == corpus[b].relations[0].head && r.tail == corpus[b].relations[0].tail)
+      if (r.probability >= 0.5 && r.head == corpus[b].relations[0].head &&
+          r.tail == corpus[b].relations[0].tail)
         ++correct;
   }
   return correct;
 }
 
 TEST(JointModel, LearnedDirectionTellsHeadFromTailWhereTypesCannot) {
-  EXPECT_EQ(CorrectlyOrientedKills(RelationDirection::kTypeStatistics), 6) << "one textual order only";
-  EXPECT_EQ(CorrectlyOrientedKills(RelationDirection::kLearned), 12);
+  EXPECT_EQ(CorrectlyOrientedKills(config::RelationDirection::kTypeStatistics), 6)
+      << "one textual order only";
+  EXPECT_EQ(CorrectlyOrientedKills(config::RelationDirection::kLearned), 12);
 }
 
-class Architectures : public ::testing::TestWithParam<std::tuple<CellType, int, int, int>> {};
+class Architectures : public ::testing::TestWithParam<std::tuple<config::CellType, int, int, int>> {};
 
 TEST_P(Architectures, ForwardBackwardReachesEveryParameter) {
   Fixture f;
@@ -242,22 +244,22 @@ TEST_P(Architectures, ForwardBackwardReachesEveryParameter) {
   EXPECT_TRUE(model->is_training()) << "Predict restores the training mode";
 }
 
-INSTANTIATE_TEST_SUITE_P(Arch, Architectures,
-                         ::testing::Combine(::testing::Values(CellType::kLstm, CellType::kGru), ::testing::Values(1, 3),
-                                            ::testing::Values(0, 3), ::testing::Values(0, 3)),
-                         [](const auto& info) {
-                           return std::string(std::get<0>(info.param) == CellType::kLstm ? "Lstm" : "Gru") +
-                                  "_shared" + std::to_string(std::get<1>(info.param)) + "_ner" +
-                                  std::to_string(std::get<2>(info.param)) + "_re" +
-                                  std::to_string(std::get<3>(info.param));
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Arch, Architectures,
+    ::testing::Combine(::testing::Values(config::CellType::kLstm, config::CellType::kGru),
+                       ::testing::Values(1, 3), ::testing::Values(0, 3), ::testing::Values(0, 3)),
+    [](const auto& info) {
+      return std::string(std::get<0>(info.param) == config::CellType::kLstm ? "Lstm" : "Gru") + "_shared" +
+             std::to_string(std::get<1>(info.param)) + "_ner" + std::to_string(std::get<2>(info.param)) +
+             "_re" + std::to_string(std::get<3>(info.param));
+    });
 
 TEST(Checkpoint, RoundTripRestoresModelOptimizerVocabulariesAndConfig) {
   Fixture f;
-  TrainConfig config;
+  config::TrainConfig config;
   config.model = TinyConfig();
-  config.model.cell = CellType::kGru;
-  config.train.optimizer = OptimizerType::kNadam;
+  config.model.cell = config::CellType::kGru;
+  config.train.optimizer = config::OptimizerType::kNadam;
   config.trial.variant = "round trip";
   torch::manual_seed(9);
   JointModel model(config.model, f.vocabularies);
@@ -275,7 +277,7 @@ TEST(Checkpoint, RoundTripRestoresModelOptimizerVocabulariesAndConfig) {
   const std::string path = ::testing::TempDir() + "model.ckpt";
   WriteCheckpointFile(path, bytes);
   auto loaded = LoadCheckpoint(ReadCheckpointFile(path), torch::kCPU);
-  EXPECT_EQ(TrainSchema().CanonicalIni(loaded.config), TrainSchema().CanonicalIni(config));
+  EXPECT_EQ(config::TrainSchema().CanonicalIni(loaded.config), config::TrainSchema().CanonicalIni(config));
   EXPECT_EQ(loaded.model->vocabularies().ToJson(), f.vocabularies.ToJson());
   ASSERT_NE(loaded.optimizer, nullptr);
   const auto before = model->named_parameters();
@@ -290,17 +292,18 @@ TEST(Checkpoint, RoundTripRestoresModelOptimizerVocabulariesAndConfig) {
 }
 
 // A small generated file in the ELMo layout: one (layers, tokens, dim) dataset per sentence id.
-void WriteContextualFile(const std::string& path, const std::vector<data::Sentence>& corpus, int layers, int dim,
-                         int wrong_tokens_for = -1) {
+void WriteContextualFile(const std::string& path, const std::vector<data::Sentence>& corpus, int layers,
+                         int dim, int wrong_tokens_for = -1) {
   const hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   for (std::size_t i = 0; i < corpus.size(); ++i) {
     const hsize_t tokens = corpus[i].tokens.size() + (static_cast<int>(i) == wrong_tokens_for ? 1 : 0);
     const hsize_t dims[3] = {static_cast<hsize_t>(layers), tokens, static_cast<hsize_t>(dim)};
     std::vector<float> values(dims[0] * dims[1] * dims[2]);
-    for (std::size_t v = 0; v < values.size(); ++v) values[v] = static_cast<float>(std::sin(0.1 * (v + 7 * i)));
+    for (std::size_t v = 0; v < values.size(); ++v)
+      values[v] = static_cast<float>(std::sin(0.1 * (v + 7 * i)));
     const hid_t space = H5Screate_simple(3, dims, nullptr);
-    const hid_t dataset =
-        H5Dcreate2(file, corpus[i].id.c_str(), H5T_NATIVE_FLOAT, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    const hid_t dataset = H5Dcreate2(file, corpus[i].id.c_str(), H5T_NATIVE_FLOAT, space, H5P_DEFAULT,
+                                     H5P_DEFAULT, H5P_DEFAULT);
     H5Dwrite(dataset, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
     H5Dclose(dataset);
     H5Sclose(space);
@@ -357,7 +360,8 @@ TEST(Batch, WordDropoutReplacesOnlyRareWordsAndDependsOnTheSeedAlone) {
       const int64_t now = dropped.view(-1)[i].item<int64_t>();
       const bool rare = id > data::Vocabulary::kUnknown &&
                         (max_count == 0 || f.vocabularies.words.Count(static_cast<int>(id)) <= max_count);
-      EXPECT_EQ(now, rare ? data::Vocabulary::kUnknown : id) << "position " << i << " max_count " << max_count;
+      EXPECT_EQ(now, rare ? data::Vocabulary::kUnknown : id)
+          << "position " << i << " max_count " << max_count;
     }
   }
   // Probability 0.5 over many tokens: about half of the candidates, and different seeds differ.
@@ -371,11 +375,11 @@ TEST(Batch, WordDropoutReplacesOnlyRareWordsAndDependsOnTheSeedAlone) {
 
 TEST(Embedder, ScaledUniformInitialisationBoundsEveryEmbedding) {
   Fixture f;
-  ModelConfig config = TinyConfig();
+  config::ModelConfig config = TinyConfig();
   config.word_dim = 50;
   torch::manual_seed(1);
   JointModel scaled(config, f.vocabularies);
-  config.embedding_init = EmbeddingInit::kNormal;
+  config.embedding_init = config::EmbeddingInit::kNormal;
   torch::manual_seed(1);
   JointModel normal(config, f.vocabularies);
   const auto params = scaled->named_parameters();
@@ -389,7 +393,8 @@ TEST(Embedder, ScaledUniformInitialisationBoundsEveryEmbedding) {
 
 TEST(Batch, RelationGoldIsDirectedAndTheModelDerivesPairTargets) {
   Fixture f;
-  auto s = testing::MakeSentence("x", {"a", "b", "c", "d"}, {{"Drug", 0, 1}, {"Drug", 1, 2}, {"Adverse-Effect", 2, 4}},
+  auto s = testing::MakeSentence("x", {"a", "b", "c", "d"},
+                                 {{"Drug", 0, 1}, {"Drug", 1, 2}, {"Adverse-Effect", 2, 4}},
                                  {{"Adverse-Effect", 2, 0}});
   const auto batch = f.Make({&s, &f.corpus[0]});
   ASSERT_EQ(batch.relation_gold.sizes(), (std::vector<int64_t>{2, 3, 3, 1}));
@@ -406,7 +411,8 @@ TEST(Batch, RelationGoldIsDirectedAndTheModelDerivesPairTargets) {
   ASSERT_EQ(ordered.size(0), 6 + 2);
   EXPECT_TRUE(torch::equal(ordered.view(-1).narrow(0, 0, 6), torch::tensor({0.f, 0.f, 0.f, 0.f, 1.f, 0.f})));
   EXPECT_EQ(batch.entity_last[0][2].item<int64_t>(), 3);
-  EXPECT_EQ(f.vocabularies.TagName(static_cast<int>(batch.entity_label[0][2].item<int64_t>())), "I-Adverse-Effect");
+  EXPECT_EQ(f.vocabularies.TagName(static_cast<int>(batch.entity_label[0][2].item<int64_t>())),
+            "I-Adverse-Effect");
   EXPECT_TRUE(torch::equal(RelationScorerImpl::PairMask(batch.entity_mask).nonzero().select(1, 0),
                            torch::tensor({0, 0, 0, 1}, torch::kInt64)));
   // Distinct strings are encoded once by the character BiRNN.

@@ -1,10 +1,10 @@
 #include "model/layers.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <functional>
 #include <limits>
-
-#include <gtest/gtest.h>
 
 namespace dts::model {
 namespace {
@@ -59,7 +59,8 @@ TEST(Crf, LogPartitionMatchesBruteForce) {
   const auto log_z = c.crf->LogPartition(c.emissions, c.mask);
   for (int b = 0; b < 3; ++b) {
     double total = 0;
-    ForEachPath(c.lengths[b], 3, [&](const auto& path) { total += std::exp(PathScore(c.crf, c.emissions, b, path)); });
+    ForEachPath(c.lengths[b], 3,
+                [&](const auto& path) { total += std::exp(PathScore(c.crf, c.emissions, b, path)); });
     EXPECT_NEAR(log_z[b].item<double>(), std::log(total), 1e-9) << "sentence " << b;
   }
 }
@@ -92,7 +93,7 @@ TEST(Crf, ViterbiMatchesBruteForce) {
 TEST(RelationScorer, MatchesPerPairLoop) {
   torch::manual_seed(3);
   const int64_t p = 6, K = 3, f = 4;
-  RelationScorer scorer(p, K, f, Activation::kTanh, /*dropout=*/0.5);
+  RelationScorer scorer(p, K, f, config::Activation::kTanh, /*dropout=*/0.5);
   scorer->eval();
   const auto g = torch::randn({2, 4, p});
   const auto mask = torch::tensor({1, 1, 1, 0, 1, 1, 0, 0}, torch::kBool).view({2, 4});
@@ -122,9 +123,9 @@ TEST(RelationScorer, MatchesPerPairLoop) {
 TEST(RelationScorer, OrderedPairsAddHeadAndTailTerms) {
   torch::manual_seed(4);
   const int64_t p = 5, K = 2, f = 3;
-  RelationScorer unordered(p, K, f, Activation::kRelu, 0.0);
+  RelationScorer unordered(p, K, f, config::Activation::kRelu, 0.0);
   torch::manual_seed(4);
-  RelationScorer ordered(p, K, f, Activation::kRelu, 0.0, /*ordered=*/true);
+  RelationScorer ordered(p, K, f, config::Activation::kRelu, 0.0, /*ordered=*/true);
   {
     torch::NoGradGuard no_grad;
     ordered->head.copy_(torch::randn({K, p}));
@@ -132,20 +133,21 @@ TEST(RelationScorer, OrderedPairsAddHeadAndTailTerms) {
   }
   const auto g = torch::randn({1, 3, p});
   const auto mask = torch::ones({1, 3}, torch::kBool);
-  const auto sym = unordered->forward(g, mask);   // (0,1) (0,2) (1,2)
-  const auto dir = ordered->forward(g, mask);     // (0,1) (0,2) (1,0) (1,2) (2,0) (2,1)
+  const auto sym = unordered->forward(g, mask);  // (0,1) (0,2) (1,2)
+  const auto dir = ordered->forward(g, mask);    // (0,1) (0,2) (1,0) (1,2) (2,0) (2,1)
   ASSERT_EQ(dir.size(0), 6);
   const std::vector<std::pair<int, int>> pairs = {{0, 1}, {0, 2}, {1, 0}, {1, 2}, {2, 0}, {2, 1}};
   for (std::size_t row = 0; row < pairs.size(); ++row) {
     const auto [i, j] = pairs[row];
     const int sym_row = std::min(i, j) == 0 ? std::max(i, j) - 1 : 2;
-    const auto expected = sym[sym_row] + torch::matmul(ordered->head, g[0][i]) + torch::matmul(ordered->tail, g[0][j]);
+    const auto expected =
+        sym[sym_row] + torch::matmul(ordered->head, g[0][i]) + torch::matmul(ordered->tail, g[0][j]);
     EXPECT_TRUE(torch::allclose(dir[row], expected, 1e-5, 1e-5)) << i << " -> " << j;
   }
   EXPECT_FALSE(torch::allclose(dir[0], dir[2])) << "(0,1) and (1,0) differ";
 }
 
-class BiRnnPadding : public ::testing::TestWithParam<CellType> {};
+class BiRnnPadding : public ::testing::TestWithParam<config::CellType> {};
 
 TEST_P(BiRnnPadding, PaddedBatchEqualsEachSequenceAlone) {
   torch::manual_seed(5);
@@ -172,9 +174,9 @@ TEST_P(BiRnnPadding, PaddedBatchEqualsEachSequenceAlone) {
   EXPECT_TRUE(torch::allclose(y[1][0].narrow(0, 0, 4), y2[1][0].narrow(0, 0, 4)));
 }
 
-// The fused layer against LibTorch's own LSTM/GRU modules (the layer's parameters), run on each sequence alone
-// in both directions: outputs, and the gradients of a random weighting of the outputs with respect to the
-// input and all eight parameters, in double precision.
+// The fused layer against LibTorch's own LSTM/GRU modules (the layer's parameters), run on each sequence
+// alone in both directions: outputs, and the gradients of a random weighting of the outputs with respect to
+// the input and all eight parameters, in double precision.
 TEST_P(BiRnnPadding, FusedLayerMatchesLibTorchModulesInValueAndGradient) {
   torch::manual_seed(11);
   const int64_t I = 4, H = 3, L = 6;
@@ -196,7 +198,8 @@ TEST_P(BiRnnPadding, FusedLayerMatchesLibTorchModulesInValueAndGradient) {
 
   auto run = [&](const char* name, const torch::Tensor& seq) -> torch::Tensor {
     auto module = layer->named_children()[name];
-    if (auto lstm = std::dynamic_pointer_cast<torch::nn::LSTMImpl>(module)) return std::get<0>(lstm->forward(seq));
+    if (auto lstm = std::dynamic_pointer_cast<torch::nn::LSTMImpl>(module))
+      return std::get<0>(lstm->forward(seq));
     return std::get<0>(std::dynamic_pointer_cast<torch::nn::GRUImpl>(module)->forward(seq));
   };
   torch::Tensor reference_loss = torch::zeros({}, torch::kDouble);
@@ -217,15 +220,20 @@ TEST_P(BiRnnPadding, FusedLayerMatchesLibTorchModulesInValueAndGradient) {
   layer->to(torch::kFloat);
   std::vector<torch::Tensor> float_inputs{x.detach().to(torch::kFloat).requires_grad_(true)};
   for (const auto& p : layer->parameters()) float_inputs.push_back(p);
-  const auto y32 = layer->forward(float_inputs[0], SequenceLayout::Make(torch::tensor(lengths), L, torch::kCPU));
+  const auto y32 =
+      layer->forward(float_inputs[0], SequenceLayout::Make(torch::tensor(lengths), L, torch::kCPU));
   EXPECT_TRUE(torch::allclose(y32.to(torch::kDouble), y.detach(), 1e-5, 1e-6));
   const auto float_grads = torch::autograd::grad({(y32 * weighting.to(torch::kFloat)).sum()}, float_inputs);
   for (std::size_t i = 0; i < inputs.size(); ++i)
-    EXPECT_TRUE(torch::allclose(float_grads[i].to(torch::kDouble), reference_grads[i], 1e-4, 1e-5)) << "input " << i;
+    EXPECT_TRUE(torch::allclose(float_grads[i].to(torch::kDouble), reference_grads[i], 1e-4, 1e-5))
+        << "input " << i;
 }
 
-INSTANTIATE_TEST_SUITE_P(Cells, BiRnnPadding, ::testing::Values(CellType::kLstm, CellType::kGru),
-                         [](const auto& info) { return info.param == CellType::kLstm ? "Lstm" : "Gru"; });
+INSTANTIATE_TEST_SUITE_P(Cells, BiRnnPadding,
+                         ::testing::Values(config::CellType::kLstm, config::CellType::kGru),
+                         [](const auto& info) {
+                           return info.param == config::CellType::kLstm ? "Lstm" : "Gru";
+                         });
 
 }  // namespace
 }  // namespace dts::model

@@ -1,9 +1,9 @@
 #include "model/optimizer.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 namespace dts::model {
 namespace {
@@ -30,7 +30,8 @@ TEST(NAdam, FollowsTheFormulaStepByStep) {
   auto param = torch::tensor({0.5, -1.5, 2.0}, torch::dtype(torch::kDouble).requires_grad(true));
   NAdam optimizer({param}, NAdamOptions(0.01));
   std::vector<ScalarNadam> reference;
-  for (int i = 0; i < 3; ++i) reference.push_back({0.01, 0.9, 0.999, 1e-8, 4e-3, 0, 0, 1, param[i].item<double>()});
+  for (int i = 0; i < 3; ++i)
+    reference.push_back({0.01, 0.9, 0.999, 1e-8, 4e-3, 0, 0, 1, param[i].item<double>()});
   for (int step = 0; step < 6; ++step) {
     optimizer.zero_grad();
     // A loss whose gradient changes with the parameters and the step: sum(theta^3 / 3 + step * theta).
@@ -39,7 +40,8 @@ TEST(NAdam, FollowsTheFormulaStepByStep) {
     optimizer.step();
     for (int i = 0; i < 3; ++i) {
       reference[i].Step(grad[i].item<double>());
-      EXPECT_NEAR(param[i].item<double>(), reference[i].theta, 1e-12) << "step " << step << " coordinate " << i;
+      EXPECT_NEAR(param[i].item<double>(), reference[i].theta, 1e-12)
+          << "step " << step << " coordinate " << i;
     }
   }
 }
@@ -61,7 +63,8 @@ TEST(NAdam, StateSurvivesSaveAndLoad) {
   torch::serialize::InputArchive in;
   in.load_from(bytes);
   second.load(in);
-  for (auto* opt : {static_cast<torch::optim::Optimizer*>(&first), static_cast<torch::optim::Optimizer*>(&second)}) {
+  for (auto* opt :
+       {static_cast<torch::optim::Optimizer*>(&first), static_cast<torch::optim::Optimizer*>(&second)}) {
     opt->zero_grad();
   }
   (a * a).sum().backward();
@@ -73,13 +76,13 @@ TEST(NAdam, StateSurvivesSaveAndLoad) {
 
 TEST(MakeOptimizer, PicksTheConfiguredOne) {
   auto p = torch::zeros({2}, torch::requires_grad(true));
-  OptimConfig config;
-  config.optimizer = OptimizerType::kNadam;
+  config::OptimConfig config;
+  config.optimizer = config::OptimizerType::kNadam;
   config.lr = 0.25;
   auto optimizer = MakeOptimizer(config, {p});
   EXPECT_NE(dynamic_cast<NAdam*>(optimizer.get()), nullptr);
   EXPECT_DOUBLE_EQ(optimizer->param_groups()[0].options().get_lr(), 0.25);
-  config.optimizer = OptimizerType::kAdam;
+  config.optimizer = config::OptimizerType::kAdam;
   EXPECT_NE(dynamic_cast<torch::optim::Adam*>(MakeOptimizer(config, {p}).get()), nullptr);
 }
 

@@ -9,7 +9,8 @@
 namespace dts::model::testing {
 
 inline data::Sentence MakeSentence(const std::string& id, const std::vector<std::string>& words,
-                                   std::vector<data::Entity> entities, std::vector<data::Relation> relations) {
+                                   std::vector<data::Entity> entities,
+                                   std::vector<data::Relation> relations) {
   data::Sentence s;
   s.id = id;
   for (const auto& w : words) s.tokens.push_back({w, -1, -1});
@@ -22,8 +23,8 @@ inline data::Sentence MakeSentence(const std::string& id, const std::vector<std:
 // point effect (head) -> drug (tail), as in ADE; every fourth sentence puts the effect first.
 inline std::vector<data::Sentence> TinyCorpus(int n = 8) {
   const std::vector<std::string> drugs = {"Aspirin", "ibuprofen", "METHOTREXATE"};
-  const std::vector<std::vector<std::string>> effects = {{"headache"}, {"renal", "failure"}, {"rash"},
-                                                         {"liver", "damage", "2"}};
+  const std::vector<std::vector<std::string>> effects = {
+      {"headache"}, {"renal", "failure"}, {"rash"}, {"liver", "damage", "2"}};
   std::vector<data::Sentence> out;
   for (int i = 0; i < n; ++i) {
     std::vector<std::string> words;
@@ -36,8 +37,8 @@ inline std::vector<data::Sentence> TinyCorpus(int n = 8) {
       words.push_back(drugs[i % 3]);
     };
     auto add_effect = [&] {
-      entities.push_back({"Adverse-Effect", static_cast<int>(words.size()),
-                          static_cast<int>(words.size() + effect.size())});
+      entities.push_back(
+          {"Adverse-Effect", static_cast<int>(words.size()), static_cast<int>(words.size() + effect.size())});
       words.insert(words.end(), effect.begin(), effect.end());
     };
     if (effect_first) {
@@ -51,7 +52,8 @@ inline std::vector<data::Sentence> TinyCorpus(int n = 8) {
     }
     words.push_back(".");
     const int drug = effect_first ? 1 : 0;
-    out.push_back(MakeSentence("s" + std::to_string(i), words, entities, {{"Adverse-Effect", 1 - drug, drug}}));
+    out.push_back(
+        MakeSentence("s" + std::to_string(i), words, entities, {{"Adverse-Effect", 1 - drug, drug}}));
   }
   return out;
 }

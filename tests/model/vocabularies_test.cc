@@ -1,6 +1,7 @@
 #include "model/vocabularies.h"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "tests/model/tiny_corpus.h"
@@ -20,12 +21,13 @@ TEST(Casing, Classes) {
 }
 
 TEST(Utf8, SplitsCodePoints) {
-  EXPECT_EQ(Utf8Characters("a\xc3\xa9\xe2\x82\xac"), (std::vector<std::string>{"a", "\xc3\xa9", "\xe2\x82\xac"}));
+  EXPECT_EQ(Utf8Characters("a\xc3\xa9\xe2\x82\xac"),
+            (std::vector<std::string>{"a", "\xc3\xa9", "\xe2\x82\xac"}));
   EXPECT_EQ(Utf8Characters("\xc3"), (std::vector<std::string>{"\xc3"}));
 }
 
 TEST(Vocabularies, BuiltFromTrainingSentences) {
-  data::DataConfig config;
+  config::DataConfig config;
   const auto v = BuildVocabularies(testing::TinyCorpus(), config, nullptr);
   EXPECT_EQ(v.entity_types.Size(), 2);
   EXPECT_EQ(v.relation_types.Size(), 1);
@@ -39,7 +41,7 @@ TEST(Vocabularies, BuiltFromTrainingSentences) {
 }
 
 TEST(Vocabularies, MinCountKeepsWordsWithVectors) {
-  data::DataConfig config;
+  config::DataConfig config;
   config.min_word_count = 100;
   data::WordVectors vectors;
   vectors.dim = 1;
@@ -52,7 +54,7 @@ TEST(Vocabularies, MinCountKeepsWordsWithVectors) {
 }
 
 TEST(Vocabularies, KeepsEveryWordWithAVectorEvenIfUnseenInTraining) {
-  data::DataConfig config;
+  config::DataConfig config;
   data::WordVectors vectors;
   vectors.dim = 1;
   vectors.words = {"Nausea", "rash"};  // "Nausea" never occurs in the tiny corpus
@@ -88,7 +90,7 @@ TEST(RelationDirections, OrientsByTypePairsThenByOrder) {
 }
 
 TEST(RelationDirections, CountedFromTheCorpus) {
-  const auto v = BuildVocabularies(testing::TinyCorpus(), data::DataConfig{}, nullptr);
+  const auto v = BuildVocabularies(testing::TinyCorpus(), config::DataConfig{}, nullptr);
   const int drug = v.entity_types.Index("Drug"), effect = v.entity_types.Index("Adverse-Effect");
   EXPECT_EQ(v.directions.PairCount(0, effect, drug), 8);
   EXPECT_EQ(v.directions.PairCount(0, drug, effect), 0);

@@ -1,18 +1,24 @@
 #include "worker/trainer.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "common/error.h"
 #include "common/exit_codes.h"
 #include "common/stop.h"
+#include "config/identity.h"
 #include "schema/trial_file.h"
+#include "worker/evaluation.h"
+#include "worker/learner.h"
+#include "worker/observers.h"
+#include "worker/train_loop.h"
 
 namespace dts::worker {
 namespace {
@@ -20,8 +26,8 @@ namespace {
 namespace fs = std::filesystem;
 
 // The demo model on the bundled JSON sample: small enough that a whole trial takes about a second.
-model::TrainConfig DemoConfig(int max_epochs = 4) {
-  model::TrainConfig config = model::LoadTrainConfig("configs/demo.ini");
+config::TrainConfig DemoConfig(int max_epochs = 4) {
+  config::TrainConfig config = config::LoadTrainConfig("configs/demo.ini");
   config.train.max_epochs = max_epochs;
   config.train.patience = 0;
   config.train.threads = 1;
@@ -41,7 +47,7 @@ class TrainerTest : public ::testing::Test {
     ClearStopRequest();
     fs::remove_all(dir_);
   }
-  TrialOutcome Run(const model::TrainConfig& config, const std::string& name, bool resume = false) {
+  TrialRunResult Run(const config::TrainConfig& config, const std::string& name, bool resume = false) {
     TrialOptions options;
     options.config = config;
     options.out_path = (dir_ / name).string();
@@ -57,7 +63,8 @@ TEST_F(TrainerTest, CompletedTrialFileHoldsEverything) {
   const auto outcome = Run(DemoConfig(3), "t.h5");
   EXPECT_EQ(outcome.exit_code, kExitOk);
   const auto trial = schema::ReadTrialFile((dir_ / "t.h5").string(), true);
-  EXPECT_EQ(trial.status, "completed");
+  EXPECT_EQ(trial.status, schema::TrialStatus::kCompleted);
+  EXPECT_EQ(trial.failure_class, schema::FailureClass::kNone);
   EXPECT_EQ(trial.epochs_run, 3);
   ASSERT_EQ(trial.epochs.size(), 3u);
   EXPECT_EQ(trial.epochs[2].epoch, 3);
@@ -69,7 +76,8 @@ TEST_F(TrainerTest, CompletedTrialFileHoldsEverything) {
   EXPECT_LE(trial.test->ner.scores.f1_micro, 100.0);
   EXPECT_FALSE(trial.predictions.empty());
   EXPECT_TRUE(trial.best_model.has_value());
-  EXPECT_TRUE(trial.resume.has_value()) << "a completed trial keeps its last resume point for a larger budget";
+  EXPECT_TRUE(trial.resume.has_value())
+      << "a completed trial keeps its last resume point for a larger budget";
   EXPECT_EQ(trial.config.at("model.hidden"), "16");
   EXPECT_FALSE(trial.data_fingerprint.empty());
   EXPECT_FALSE(trial.start_time.empty());
@@ -90,11 +98,22 @@ TEST_F(TrainerTest, RecordsTheIdsTheSweepGives) {
   const auto given = schema::ReadTrialFile(options.out_path);
   EXPECT_EQ(given.trial_id, "0123456789abcdef");
   EXPECT_EQ(given.config_id, "c0ffee");
-  // Run alone, the ids are derived: the config id from the canonical config, as ConfigId computes it.
+  // Run alone, the ids are derived by the identity rule the sweep's planner uses, so they are the ones a
+  // sweep would have given this run.
   ASSERT_EQ(Run(config, "alone.h5").exit_code, kExitOk);
   const auto alone = schema::ReadTrialFile((dir_ / "alone.h5").string());
-  EXPECT_EQ(alone.config_id, ConfigId(alone.config_ini));
-  EXPECT_EQ(alone.trial_id.size(), 16u);
+  const std::string identity = config::IdentityText(config);
+  EXPECT_EQ(alone.config_id, config::ConfigId(identity));
+  EXPECT_EQ(alone.trial_id,
+            config::TrialId(identity, config.data.fold, static_cast<std::uint64_t>(config.train.seed),
+                            config::DataFingerprint(config.data.path)));
+  // The [trial] labels change no computation, so no id.
+  auto labelled = config;
+  labelled.trial.stage = "final";
+  ASSERT_EQ(Run(labelled, "labelled.h5").exit_code, kExitOk);
+  const auto relabelled = schema::ReadTrialFile((dir_ / "labelled.h5").string());
+  EXPECT_EQ(relabelled.config_id, alone.config_id);
+  EXPECT_EQ(relabelled.trial_id, alone.trial_id);
 }
 
 TEST_F(TrainerTest, LearnsTheSampleCorpus) {
@@ -133,7 +152,7 @@ TEST_F(TrainerTest, ExistingTrialFileIsNeverOverwrittenWithoutResume) {
   // Resuming a completed trial is a no-op that reports the stored result.
   const auto again = Run(DemoConfig(1), "t.h5", /*resume=*/true);
   EXPECT_EQ(again.exit_code, kExitOk);
-  EXPECT_EQ(again.trial.status, "completed");
+  EXPECT_EQ(again.trial.status, schema::TrialStatus::kCompleted);
 }
 
 TEST_F(TrainerTest, StopSignalCheckpointsAndResumeGivesTheUninterruptedResult) {
@@ -144,8 +163,11 @@ TEST_F(TrainerTest, StopSignalCheckpointsAndResumeGivesTheUninterruptedResult) {
   const auto stopped = Run(DemoConfig(3), "t.h5");
   EXPECT_EQ(stopped.exit_code, kExitResumeMe);
   auto interrupted = schema::ReadTrialFile((dir_ / "t.h5").string(), true);
-  EXPECT_EQ(interrupted.status, "interrupted");
-  EXPECT_EQ(interrupted.failure_class, "interrupted");
+  EXPECT_EQ(interrupted.status, schema::TrialStatus::kInterrupted);
+  EXPECT_EQ(interrupted.failure_class, schema::FailureClass::kInterrupted);
+  EXPECT_EQ(interrupted.failure_message,
+            "stopped by signal " + std::to_string(SIGTERM) + " at epoch 1 batch 0");
+  EXPECT_EQ(interrupted.epochs_run, 0);
   EXPECT_TRUE(interrupted.resume.has_value());
   ClearStopRequest();
 
@@ -162,7 +184,8 @@ TEST_F(TrainerTest, StopSignalCheckpointsAndResumeGivesTheUninterruptedResult) {
     EXPECT_EQ(finished.exit_code, kExitOk);
   }
   const auto resumed = schema::ReadTrialFile((dir_ / "t.h5").string());
-  EXPECT_EQ(resumed.status, "completed");
+  EXPECT_EQ(resumed.status, schema::TrialStatus::kCompleted);
+  EXPECT_EQ(resumed.failure_class, schema::FailureClass::kNone) << "a finished run clears the interruption";
   EXPECT_EQ(FinalLine(resumed), FinalLine(reference.trial));
   EXPECT_EQ(resumed.predictions, reference.trial.predictions);
   ASSERT_EQ(resumed.epochs.size(), reference.trial.epochs.size());
@@ -171,14 +194,16 @@ TEST_F(TrainerTest, StopSignalCheckpointsAndResumeGivesTheUninterruptedResult) {
 }
 
 TEST_F(TrainerTest, ResumingACompletedTrialWithMoreEpochsContinuesIt) {
-  // ASHA promotes a trial by resuming it with a larger train.max_epochs: 2 then 4 epochs must equal 4 at once.
+  // ASHA promotes a trial by resuming it with a larger train.max_epochs: 2 then 4 epochs must equal 4
+  // epochs at once.
   const auto straight = Run(DemoConfig(4), "straight.h5");
   Run(DemoConfig(2), "t.h5");
   const auto promoted = Run(DemoConfig(4), "t.h5", /*resume=*/true);
   EXPECT_EQ(promoted.exit_code, kExitOk);
   EXPECT_EQ(promoted.trial.epochs_run, 4);
   ASSERT_EQ(promoted.trial.epochs.size(), 4u);
-  for (size_t i = 0; i < 4; ++i) EXPECT_EQ(promoted.trial.epochs[i].train_loss, straight.trial.epochs[i].train_loss);
+  for (size_t i = 0; i < 4; ++i)
+    EXPECT_EQ(promoted.trial.epochs[i].train_loss, straight.trial.epochs[i].train_loss);
   EXPECT_EQ(FinalLine(promoted.trial), FinalLine(straight.trial));
   EXPECT_EQ(schema::ReadTrialFile((dir_ / "t.h5").string()).config.at("train.max_epochs"), "4");
   // The same budget again is a no-op.
@@ -188,19 +213,19 @@ TEST_F(TrainerTest, ResumingACompletedTrialWithMoreEpochsContinuesIt) {
 
 TEST_F(TrainerTest, DivergenceIsRecordedAndClassified) {
   auto config = DemoConfig(3);
-  config.debug.fault = model::Fault::kNan;
+  config.debug.fault = config::Fault::kNan;
   config.debug.fault_epoch = 2;
   EXPECT_THROW(Run(config, "t.h5"), DivergedError);
   const auto trial = schema::ReadTrialFile((dir_ / "t.h5").string());
-  EXPECT_EQ(trial.status, "diverged");
-  EXPECT_EQ(trial.failure_class, "diverged");
+  EXPECT_EQ(trial.status, schema::TrialStatus::kDiverged);
+  EXPECT_EQ(trial.failure_class, schema::FailureClass::kDiverged);
   EXPECT_NE(trial.failure_message.find("epoch 2"), std::string::npos) << trial.failure_message;
   EXPECT_EQ(trial.epochs_run, 1) << "the epoch before the fault is kept";
 }
 
 TEST_F(TrainerTest, DevBestThetaIsTheCurveMaximum) {
   auto config = DemoConfig(4);
-  config.eval.theta_r_mode = model::ThetaMode::kDevBest;
+  config.eval.theta_r_mode = config::ThetaMode::kDevBest;
   const auto outcome = Run(config, "t.h5");
   double best = -1, theta = -1;
   for (const auto& p : outcome.trial.theta_curve) {
@@ -214,27 +239,144 @@ TEST_F(TrainerTest, DevBestThetaIsTheCurveMaximum) {
   EXPECT_NEAR(outcome.trial.dev->re.scores.f1_macro, best, 1e-9);
 }
 
-TEST(SelectsOnMicro, FollowsTheCorpusConventionUnlessSet) {
-  model::TrainConfig config;
-  config.data.format = data::CorpusFormat::kConll04;
-  EXPECT_TRUE(SelectsOnMicro(config)) << "CoNLL04 reports micro F1";
-  config.data.format = data::CorpusFormat::kAde;
-  EXPECT_FALSE(SelectsOnMicro(config)) << "ADE reports macro F1";
-  config.data.format = data::CorpusFormat::kJson;
-  EXPECT_FALSE(SelectsOnMicro(config));
-  config.train.selection_average = model::SelectionAverage::kMicro;
-  EXPECT_TRUE(SelectsOnMicro(config));
-  config.data.format = data::CorpusFormat::kConll04;
-  config.train.selection_average = model::SelectionAverage::kMacro;
-  EXPECT_FALSE(SelectsOnMicro(config));
+TEST_F(TrainerTest, FailureClassFollowsTheExitCodeOfTheError) {
+  // The data of a trial changes between two runs: an InputError, exit code 4, failure class bad_config, the
+  // same chain the sweep applies to the exit status.
+  auto config = DemoConfig(1);
+  config.data.path = (dir_ / "corpus.json").string();
+  fs::copy_file("data/samples/json/corpus.json", config.data.path);
+  ASSERT_EQ(Run(config, "t.h5").exit_code, kExitOk);
+  std::stringstream text;
+  text << std::ifstream(config.data.path).rdbuf();
+  std::string changed = text.str();
+  changed.replace(changed.find("Ohio"), 4, "Iowa");
+  std::ofstream(config.data.path, std::ios::trunc) << changed;
+  config.train.max_epochs = 2;
+  EXPECT_THROW(Run(config, "t.h5", /*resume=*/true), InputError);
+  const auto trial = schema::ReadTrialFile((dir_ / "t.h5").string());
+  EXPECT_EQ(trial.status, schema::TrialStatus::kFailed);
+  EXPECT_EQ(trial.failure_class, schema::FailureClass::kBadConfig);
+  EXPECT_NE(trial.failure_message.find("the data changed"), std::string::npos) << trial.failure_message;
 }
 
-TEST(ConfigId, IgnoresFoldSeedAndTrialLabels) {
-  const std::string a = "[data]\nfold = 1\npath = x\n[train]\nseed = 3\nlr = 0.1\n[trial]\nstage = final\n";
-  const std::string b = "[data]\nfold = 7\npath = x\n[train]\nseed = 9\nlr = 0.1\n[trial]\nstage = search\n";
-  const std::string c = "[data]\nfold = 1\npath = x\n[train]\nseed = 3\nlr = 0.2\n[trial]\nstage = final\n";
-  EXPECT_EQ(ConfigId(a), ConfigId(b));
-  EXPECT_NE(ConfigId(a), ConfigId(c));
+TEST_F(TrainerTest, HangingEpochEndsWithTheStopSignalBeforeItsFirstBatch) {
+  auto config = DemoConfig(3);
+  config.debug.fault = config::Fault::kHang;
+  config.debug.fault_epoch = 2;
+  std::thread stopper([] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    RequestStop(SIGTERM);
+  });
+  const auto result = Run(config, "t.h5");
+  stopper.join();
+  EXPECT_EQ(result.exit_code, kExitResumeMe);
+  EXPECT_EQ(result.trial.status, schema::TrialStatus::kInterrupted);
+  EXPECT_EQ(result.trial.epochs_run, 1);
+  EXPECT_NE(result.trial.failure_message.find("at epoch 2 batch 0"), std::string::npos)
+      << result.trial.failure_message;
+}
+
+TEST_F(TrainerTest, TimeLimitEndsTrainingAndEveryRecordedEpochTrained) {
+  auto config = DemoConfig(100000);
+  config.train.time_limit_s = 1.0;
+  const auto result = Run(config, "t.h5");
+  EXPECT_EQ(result.exit_code, kExitOk);
+  EXPECT_EQ(result.trial.status, schema::TrialStatus::kCompleted);
+  EXPECT_LT(result.trial.epochs_run, 100000);
+  ASSERT_FALSE(result.trial.epochs.empty());
+  for (const auto& epoch : result.trial.epochs) EXPECT_GT(epoch.train_loss, 0) << "epoch " << epoch.epoch;
+  EXPECT_TRUE(result.trial.test.has_value());
+}
+
+TEST_F(TrainerTest, TimeLimitBeforeTheFirstBatchStillCompletesTheTrial) {
+  auto config = DemoConfig(5);
+  config.train.time_limit_s = 1e-9;
+  const auto result = Run(config, "t.h5");
+  EXPECT_EQ(result.exit_code, kExitOk);
+  EXPECT_EQ(result.trial.status, schema::TrialStatus::kCompleted);
+  EXPECT_EQ(result.trial.epochs_run, 0);
+  EXPECT_TRUE(result.trial.epochs.empty()) << "an epoch without batches is no epoch";
+  EXPECT_TRUE(result.trial.test.has_value()) << "the untrained model is still evaluated";
+}
+
+// The loop's events, in order, for a recording observer.
+class EventLog : public TrainObserver {
+ public:
+  std::vector<std::string> events;
+  void BeforeEpoch(const TrainState& s) override {
+    events.push_back("before " + std::to_string(s.CurrentEpoch()));
+  }
+  void AfterEpoch(TrainState& s, EpochEnd& end) override {
+    events.push_back("after " + std::to_string(end.row.epoch) + " next_batch " +
+                     std::to_string(s.next_batch));
+  }
+  void AfterEpochClosed(const TrainState& s, const EpochEnd& end) override {
+    events.push_back("closed " + std::to_string(end.row.epoch) + " epoch " + std::to_string(s.epoch) +
+                     (end.improved ? " improved" : ""));
+  }
+  void OnStop(const TrainState& s, StopReason reason) override {
+    events.push_back("stop " + std::to_string(static_cast<int>(reason)) + " at " + std::to_string(s.epoch));
+  }
+};
+
+TEST(TrainLoop, NotifiesObserversEpochByEpochAndStopsOnce) {
+  ClearStopRequest();
+  auto config = DemoConfig(2);
+  std::vector<std::string> notes;
+  Learner learner = MakeLearner(config, torch::kCPU, notes);
+  const int batches = static_cast<int>((learner.dataset.train.sentences.size() + 7) / 8);
+  TrainState state;
+  EarlyStopper stopper(config.train, /*last_epoch_is_the_model=*/false);
+  DevEvaluator dev(config, learner);
+  EventLog log;
+  TrainLoop loop(config.train, learner, state, stopper);
+  loop.Observe(dev);
+  loop.Observe(stopper);
+  loop.Observe(log);
+  EXPECT_EQ(loop.Run(), StopReason::kMaxEpochs);
+  const std::string max_epochs = std::to_string(static_cast<int>(StopReason::kMaxEpochs));
+  const std::vector<std::string> expected{
+      "before 1",
+      "after 1 next_batch " + std::to_string(batches),
+      "closed 1 epoch 1 improved",
+      "before 2",
+      "after 2 next_batch " + std::to_string(batches),
+      "closed 2 epoch 2" + std::string(state.best_epoch == 2 ? " improved" : ""),
+      "stop " + max_epochs + " at 2"};
+  EXPECT_EQ(log.events, expected);
+  EXPECT_EQ(state.epoch, 2);
+  EXPECT_EQ(state.next_batch, 0);
+}
+
+TEST(TrainLoop, PendingSignalStopsBeforeAnyEpochStarts) {
+  auto config = DemoConfig(2);
+  std::vector<std::string> notes;
+  Learner learner = MakeLearner(config, torch::kCPU, notes);
+  TrainState state;
+  EarlyStopper stopper(config.train, false);
+  EventLog log;
+  TrainLoop loop(config.train, learner, state, stopper);
+  loop.Observe(log);
+  RequestStop(SIGUSR1);
+  EXPECT_EQ(loop.Run(), StopReason::kSignal);
+  ClearStopRequest();
+  EXPECT_EQ(log.events, std::vector<std::string>{
+                            "stop " + std::to_string(static_cast<int>(StopReason::kSignal)) + " at 0"});
+}
+
+TEST(SelectsOnMicro, FollowsTheCorpusConventionUnlessSet) {
+  config::TrainConfig config;
+  config.data.format = config::CorpusFormat::kConll04;
+  EXPECT_TRUE(SelectsOnMicro(config)) << "CoNLL04 reports micro F1";
+  config.data.format = config::CorpusFormat::kAde;
+  EXPECT_FALSE(SelectsOnMicro(config)) << "ADE reports macro F1";
+  config.data.format = config::CorpusFormat::kJson;
+  EXPECT_FALSE(SelectsOnMicro(config));
+  config.train.selection_average = config::SelectionAverage::kMicro;
+  EXPECT_TRUE(SelectsOnMicro(config));
+  config.data.format = config::CorpusFormat::kConll04;
+  config.train.selection_average = config::SelectionAverage::kMacro;
+  EXPECT_FALSE(SelectsOnMicro(config));
 }
 
 }  // namespace

@@ -1,0 +1,38 @@
+#include "worker/learner.h"
+
+#include "model/optimizer.h"
+#include "model/setup.h"
+#include "worker/evaluation.h"
+
+namespace dts::worker {
+
+namespace {
+constexpr int kEvalBatchSize = 64;
+}  // namespace
+
+Scores Learner::Evaluate(const data::Corpus& corpus, float theta_r,
+                         std::vector<SentencePrediction>* predictions) {
+  std::vector<SentencePrediction> predicted =
+      PredictCorpus(model, corpus, device, kEvalBatchSize, contextual.get());
+  Scores scores = worker::Evaluate(corpus.sentences, predicted, entity_types, relation_types, theta_r);
+  if (predictions) *predictions = std::move(predicted);
+  return scores;
+}
+
+Learner MakeLearner(const config::TrainConfig& config, const torch::Device& device,
+                    std::vector<std::string>& notes) {
+  auto setup = model::SetUpModel(config, device);
+  Learner learner;
+  learner.device = device;
+  learner.dataset = std::move(setup.dataset);
+  learner.model = setup.model;
+  learner.contextual = std::move(setup.contextual);
+  notes.push_back(learner.dataset.description);
+  if (!setup.vector_coverage.empty()) notes.push_back(setup.vector_coverage);
+  learner.entity_types = learner.model->vocabularies().entity_types.Symbols();
+  learner.relation_types = learner.model->vocabularies().relation_types.Symbols();
+  learner.optimizer = model::MakeOptimizer(config.train, learner.model->TrainableParameters());
+  return learner;
+}
+
+}  // namespace dts::worker

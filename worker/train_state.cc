@@ -1,0 +1,102 @@
+#include "worker/train_state.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/torch.h>
+
+#include <cstring>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+
+namespace dts::worker {
+
+namespace {
+
+constexpr char kMagic[] = "dts-resume 1\n";
+
+// The JSON names are stored in trial files: renaming one breaks resuming the trials written before.
+nlohmann::json ToJson(const TrainState& s) {
+  return {{"epoch", s.epoch},
+          {"next_batch", s.next_batch},
+          {"epoch_loss", s.epoch_loss},
+          {"epoch_ner", s.epoch_ner},
+          {"epoch_re", s.epoch_re},
+          {"epoch_sentences", s.epoch_sentences},
+          {"epoch_train_seconds", s.epoch_train_seconds},
+          {"best_score", s.best_score},
+          {"best_epoch", s.best_epoch},
+          {"epochs_since_best", s.epochs_since_best},
+          {"train_seconds", s.train_seconds}};
+}
+
+TrainState FromJson(const nlohmann::json& j) {
+  TrainState s;
+  s.epoch = j.at("epoch");
+  s.next_batch = j.at("next_batch");
+  s.epoch_loss = j.at("epoch_loss");
+  s.epoch_ner = j.at("epoch_ner");
+  s.epoch_re = j.at("epoch_re");
+  s.epoch_sentences = j.at("epoch_sentences");
+  s.epoch_train_seconds = j.at("epoch_train_seconds");
+  s.best_score = j.at("best_score");
+  s.best_epoch = j.at("best_epoch");
+  s.epochs_since_best = j.at("epochs_since_best");
+  s.train_seconds = j.at("train_seconds");
+  return s;
+}
+
+}  // namespace
+
+std::string PackResumePoint(const ResumePoint& point) {
+  std::string out = kMagic;
+  const std::string state = ToJson(point.state).dump();
+  for (const std::string* part : {&state, &point.cpu_rng_state, &point.checkpoint}) {
+    out += std::to_string(part->size()) + "\n";
+    out += *part;
+  }
+  return out;
+}
+
+ResumePoint UnpackResumePoint(const std::string& bytes, const std::string& source) {
+  const std::string magic = kMagic;
+  if (bytes.compare(0, magic.size(), magic) != 0)
+    throw IoError(source, "resume checkpoint has an unknown format");
+  size_t pos = magic.size();
+  std::string parts[3];
+  for (auto& part : parts) {
+    const size_t newline = bytes.find('\n', pos);
+    if (newline == std::string::npos) throw IoError(source, "resume checkpoint is truncated");
+    const size_t size = std::stoull(bytes.substr(pos, newline - pos));
+    pos = newline + 1;
+    if (pos + size > bytes.size()) throw IoError(source, "resume checkpoint is truncated");
+    part = bytes.substr(pos, size);
+    pos += size;
+  }
+  ResumePoint point;
+  try {
+    point.state = FromJson(nlohmann::json::parse(parts[0]));
+  } catch (const nlohmann::json::exception& e) {
+    throw IoError(source, std::string("resume checkpoint loop state: ") + e.what());
+  }
+  point.cpu_rng_state = std::move(parts[1]);
+  point.checkpoint = std::move(parts[2]);
+  return point;
+}
+
+std::string CpuRngState() {
+  auto generator = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  const torch::Tensor state = generator.get_state();
+  return std::string(static_cast<const char*>(state.data_ptr()), state.numel());
+}
+
+void RestoreCpuRngState(const std::string& bytes) {
+  auto generator = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  torch::Tensor state = torch::empty({static_cast<int64_t>(bytes.size())}, torch::kUInt8);
+  std::memcpy(state.data_ptr(), bytes.data(), bytes.size());
+  generator.set_state(state);
+}
+
+}  // namespace dts::worker
