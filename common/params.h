@@ -122,9 +122,14 @@ class Param {
     const double lo = lo_, hi = hi_;
     const bool lo_open = lo_open_;
     if (has_range) {
+      // An integer key's bounds read as integers ("[0, 1000000000]", not "[0, 1e+09]").
+      auto bound = [](double v) {
+        if constexpr (std::is_integral_v<V>) return std::to_string(static_cast<long long>(v));
+        return FormatDouble(v);
+      };
       std::ostringstream range;
-      range << (lo_open ? "(" : "[") << FormatDouble(lo) << ", "
-            << (std::isinf(hi) ? std::string("inf") : FormatDouble(hi)) << (std::isinf(hi) ? ")" : "]");
+      range << (lo_open ? "(" : "[") << bound(lo) << ", " << (std::isinf(hi) ? std::string("inf") : bound(hi))
+            << (std::isinf(hi) ? ")" : "]");
       spec.range = range.str();
     }
     const std::string range_text = spec.range;
