@@ -1,10 +1,10 @@
 // dts-predict: run a trained trial file's best model over a corpus and write JSON lines.
 #include <boost/program_options.hpp>
-#include <fstream>
 #include <iostream>
 
 #include "common/app.h"
 #include "common/error.h"
+#include "data/atomic_file.h"
 #include "data/readers.h"
 #include "model/allocator.h"
 #include "model/checkpoint.h"
@@ -61,16 +61,18 @@ int main(int argc, char** argv) {
     const auto corpus = dts::data::ReadCorpus(corpus_format, input);
 
     const auto predictions = dts::worker::PredictCorpus(checkpoint.model, corpus, torch_device);
-    std::ofstream file;
-    if (!out.empty()) {
-      file.open(out);
-      if (!file) throw dts::IoError(out, "cannot open for writing");
+    auto write = [&](std::ostream& sink) {
+      for (size_t i = 0; i < predictions.size(); ++i)
+        sink << dts::worker::PredictionJson(corpus.sentences[i], predictions[i], theta_r) << '\n';
+    };
+    if (out.empty()) {
+      write(std::cout);
+      std::cout.flush();
+      if (!std::cout) throw dts::IoError("stdout", "write failed");
+    } else {
+      // Atomically: a good older file at --out survives any failure.
+      dts::data::WriteFileAtomically(out, write);
     }
-    std::ostream& sink = out.empty() ? std::cout : file;
-    for (size_t i = 0; i < predictions.size(); ++i)
-      sink << dts::worker::PredictionJson(corpus.sentences[i], predictions[i], theta_r) << '\n';
-    sink.flush();
-    if (!sink) throw dts::IoError(out.empty() ? "stdout" : out, "write failed");
     return 0;
   });
 }

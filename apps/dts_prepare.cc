@@ -71,7 +71,9 @@ int main(int argc, char** argv) {
     }
     if (!write_json.empty()) {
       if (parts.fixed_split) {
-        std::filesystem::create_directories(write_json);
+        std::error_code error;
+        std::filesystem::create_directories(write_json, error);
+        if (error) throw dts::IoError(write_json, "cannot create the directory: " + error.message());
         for (const auto& [name, corpus] : parts.parts) {
           data::WriteJson(corpus, (std::filesystem::path(write_json) / (name + ".json")).string());
         }

@@ -1,9 +1,9 @@
 // ADE-Corpus-V2 DRUG-AE.rel. The offsets are relative to the document "PubMed-ID\n\nTitle\n\nAbstract", and
 // the sentence's own start in that document is not given, so each sentence's start is recovered by voting:
 // every occurrence of every mention text in the sentence proposes (document offset - position in sentence),
-// and the proposal most mentions agree with wins. A mention that is not at the winning position (possible
-// with corrected or re-exported files) is taken at its occurrence nearest to it and counted as relocated.
-#include <cstdlib>
+// and the proposal most mentions agree with wins. A mention that is not at the winning position (its offset
+// is off, or inconsistent with the other mentions of its sentence) is an error at its row: the real corpus
+// has none, and guessing which occurrence was meant would silently change the annotation.
 #include <map>
 #include <tuple>
 #include <utility>
@@ -59,6 +59,13 @@ Mention ParseMention(const std::string& path, long line, const char* role, const
   }
   const std::size_t first = text.find_first_not_of(" \t");
   if (first == std::string::npos) throw InputError(path, line, std::string(role) + " mention is empty");
+  // end - begin is the length of the mention text as written (spaces included) in every row of the real file.
+  if (static_cast<std::size_t>(end - begin) != text.size()) {
+    throw InputError(path, line,
+                     std::string(role) + " offsets " + begin_text + ".." + end_text + " span " +
+                         std::to_string(end - begin) + " bytes, but " + Quote(text) + " has " +
+                         std::to_string(text.size()));
+  }
   const std::size_t last = text.find_last_not_of(" \t");
   Mention m;
   m.text = text.substr(first, last - first + 1);
@@ -120,19 +127,19 @@ Sentence BuildSentence(const std::string& path, const Group& group, const std::s
   std::map<std::tuple<std::string, int, int>, int> entity_index;
   auto add_entity = [&](const Row& row, const Mention& m, const char* type) {
     const long expected = m.doc_begin - base;
-    int begin = -1;
-    if (expected >= 0 &&
-        expected + static_cast<long>(m.text.size()) <= static_cast<long>(group.text.size()) &&
-        group.text.compare(expected, m.text.size(), m.text) == 0) {
-      begin = static_cast<int>(expected);
-    } else {
-      long best = -1;
-      for (int pos : Occurrences(group.text, m.text)) {
-        if (best < 0 || std::labs(pos - expected) < std::labs(best - expected)) best = pos;
-      }
-      begin = static_cast<int>(best);
-      ++report.relocated_mentions;
+    if (expected < 0 || expected + static_cast<long>(m.text.size()) > static_cast<long>(group.text.size()) ||
+        group.text.compare(expected, m.text.size(), m.text) != 0) {
+      std::string found;
+      for (int pos : Occurrences(group.text, m.text))
+        found += (found.empty() ? "" : ", ") + std::to_string(pos);
+      throw InputError(
+          path, row.line,
+          std::string(&m == &row.effect ? "adverse-effect " : "drug ") + Quote(m.text) +
+              " at document offset " + std::to_string(m.doc_begin) +
+              " disagrees with the other mentions of its sentence (they put it at sentence offset " +
+              std::to_string(expected) + "; it occurs at " + found + ")");
     }
+    const int begin = static_cast<int>(expected);
     if (m.trimmed) ++report.trimmed_mentions;
     bool widened = false;
     const auto [start, end] =
@@ -158,15 +165,14 @@ Sentence BuildSentence(const std::string& path, const Group& group, const std::s
 }  // namespace
 
 Corpus ReadAde(const std::string& path) {
-  std::ifstream in = internal::OpenInput(path);
+  internal::LineReader in(path);
   std::vector<Group> groups;
   std::map<std::pair<std::string, std::string>, int> group_index;
   Corpus corpus;
   corpus.name = path;
   std::string line;
-  long line_number = 0;
-  while (internal::ReadLine(in, line)) {
-    ++line_number;
+  while (in.Next(line)) {
+    const long line_number = in.line();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
     std::vector<std::string> fields = internal::SplitOn(line, '|');
     if (fields.size() < 8) {
@@ -193,7 +199,7 @@ Corpus ReadAde(const std::string& path) {
     groups[it->second].rows.push_back(std::move(row));
     ++corpus.report.source_rows;
   }
-  if (in.bad()) throw InputError(path, line_number, "read error");
+  if (groups.empty()) throw InputError(path, 0, "no rows: the corpus is empty");
 
   std::map<std::string, int> sentences_per_document;
   for (const Group& group : groups) {

@@ -73,11 +73,10 @@ class Conll04Reader {
   }
 
   Corpus Read() {
-    std::ifstream in = internal::OpenInput(path_);
+    internal::LineReader in(path_);
     std::string line;
-    long line_number = 0;
-    while (internal::ReadLine(in, line)) {
-      ++line_number;
+    while (in.Next(line)) {
+      const long line_number = in.line();
       if (line.find_first_not_of(" \t") == std::string::npos) continue;
       if (line.compare(0, 4, "#doc") == 0) {
         Finish();
@@ -88,8 +87,8 @@ class Conll04Reader {
       if (!open_) throw InputError(path_, line_number, "token line before the first '#doc' line");
       TokenLine(line, line_number);
     }
-    if (in.bad()) throw InputError(path_, line_number, "read error");
     Finish();
+    if (corpus_.sentences.empty()) throw InputError(path_, 0, "no '#doc' sentence: the corpus is empty");
     return std::move(corpus_);
   }
 

@@ -45,7 +45,6 @@ struct ReadReport {
   long relations_dropped = 0;    // relations that referred to a dropped mention
   long duplicate_entities = 0;   // identical (type, span) mentions merged into one
   long duplicate_relations = 0;  // identical (type, head, tail) relations merged into one
-  long relocated_mentions = 0;   // ADE: mention not at its stated offset, found nearby in the sentence
   long trimmed_mentions = 0;     // ADE: mention text with surrounding spaces, trimmed
   long widened_mentions = 0;     // ADE: mention boundary inside a token, widened to whole tokens
   long repaired_tags = 0;        // CoNLL04: an I-X that did not continue an X and opened a new entity

@@ -24,6 +24,7 @@ Corpus Concat(const std::string& name, const std::vector<const Corpus*>& parts) 
 }  // namespace
 
 CorpusParts ReadCorpusParts(config::CorpusFormat format, const std::string& path) {
+  if (path.empty()) throw UsageError("no corpus given: the corpus path is empty");
   if (!fs::exists(path)) throw InputError(path, 0, "no such file or directory");
   CorpusParts parts;
   if (!fs::is_directory(path)) {
@@ -56,6 +57,9 @@ Split MakeSplit(const CorpusParts& parts, double dev_fraction, int folds, int se
 }
 
 Dataset LoadDataset(const config::DataConfig& config) {
+  if (config.path.empty()) {
+    throw ConfigError("", "data.path", "data.path is not set: it names the corpus file or directory");
+  }
   const CorpusParts parts = ReadCorpusParts(config.format, config.path);
   std::vector<const Corpus*> all_parts;
   for (const auto& [name, corpus] : parts.parts) all_parts.push_back(&corpus);

@@ -1,9 +1,11 @@
 // The common joint-extraction JSON format. nlohmann::json gives no positions for parsed values, so a small
 // scan of the raw text finds the line where each top-level element starts; errors then name both.
+#include <cstdint>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "data/atomic_file.h"
 #include "data/normalize.h"
 #include "data/reader_util.h"
 #include "data/readers.h"
@@ -55,6 +57,18 @@ std::vector<long> ElementLines(const std::string& text) {
   return lines;
 }
 
+// Refuses raw bytes no JSON parser should see (NUL, invalid UTF-8) with their line and column, before
+// nlohmann::json's own message would quote the offending bytes.
+void CheckRawText(const std::string& path, const std::string& text) {
+  const std::size_t pos = internal::FindBadByte(text);
+  if (pos == std::string::npos) return;
+  const std::size_t line_start = pos == 0 ? std::string::npos : text.rfind('\n', pos - 1);
+  const std::size_t column = line_start == std::string::npos ? pos + 1 : pos - line_start;
+  throw InputError(path, LineAt(text, pos), internal::BadByteMessage(text[pos], column));
+}
+
+constexpr std::int64_t kMaxIndex = 1000000000;
+
 class ElementReader {
  public:
   ElementReader(const std::string& path, long line, std::size_t index)
@@ -69,18 +83,31 @@ class ElementReader {
     if (it == object.end()) Fail(where + "missing \"" + key + "\"");
     return *it;
   }
+  // An integer in [0, kMaxIndex]. JSON integers above 2^63 - 1 are unsigned in nlohmann::json: read as a
+  // signed value they would wrap (2^64 - 1 to -1), so the range is checked on the value as parsed.
+  int Index(const json& value, const std::string& what) const {
+    if (!value.is_number_integer()) Fail(what + " is not an integer");
+    const bool in_range = value.is_number_unsigned()
+                              ? value.get<std::uint64_t>() <= static_cast<std::uint64_t>(kMaxIndex)
+                              : value.get<std::int64_t>() >= 0 && value.get<std::int64_t>() <= kMaxIndex;
+    if (!in_range)
+      Fail(what + " = " + value.dump() + " is out of range [0, " + std::to_string(kMaxIndex) + "]");
+    return static_cast<int>(value.get<std::int64_t>());
+  }
   int Int(const json& object, const char* key, const std::string& where) const {
-    const json& value = Field(object, key, where);
-    if (!value.is_number_integer()) Fail(where + "\"" + key + "\" is not an integer");
-    const auto v = value.get<long long>();
-    if (v < 0 || v > 1000000000) Fail(where + "\"" + key + "\" = " + std::to_string(v) + " is out of range");
-    return static_cast<int>(v);
+    return Index(Field(object, key, where), where + "\"" + key + "\"");
+  }
+  // A string without NUL characters (a "\u0000" escape): no later stage can carry them.
+  std::string Text(const json& value, const std::string& what) const {
+    std::string text = value.get<std::string>();
+    if (text.find('\0') != std::string::npos) Fail(what + " contains a NUL character (\\u0000)");
+    return text;
   }
   std::string String(const json& object, const char* key, const std::string& where) const {
     const json& value = Field(object, key, where);
     if (!value.is_string() || value.get<std::string>().empty())
       Fail(where + "\"" + key + "\" is not a non-empty string");
-    return value.get<std::string>();
+    return Text(value, where + "\"" + key + "\"");
   }
 
   Sentence Read(const json& element, const std::string& default_id, ReadReport& report) const {
@@ -90,9 +117,9 @@ class ElementReader {
     if (element.contains("id")) {  // other tools write numeric ids
       const json& id = element["id"];
       if (id.is_string() && !id.get<std::string>().empty()) {
-        s.id = id.get<std::string>();
+        s.id = Text(id, "\"id\"");
       } else if (id.is_number_integer()) {
-        s.id = std::to_string(id.get<long long>());
+        s.id = id.dump();  // exact, unsigned values above 2^63 - 1 included
       } else {
         Fail("\"id\" is neither a non-empty string nor an integer");
       }
@@ -103,13 +130,13 @@ class ElementReader {
       if (!tokens[i].is_string() || tokens[i].get<std::string>().empty()) {
         Fail("tokens[" + std::to_string(i) + "] is not a non-empty string");
       }
-      s.tokens.push_back(Token{tokens[i].get<std::string>(), -1, -1});
+      s.tokens.push_back(Token{Text(tokens[i], "tokens[" + std::to_string(i) + "]"), -1, -1});
     }
     if (s.tokens.empty()) Fail("\"tokens\" is empty");
     const int n = static_cast<int>(s.tokens.size());
     if (element.contains("text")) {
       if (!element["text"].is_string()) Fail("\"text\" is not a string");
-      s.text = element["text"].get<std::string>();
+      s.text = Text(element["text"], "\"text\"");
     }
     if (element.contains("offsets")) {
       const json& offsets = element["offsets"];
@@ -117,17 +144,18 @@ class ElementReader {
         Fail("\"offsets\" is not a list as long as \"tokens\"");
       for (int i = 0; i < n; ++i) {
         const json& pair = offsets[i];
+        const std::string where = "offsets[" + std::to_string(i) + "]";
         if (!pair.is_array() || pair.size() != 2 || !pair[0].is_number_integer() ||
             !pair[1].is_number_integer()) {
-          Fail("offsets[" + std::to_string(i) + "] is not [begin, end]");
+          Fail(where + " is not [begin, end]");
         }
-        const long long b = pair[0].get<long long>();
-        const long long e = pair[1].get<long long>();
-        if (b < 0 || e < b || e > static_cast<long long>(s.text.size())) {
+        const int b = Index(pair[0], where + "[0]");
+        const int e = Index(pair[1], where + "[1]");
+        if (e < b || e > static_cast<int>(s.text.size())) {
           Fail("offsets[" + std::to_string(i) + "] lies outside \"text\"");
         }
-        s.tokens[i].begin = static_cast<int>(b);
-        s.tokens[i].end = static_cast<int>(e);
+        s.tokens[i].begin = b;
+        s.tokens[i].end = e;
       }
     }
     const json& entities = Field(element, "entities", "");
@@ -176,6 +204,7 @@ Corpus ReadJson(const std::string& path) {
   std::stringstream buffer;
   buffer << in.rdbuf();
   const std::string text = buffer.str();
+  CheckRawText(path, text);
   json document;
   try {
     document = json::parse(text);
@@ -188,6 +217,7 @@ Corpus ReadJson(const std::string& path) {
     throw InputError(path, LineAt(text, e.byte == 0 ? 0 : e.byte - 1), "invalid JSON: " + what);
   }
   if (!document.is_array()) throw InputError(path, 1, "expected a JSON list of sentences");
+  if (document.empty()) throw InputError(path, 0, "an empty list: the corpus has no sentences");
   const std::vector<long> lines = ElementLines(text);
   Corpus corpus;
   corpus.name = path;
@@ -200,39 +230,43 @@ Corpus ReadJson(const std::string& path) {
 }
 
 void WriteJson(const Corpus& corpus, const std::string& path) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) throw IoError(path, "cannot open for writing");
-  out << "[\n";
-  for (std::size_t i = 0; i < corpus.sentences.size(); ++i) {
-    const Sentence& s = corpus.sentences[i];
-    nlohmann::ordered_json element;
-    element["id"] = s.id;
-    element["tokens"] = json::array();
-    bool has_offsets = !s.tokens.empty();
-    for (const Token& t : s.tokens) {
-      element["tokens"].push_back(t.text);
-      has_offsets = has_offsets && t.begin >= 0;
+  WriteFileAtomically(path, [&](std::ostream& out) {
+    out << "[\n";
+    for (std::size_t i = 0; i < corpus.sentences.size(); ++i) {
+      const Sentence& s = corpus.sentences[i];
+      nlohmann::ordered_json element;
+      element["id"] = s.id;
+      element["tokens"] = json::array();
+      bool has_offsets = !s.tokens.empty();
+      for (const Token& t : s.tokens) {
+        element["tokens"].push_back(t.text);
+        has_offsets = has_offsets && t.begin >= 0;
+      }
+      element["entities"] = json::array();
+      for (const Entity& e : s.entities) {
+        element["entities"].push_back(
+            nlohmann::ordered_json{{"type", e.type}, {"start", e.start}, {"end", e.end}});
+      }
+      element["relations"] = json::array();
+      for (const Relation& r : s.relations) {
+        element["relations"].push_back(
+            nlohmann::ordered_json{{"type", r.type}, {"head", r.head}, {"tail", r.tail}});
+      }
+      if (!s.text.empty()) element["text"] = s.text;
+      if (has_offsets && !s.text.empty()) {
+        element["offsets"] = json::array();
+        for (const Token& t : s.tokens) element["offsets"].push_back({t.begin, t.end});
+      }
+      std::string line;
+      try {
+        line = element.dump();
+      } catch (const json::type_error& e) {  // invalid UTF-8, which no reader lets in
+        throw Error(path + ": element " + std::to_string(i) + ": cannot be written as JSON: " + e.what());
+      }
+      out << line << (i + 1 < corpus.sentences.size() ? ",\n" : "\n");
     }
-    element["entities"] = json::array();
-    for (const Entity& e : s.entities) {
-      element["entities"].push_back(
-          nlohmann::ordered_json{{"type", e.type}, {"start", e.start}, {"end", e.end}});
-    }
-    element["relations"] = json::array();
-    for (const Relation& r : s.relations) {
-      element["relations"].push_back(
-          nlohmann::ordered_json{{"type", r.type}, {"head", r.head}, {"tail", r.tail}});
-    }
-    if (!s.text.empty()) element["text"] = s.text;
-    if (has_offsets && !s.text.empty()) {
-      element["offsets"] = json::array();
-      for (const Token& t : s.tokens) element["offsets"].push_back({t.begin, t.end});
-    }
-    out << element.dump() << (i + 1 < corpus.sentences.size() ? ",\n" : "\n");
-  }
-  out << "]\n";
-  out.flush();
-  if (!out) throw IoError(path, "write failed");
+    out << "]\n";
+  });
 }
 
 }  // namespace dts::data

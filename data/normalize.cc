@@ -15,7 +15,6 @@ ReadReport& ReadReport::operator+=(const ReadReport& o) {
   relations_dropped += o.relations_dropped;
   duplicate_entities += o.duplicate_entities;
   duplicate_relations += o.duplicate_relations;
-  relocated_mentions += o.relocated_mentions;
   trimmed_mentions += o.trimmed_mentions;
   widened_mentions += o.widened_mentions;
   repaired_tags += o.repaired_tags;

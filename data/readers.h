@@ -25,7 +25,8 @@ Corpus ReadConll04(const std::string& path);
 // per token). Any other key is ignored.
 Corpus ReadJson(const std::string& path);
 
-// One element per line, so a line number and an element index tell the same story. Throws IoError.
+// One element per line, so a line number and an element index tell the same story. Written atomically
+// (data/atomic_file.h): an older file at `path` survives any failure. Throws IoError.
 void WriteJson(const Corpus& corpus, const std::string& path);
 
 // Dispatches on the format.

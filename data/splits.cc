@@ -11,6 +11,7 @@
 
 #include "common/error.h"
 #include "common/hash.h"
+#include "data/atomic_file.h"
 
 namespace dts::data {
 namespace {
@@ -129,15 +130,8 @@ void WriteSplit(const Split& split, const std::string& path) {
     out["dev"] = split.dev;
     out["test"] = split.test;
   }
-  // Written under a temporary name: a sweep's trials may read the file while it is being replaced.
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
-    if (!file) throw IoError(tmp, "cannot open for writing");
-    file << out.dump(1) << '\n';
-    if (!file.flush()) throw IoError(tmp, "write failed");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw IoError(path, "cannot rename " + tmp + " to it");
+  // Written atomically: a sweep's trials may read the file while it is being replaced.
+  WriteFileAtomically(path, [&](std::ostream& file) { file << out.dump(1) << '\n'; });
 }
 
 Split ReadSplit(const std::string& path) {

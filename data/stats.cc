@@ -61,9 +61,8 @@ std::string FormatStats(const CorpusStats& stats) {
   out << "  overlaps removed " << r.overlapping_pairs << " pairs: " << r.entities_dropped << " mentions and "
       << r.relations_dropped << " relations dropped\n";
   out << "  repairs: duplicate mentions " << r.duplicate_entities << ", duplicate relations "
-      << r.duplicate_relations << ", relocated mentions " << r.relocated_mentions << ", trimmed mentions "
-      << r.trimmed_mentions << ", widened mentions " << r.widened_mentions << ", repaired BIO tags "
-      << r.repaired_tags << '\n';
+      << r.duplicate_relations << ", trimmed mentions " << r.trimmed_mentions << ", widened mentions "
+      << r.widened_mentions << ", repaired BIO tags " << r.repaired_tags << '\n';
   return out.str();
 }
 
@@ -86,7 +85,6 @@ nlohmann::json StatsToJson(const CorpusStats& stats) {
       {"relations_dropped", r.relations_dropped},
       {"duplicate_entities", r.duplicate_entities},
       {"duplicate_relations", r.duplicate_relations},
-      {"relocated_mentions", r.relocated_mentions},
       {"trimmed_mentions", r.trimmed_mentions},
       {"widened_mentions", r.widened_mentions},
       {"repaired_tags", r.repaired_tags},

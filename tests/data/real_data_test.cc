@@ -34,7 +34,6 @@ TEST(RealData, AdeFigures) {
   EXPECT_EQ(stats.report.entities_dropped, 120);
   EXPECT_EQ(stats.relations, 6627);
   EXPECT_EQ(stats.report.relations_dropped, 6821 - 6627);
-  EXPECT_EQ(stats.report.relocated_mentions, 0);
   EXPECT_EQ(stats.report.widened_mentions, 0);
   for (const Sentence& s : corpus.sentences) ASSERT_NO_THROW(EncodeBio(s)) << s.id;
 }
