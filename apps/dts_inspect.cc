@@ -1,5 +1,6 @@
 // dts-inspect: a trial file's summary (status, configuration, per-epoch table, dev and test scores).
-// A corrupt or truncated file gets a one-line error naming it.
+// A corrupt, truncated or damaged file (any dataset, checkpoints included) gets a one-line error naming it
+// and the damaged dataset, and exit code 5.
 #include <cstdio>
 #include <iostream>
 
@@ -28,7 +29,9 @@ int main(int argc, char** argv) {
                    "  --predictions  print only the stored test predictions, one JSON line per sentence\n";
       return args.empty() ? 2 : 0;
     }
-    const auto trial = dts::schema::ReadTrialFile(args[0]);
+    // With the checkpoints: their bytes are checked too (per-chunk checksums), so a damaged blob is an
+    // error naming it (exit 5) here, not first at a --resume or dts-predict.
+    const auto trial = dts::schema::ReadTrialFile(args[0], /*with_checkpoints=*/true);
     const std::string option = args.size() > 1 ? args[1] : "";
     if (!option.empty() && option != "--config" && option != "--predictions")
       throw dts::UsageError("unknown option '" + option + "'");

@@ -3,6 +3,8 @@
 // the tables and plots inline, self-contained. (Several sweeps side by side: sweep_comparison.h.)
 //
 // What each table averages (all from DIR/sweep.h5 + DIR/trials/*.h5, nothing else):
+// - progress: per stage, the planned trials by status; a trial whose file is unreadable or another trial's
+//   counts as "unreadable", a completed one whose file is gone as "missing" (sweep_data.h; each warned).
 // - results: per dataset, the test metrics of the "final" stage configuration with the best mean dev score.
 //   A cross-validated dataset (its final runs span several folds, e.g. ADE) reports macro scores over folds;
 //   a fixed-split dataset (CoNLL04) micro and macro scores over seeds. Cells are mean ± sample std with n;

@@ -22,6 +22,7 @@ ReportTable ProgressTable(const SweepData& data) {
   t.display.columns = {"Stage", "Planned"};
   for (const TrialStatus s : kStatuses) t.display.columns.push_back(schema::Name(s));
   t.display.columns.push_back("unreadable");
+  t.display.columns.push_back("missing");
   t.display.columns.push_back("not started");
   t.values.columns = t.display.columns;
   std::vector<std::string> stages;
@@ -31,14 +32,18 @@ ReportTable ProgressTable(const SweepData& data) {
   for (const auto& stage : stages) {
     std::map<TrialStatus, int> counts;
     int unreadable = 0;
+    int missing = 0;
     int planned = 0;
     for (const auto& r : data.trials) {
       if (r.plan.stage != stage) continue;
       ++planned;
       // A trial file's status wins over the manifest's, which lags behind it; a trial whose file exists but
-      // cannot be read counts as neither done nor pending.
+      // cannot be read (or is another trial's) counts as neither done nor pending, nor does a completed one
+      // whose file is gone.
       if (r.file_unreadable) {
         ++unreadable;
+      } else if (r.file_missing) {
+        ++missing;
       } else {
         ++counts[r.Status()];
       }
@@ -51,6 +56,8 @@ ReportTable ProgressTable(const SweepData& data) {
     }
     row.push_back(std::to_string(unreadable));
     listed += unreadable;
+    row.push_back(std::to_string(missing));
+    listed += missing;
     row.push_back(std::to_string(planned - listed));
     t.display.rows.push_back(row);
     t.values.rows.push_back(row);

@@ -22,6 +22,11 @@ std::optional<double> TrialRecord::DevScore() const {
 
 namespace {
 
+// "trial t7 (fold 1, seed 3)": what a trial file or a manifest row says a trial is.
+std::string Identity(const std::string& trial_id, int fold, std::uint64_t seed) {
+  return "trial " + trial_id + " (fold " + std::to_string(fold) + ", seed " + std::to_string(seed) + ")";
+}
+
 std::string DatasetFromConfig(const std::map<std::string, std::string>& config) {
   const auto format = config.find(Keys().data_format);
   if (format != config.end() && !format->second.empty() && format->second != Keys().format_json)
@@ -78,16 +83,51 @@ SweepData LoadSweep(const std::string& dir) {
   for (const auto& [id, i] : highest_rung_row)
     ++data.asha_highest_rung[schema::AshaRung(data.manifest.trials[i])];
 
+  // Each file must be the trial its name says and, when planned, the one its manifest row plans (the rows of
+  // one trial id agree on fold and seed). A file copied or renamed over another's would count twice.
+  std::map<std::string, const schema::PlannedTrial*> plan_of;
+  for (const auto& plan : data.manifest.trials) plan_of.emplace(plan.trial_id, &plan);
+  for (auto it = files.begin(); it != files.end();) {
+    const auto& [id, file] = *it;
+    const auto plan = plan_of.find(id);
+    const std::string held =
+        (trials_dir / (id + ".h5")).string() + ": holds " + Identity(file.trial_id, file.fold, file.seed);
+    if (plan != plan_of.end()) {
+      const schema::PlannedTrial& p = *plan->second;
+      if (file.trial_id == id && file.fold == p.fold && file.seed == p.seed) {
+        ++it;
+        continue;
+      }
+      data.warnings.push_back(held + ", but " + manifest_path.string() + " plans " +
+                              Identity(p.trial_id, p.fold, p.seed) + " (trial file skipped)");
+    } else if (file.trial_id != id) {
+      data.warnings.push_back(held + ", not trial " + id + " as its name says (trial file skipped)");
+    } else {
+      ++it;
+      continue;
+    }
+    unreadable.insert(id);
+    it = files.erase(it);
+  }
+
   std::set<std::string> planned;
   for (size_t i = 0; i < data.manifest.trials.size(); ++i) {
     const auto& plan = data.manifest.trials[i];
     if (schema::AshaRung(plan) >= 0 && highest_rung_row.at(plan.trial_id) != i) continue;
     TrialRecord record;
     record.plan = plan;
-    planned.insert(plan.trial_id);
+    const bool first = planned.insert(plan.trial_id).second;
     const auto file = files.find(plan.trial_id);
     if (file != files.end()) record.file = file->second;
     record.file_unreadable = unreadable.count(plan.trial_id) > 0;
+    // A finished trial always has its file: one that is gone is missing, not completed.
+    record.file_missing =
+        !record.file && !record.file_unreadable && plan.status == schema::TrialStatus::kCompleted;
+    if (record.file_missing && first) {
+      data.warnings.push_back((trials_dir / (plan.trial_id + ".h5")).string() + ": missing, but " +
+                              manifest_path.string() + " says trial " + plan.trial_id +
+                              " completed (counted as missing)");
+    }
     data.trials.push_back(std::move(record));
   }
   for (const auto& [id, file] : files) {

@@ -18,7 +18,11 @@ namespace dts::reports {
 struct TrialRecord {
   schema::PlannedTrial plan;
   std::optional<schema::TrialFile> file;
-  bool file_unreadable = false;               // DIR/trials/<id>.h5 exists but could not be read (warned)
+  // DIR/trials/<id>.h5 exists but could not be read, or holds another trial than the manifest row plans
+  // (its trial_id, fold or seed differ: a file copied over another); warned, and `file` stays empty.
+  bool file_unreadable = false;
+  // The manifest says completed but DIR/trials/<id>.h5 is gone (warned); counted as missing, not completed.
+  bool file_missing = false;
   std::string dataset;                        // of the configuration (see LoadSweep)
   std::map<std::string, std::string> config;  // the file's /config, or the plan's config_ini parsed
 
@@ -43,7 +47,10 @@ struct SweepData {
 };
 
 // Throws IoError "DIR: not a sweep directory (no sweep.h5)" for a directory without a manifest, and the
-// manifest's IoError when it is unreadable. A trial file that cannot be read becomes a warning naming it.
+// manifest's IoError when it is unreadable. A trial file that cannot be read (corrupt, truncated, damaged
+// data) becomes a warning naming it; so does one that is not the trial it is named for or that its manifest
+// row plans (trial_id, fold, seed), naming the file and the manifest; neither is used. A completed manifest
+// row without its trial file is warned about and marked missing.
 // The dataset of a record is the `dataset` of any trial file of its config_id; for a configuration without
 // any readable file it is derived from the config (data.format, or the stem of data.path for JSON corpora).
 // ASHA writes one manifest row per rung a trial reached (status "promoted" below the last), all served by the

@@ -3,8 +3,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
@@ -38,6 +40,26 @@ Handle VariableString() {
   return type;
 }
 
+// Raw data is checksummed per chunk; a checkpoint blob is cut into chunks of at most this many bytes (a
+// smaller blob is one chunk of its own size, so a tiny model does not occupy a whole chunk on disk).
+constexpr hsize_t kBlobChunkBytes = hsize_t{1} << 20;
+// Rows per chunk of a compound table, elements per chunk of a string list.
+constexpr hsize_t kTableChunkRows = 64;
+constexpr hsize_t kStringChunkElements = 256;
+// Growth step of the in-memory image of a file being written.
+constexpr std::size_t kImageIncrement = std::size_t{4} << 20;
+
+// The creation list of every dataset dts writes: chunked, with HDF5's Fletcher32 checksum over each chunk,
+// so that reading damaged raw data fails (HDF5 checksums only metadata on its own). Files written before
+// the filter have unfiltered or contiguous datasets; reading needs nothing from this list, so they still
+// read.
+Handle ChecksummedChunks(const File& file, hsize_t chunk, const char* name) {
+  Handle dcpl(file.Check(H5Pcreate(H5P_DATASET_CREATE), "property list"));
+  file.Check(H5Pset_chunk(dcpl, 1, &chunk), std::string("chunking of ") + name);
+  file.Check(H5Pset_fletcher32(dcpl), std::string("checksum filter of ") + name);
+  return dcpl;
+}
+
 Handle FileAccessList() {
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS));
   // Strong close: H5Fclose really closes (and flushes) the file even if an object id leaked, so the fsync
@@ -56,6 +78,31 @@ void FsyncPath(const std::string& path, const std::string& shown, bool directory
   const int err = errno;
   ::close(fd);
   if (rc != 0) throw IoError(shown, std::string("fsync failed: ") + std::strerror(err));
+}
+
+// Writes `bytes` to `path` (created or truncated), fsyncs and closes it; errors (ENOSPC, EFBIG, EIO) name
+// `shown` and `path`.
+void WriteWholeFile(const std::string& path, const std::string& shown, std::string_view bytes) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) throw IoError(shown, "cannot create " + path + ": " + std::strerror(errno));
+  const auto fail = [&](const char* what) {
+    const int err = errno;
+    ::close(fd);
+    throw IoError(shown, std::string(what) + " " + path + ": " + std::strerror(err));
+  };
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail("cannot write");
+    if (n == 0) {
+      errno = ENOSPC;
+      fail("cannot write");
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) fail("fsync failed for");
+  if (::close(fd) != 0) throw IoError(shown, "cannot close " + path + ": " + std::strerror(errno));
 }
 
 }  // namespace
@@ -105,11 +152,64 @@ void Handle::Close() noexcept {
   id_ = H5I_INVALID_HID;
 }
 
-File File::Create(const std::string& path, const std::string& real_path) {
+MemoryImage::~MemoryImage() { std::free(data_); }
+
+void* MemoryImage::Realloc(void* ptr, std::size_t size, H5FD_file_image_op_t /*op*/, void* udata) {
+  auto* image = static_cast<MemoryImage*>(udata);
+  void* grown = std::realloc(ptr, size);  // NOLINT(cppcoreguidelines-no-malloc): HDF5 owns it meanwhile
+  if (grown != nullptr) {
+    image->data_ = grown;
+    image->size_ = size;
+  }
+  return grown;
+}
+
+herr_t MemoryImage::Free(void* ptr, H5FD_file_image_op_t op, void* udata) {
+  auto* image = static_cast<MemoryImage*>(udata);
+  if (ptr == image->data_) {
+    if (op == H5FD_FILE_IMAGE_OP_FILE_CLOSE) {
+      image->closed_ = true;  // kept: the file's bytes, freed by ~MemoryImage
+      return 0;
+    }
+    image->data_ = nullptr;
+    image->size_ = 0;
+  }
+  std::free(ptr);  // NOLINT(cppcoreguidelines-no-malloc)
+  return 0;
+}
+
+std::string_view MemoryImage::Bytes(const std::string& path) const {
+  // Superblock version 2 or 3 at offset 0 (no user block; the 1.8 format): signature (8 bytes), version,
+  // sizes of offsets and lengths, flags, base address, extension address, then the end-of-file address.
+  static constexpr char kSignature[] = "\x89HDF\r\n\x1a\n";
+  constexpr std::size_t kEofOffset = 28;
+  const auto* bytes = static_cast<const unsigned char*>(data_);
+  if (!closed_ || data_ == nullptr || size_ < kEofOffset + 8 || std::memcmp(bytes, kSignature, 8) != 0 ||
+      (bytes[8] != 2 && bytes[8] != 3) || bytes[9] != 8) {
+    throw IoError(path, "HDF5 did not produce a complete in-memory file");
+  }
+  std::uint64_t eof = 0;
+  for (int i = 7; i >= 0; --i) eof = (eof << 8) | bytes[kEofOffset + static_cast<std::size_t>(i)];
+  if (eof == 0 || eof > size_) throw IoError(path, "in-memory file with a bad end-of-file address");
+  return {static_cast<const char*>(data_), static_cast<std::size_t>(eof)};
+}
+
+File File::CreateInMemory(const std::string& path, MemoryImage& image) {
   SilenceHdf5Errors();
   Handle fapl = FileAccessList();
-  const hid_t id = H5Fcreate(real_path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-  if (id < 0) throw IoError(path, "cannot create " + real_path + ": " + Hdf5Message());
+  H5FD_file_image_callbacks_t callbacks{};
+  callbacks.image_realloc = &MemoryImage::Realloc;
+  callbacks.image_free = &MemoryImage::Free;
+  // The property list is copied with the udata pointer itself: every copy refers to `image`.
+  callbacks.udata_copy = [](void* udata) { return udata; };
+  callbacks.udata_free = [](void*) -> herr_t { return 0; };
+  callbacks.udata = &image;
+  if (H5Pset_fapl_core(fapl, kImageIncrement, /*backing_store=*/false) < 0 ||
+      H5Pset_file_image_callbacks(fapl, &callbacks) < 0) {
+    throw IoError(path, "cannot set up an in-memory HDF5 file: " + Hdf5Message());
+  }
+  const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  if (id < 0) throw IoError(path, "cannot create in memory: " + Hdf5Message());
   return File(path, Handle(id));
 }
 
@@ -154,6 +254,14 @@ hid_t File::Check(hid_t status, const std::string& what) const {
 void File::Fail(const std::string& what) const {
   const std::string hdf = Hdf5Message();
   throw IoError(path_, hdf.empty() ? what : what + ": " + hdf);
+}
+
+void File::FailRead(const std::string& where, const char* hint) const {
+  const std::string hdf = Hdf5Message();
+  // A chunk whose Fletcher32 checksum does not match: its bytes changed after they were written.
+  if (hdf.find("checksum") != std::string::npos)
+    throw IoError(path_, "damaged data in " + where + ": " + hdf);
+  throw IoError(path_, "cannot read " + where + hint + (hdf.empty() ? "" : ": " + hdf));
 }
 
 Handle File::CreateGroup(hid_t parent, const char* name) const {
@@ -278,10 +386,8 @@ void File::WriteTable(hid_t parent, const char* name, hid_t memtype, const void*
   const hsize_t dims[1] = {n};
   const hsize_t max_dims[1] = {H5S_UNLIMITED};
   Handle space(Check(H5Screate_simple(1, dims, max_dims), "dataspace"));
-  Handle dcpl(Check(H5Pcreate(H5P_DATASET_CREATE), "property list"));
-  // Chunked (a requirement of an unlimited dimension), so a writer may also grow a table in place.
-  const hsize_t chunk[1] = {64};
-  Check(H5Pset_chunk(dcpl, 1, chunk), "chunking");
+  // Chunked (also a requirement of an unlimited dimension, so a writer may grow a table in place).
+  Handle dcpl = ChecksummedChunks(*this, kTableChunkRows, name);
   Handle dataset(Check(H5Dcreate2(parent, name, memtype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
                        std::string("cannot create dataset ") + name));
   if (n > 0) {
@@ -300,8 +406,8 @@ std::size_t File::ReadTable(hid_t parent, const char* name, const std::string& w
   Check(static_cast<hid_t>(n), "size of " + where);
   out.assign(static_cast<std::size_t>(n) * row_size, 0);
   if (n > 0) {
-    Check(H5Dread(dataset, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()),
-          "cannot read " + where + " (missing or mistyped column?)");
+    if (H5Dread(dataset, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
+      FailRead(where, " (missing or mistyped column?)");
   }
   return static_cast<std::size_t>(n);
 }
@@ -318,9 +424,11 @@ void File::WriteStrings(hid_t parent, const char* name, const std::vector<std::s
   const hsize_t dims[1] = {values.size()};
   const hsize_t max_dims[1] = {H5S_UNLIMITED};
   Handle space(Check(H5Screate_simple(1, dims, max_dims), "dataspace"));
+  // The one dataset without the checksum filter: HDF5 refuses filters on a variable-length string dataset
+  // ("not suitable for filters"), and the strings' text lives in the global heap, which HDF5 does not
+  // checksum either (docs/hdf5-schema.md).
   Handle dcpl(Check(H5Pcreate(H5P_DATASET_CREATE), "property list"));
-  const hsize_t chunk[1] = {256};
-  Check(H5Pset_chunk(dcpl, 1, chunk), "chunking");
+  Check(H5Pset_chunk(dcpl, 1, &kStringChunkElements), std::string("chunking of ") + name);
   Handle dataset(Check(H5Dcreate2(parent, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
                        std::string("cannot create dataset ") + name));
   if (values.empty()) return;
@@ -341,7 +449,7 @@ std::vector<std::string> File::ReadStrings(hid_t parent, const char* name, const
   if (n == 0) return values;
   Handle type = VariableString();
   std::vector<char*> pointers(static_cast<std::size_t>(n), nullptr);
-  Check(H5Dread(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()), "cannot read " + where);
+  if (H5Dread(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()) < 0) FailRead(where, "");
   values.reserve(pointers.size());
   for (char* p : pointers) values.emplace_back(p != nullptr ? p : "");
   H5Dvlen_reclaim(type, space, H5P_DEFAULT, pointers.data());
@@ -350,8 +458,11 @@ std::vector<std::string> File::ReadStrings(hid_t parent, const char* name, const
 
 void File::WriteBytes(hid_t parent, const char* name, const std::string& bytes) const {
   const hsize_t dims[1] = {bytes.size()};
-  Handle space(Check(H5Screate_simple(1, dims, nullptr), "dataspace"));
-  Handle dataset(Check(H5Dcreate2(parent, name, H5T_STD_U8LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+  const hsize_t max_dims[1] = {H5S_UNLIMITED};  // lets an empty blob have a chunk size
+  Handle space(Check(H5Screate_simple(1, dims, max_dims), "dataspace"));
+  const hsize_t chunk = std::clamp<hsize_t>(bytes.size(), 1, kBlobChunkBytes);
+  Handle dcpl = ChecksummedChunks(*this, chunk, name);
+  Handle dataset(Check(H5Dcreate2(parent, name, H5T_STD_U8LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
                        std::string("cannot create dataset ") + name));
   if (bytes.empty()) return;
   Check(H5Dwrite(dataset, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()),
@@ -373,8 +484,8 @@ std::string File::ReadBytes(hid_t parent, const char* name, const std::string& w
   Check(static_cast<hid_t>(n), "size of " + where);
   std::string bytes(static_cast<std::size_t>(n), '\0');
   if (n > 0) {
-    Check(H5Dread(dataset, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()),
-          "cannot read " + where);
+    if (H5Dread(dataset, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) < 0)
+      FailRead(where, "");
   }
   return bytes;
 }
@@ -408,12 +519,18 @@ void WriteAtomically(const std::string& path, const char* format, int schema_ver
   SilenceHdf5Errors();
   const std::string tmp = path + ".tmp";
   try {
-    File file = File::Create(path, tmp);
-    file.WriteString(file.root(), kFormatAttr, format);
-    file.WriteInt64(file.root(), kSchemaVersionAttr, schema_version);
-    fill(file);
-    file.Close();
-    FsyncPath(tmp, path, /*directory=*/false);
+    // HDF5 builds the file in memory and dts writes it out: a failing disk (ENOSPC, EFBIG, EIO) then fails
+    // our write(), never one of HDF5's, which would leave HDF5 with a file it can neither flush nor close
+    // (and crash in its atexit handler).
+    MemoryImage image;
+    {
+      File file = File::CreateInMemory(path, image);
+      file.WriteString(file.root(), kFormatAttr, format);
+      file.WriteInt64(file.root(), kSchemaVersionAttr, schema_version);
+      fill(file);
+      file.Close();
+    }
+    WriteWholeFile(tmp, path, image.Bytes(path));
     std::error_code ec;
     std::filesystem::rename(tmp, path, ec);
     if (ec) throw IoError(path, "cannot rename " + tmp + " over it: " + ec.message());

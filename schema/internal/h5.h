@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace dts::schema::internal {
@@ -36,11 +37,33 @@ class Handle {
   hid_t id_ = H5I_INVALID_HID;
 };
 
+// The bytes of a file that HDF5 builds in memory (File::CreateInMemory): HDF5's core driver grows the buffer
+// through callbacks into this object and, when it closes the file, hands it over here instead of freeing it.
+class MemoryImage {
+ public:
+  MemoryImage() = default;
+  MemoryImage(const MemoryImage&) = delete;
+  MemoryImage& operator=(const MemoryImage&) = delete;
+  ~MemoryImage();
+  // The complete file once HDF5 closed it: the buffer cut at the end-of-file address in its superblock.
+  // Throws IoError naming `path` when HDF5 did not hand a closed file over.
+  std::string_view Bytes(const std::string& path) const;
+
+ private:
+  friend class File;
+  static void* Realloc(void* ptr, std::size_t size, H5FD_file_image_op_t op, void* udata);
+  static herr_t Free(void* ptr, H5FD_file_image_op_t op, void* udata);
+  void* data_ = nullptr;
+  std::size_t size_ = 0;
+  bool closed_ = false;  // HDF5 closed the file and handed the buffer over
+};
+
 // Everything about one file being read or written: the path (for messages) and its root id.
 class File {
  public:
-  // Creates `real_path` (truncating), while messages name `path`.
-  static File Create(const std::string& path, const std::string& real_path);
+  // Creates an HDF5 file in memory (HDF5's core driver, no backing store) whose bytes end up in `image`
+  // when it is closed (which `image` must outlive); messages name `path`.
+  static File CreateInMemory(const std::string& path, MemoryImage& image);
   // Opens read-only and checks the root attributes `format` and `schema_version`.
   static File OpenChecked(const std::string& path, const char* format, int schema_version);
 
@@ -51,6 +74,9 @@ class File {
   // Throws IoError(path, what + HDF5's message) when `status` < 0; returns it otherwise.
   hid_t Check(hid_t status, const std::string& what) const;
   [[noreturn]] void Fail(const std::string& what) const;
+  // After a failed H5Dread of `where`: "damaged data in WHERE" when a chunk's checksum did not match, else
+  // "cannot read WHERE" + `hint`; both with HDF5's message.
+  [[noreturn]] void FailRead(const std::string& where, const char* hint) const;
 
   Handle CreateGroup(hid_t parent, const char* name) const;
   Handle OpenGroup(hid_t parent, const char* name, const std::string& where) const;
@@ -102,8 +128,9 @@ class CompoundType {
   Handle type_;
 };
 
-// Writes a file atomically: `fill` writes into PATH.tmp, which is then fsynced and renamed over `path`,
-// and the directory fsynced. On any error the temporary is removed and the error rethrown.
+// Writes a file atomically: `fill` writes into an in-memory HDF5 file whose bytes are then written to
+// PATH.tmp, fsynced and renamed over `path`, and the directory fsynced. On any error (a full disk included)
+// the temporary is removed, HDF5 holds nothing open, and the IoError naming `path` is rethrown.
 void WriteAtomically(const std::string& path, const char* format, int schema_version,
                      const std::function<void(File&)>& fill);
 

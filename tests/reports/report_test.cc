@@ -1,6 +1,7 @@
 #include "reports/report.h"
 
 #include <gtest/gtest.h>
+#include <hdf5.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -16,6 +17,7 @@
 #include "reports/table.h"
 #include "schema/sweep_manifest.h"
 #include "schema/trial_file.h"
+#include "schema/trial_schema.h"
 #include "tests/reports/test_files.h"
 
 namespace dts::reports {
@@ -436,6 +438,119 @@ TEST_F(SweepFixture, CorruptTrialFileIsSkippedWithAWarningNamingIt) {
   // 5 completed search trials, one file unreadable.
   EXPECT_EQ(row.at(schema::Name(TrialStatus::kCompleted)), "4");
   EXPECT_NE(ReadText(dir_ / "report" / "index.md").find("zz-garbage.h5"), std::string::npos);
+}
+
+// Inverts 32 bytes of the first chunk of `dataset` in an HDF5 file: damaged raw data, which only the
+// chunk's checksum reveals.
+void DamageFirstChunk(const fs::path& path, const char* dataset) {
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  ASSERT_GE(file, 0) << path;
+  const hid_t dset = H5Dopen2(file, dataset, H5P_DEFAULT);
+  ASSERT_GE(dset, 0) << dataset;
+  hsize_t offset[1] = {0};
+  unsigned mask = 0;
+  haddr_t address = HADDR_UNDEF;
+  hsize_t size = 0;
+  const hid_t space = H5Dget_space(dset);
+  EXPECT_GE(H5Dget_chunk_info(dset, space, 0, offset, &mask, &address, &size), 0) << dataset;
+  H5Sclose(space);
+  H5Dclose(dset);
+  H5Fclose(file);
+  ASSERT_GE(size, 40u);
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  std::string bytes(32, '\0');
+  f.seekg(static_cast<std::streamoff>(address + 8));
+  f.read(bytes.data(), 32);
+  for (char& b : bytes) b = static_cast<char>(~b);
+  f.seekp(static_cast<std::streamoff>(address + 8));
+  f.write(bytes.data(), 32);
+  ASSERT_TRUE(f) << path;
+}
+
+TEST_F(SweepFixture, TrialFileWithDamagedDataIsSkippedWithAWarningNamingIt) {
+  BuildSweep();
+  const fs::path damaged = dir_ / "trials" / "t1.h5";  // search sB, completed: the best dev score
+  DamageFirstChunk(damaged, schema::kThetaCurveDataset);
+  ReportOptions options;
+  options.sweep_dir = dir_.string();
+  options.plots = false;
+  const ReportOutput out = WriteReport(options);
+  int named = 0;
+  for (const auto& w : out.warnings) {
+    if (w.find(damaged.string()) != std::string::npos && w.find("/theta_curve") != std::string::npos) ++named;
+  }
+  EXPECT_EQ(named, 1);
+  const auto progress = ReadCsv(dir_ / "report" / "progress.csv");
+  const auto& row = FindRow(progress, {{"Stage", "search"}});
+  EXPECT_EQ(row.at(schema::Name(TrialStatus::kCompleted)), "4");
+  EXPECT_EQ(row.at("unreadable"), "1");
+}
+
+// Warnings that contain every one of `parts`.
+int WarningsNaming(const ReportOutput& out, const std::vector<std::string>& parts) {
+  int n = 0;
+  for (const auto& w : out.warnings) {
+    bool all = true;
+    for (const auto& p : parts) all = all && w.find(p) != std::string::npos;
+    n += all ? 1 : 0;
+  }
+  return n;
+}
+
+TEST_F(SweepFixture, TrialFileOfAnotherTrialIsSkippedWithAWarningNamingBoth) {
+  BuildSweep();
+  // Final ADE, config fA: t6 is fold 0, t7 fold 1, t8 fold 2 (all completed). A fold-1 file copied over
+  // fold 0's, and fold 2's file rewritten with another seed.
+  const fs::path trials = dir_ / "trials";
+  fs::copy_file(trials / "t7.h5", trials / "t6.h5", fs::copy_options::overwrite_existing);
+  TrialFile t8 = schema::ReadTrialFile((trials / "t8.h5").string(), true);
+  t8.seed = 99;
+  schema::WriteTrialFile((trials / "t8.h5").string(), t8);
+
+  ReportOptions options;
+  options.sweep_dir = dir_.string();
+  options.plots = false;
+  const ReportOutput out = WriteReport(options);
+  const std::string manifest = (dir_ / "sweep.h5").string();
+  EXPECT_EQ(WarningsNaming(out, {(trials / "t6.h5").string(), "t7", manifest, "t6"}), 1);
+  EXPECT_EQ(WarningsNaming(out, {(trials / "t8.h5").string(), "seed 99", manifest, "seed 1"}), 1);
+
+  // Neither counts: 6 of fA's 10 folds, not "8/10 folds".
+  const auto results = ReadCsv(dir_ / "report" / "results.csv");
+  const auto& ade = FindRow(results, {{"dataset", "ade"}, {"averaging", "macro"}, {"source", "this sweep"}});
+  EXPECT_EQ(ade.at("completed"), "6");
+  const Expected all = Over("final", "fA", "", NerF1Macro);
+  ASSERT_EQ(all.n, 8);
+  Expected kept;
+  for (int t = 9; t <= 13; ++t) kept.Add(NerF1Macro(completed_.at("t" + std::to_string(t))));
+  kept.Add(NerF1Macro(completed_.at("t7")));  // t7 counts once, by its own file
+  ExpectNear(ade, "ner_f1_mean", kept.Mean());
+
+  const auto progress = ReadCsv(dir_ / "report" / "progress.csv");
+  const auto& row = FindRow(progress, {{"Stage", "final"}});
+  EXPECT_EQ(row.at(schema::Name(TrialStatus::kCompleted)), "13");  // 15 completed, 2 files not theirs
+  EXPECT_EQ(row.at("unreadable"), "2");
+}
+
+TEST_F(SweepFixture, DeletedFileOfACompletedTrialShowsAsMissing) {
+  BuildSweep();
+  const fs::path deleted = dir_ / "trials" / "t6.h5";  // final, ADE, fA fold 0: completed in the manifest
+  fs::remove(deleted);
+  ReportOptions options;
+  options.sweep_dir = dir_.string();
+  options.plots = false;
+  const ReportOutput out = WriteReport(options);
+  EXPECT_EQ(WarningsNaming(out, {deleted.string(), "missing"}), 1);
+  const auto progress = ReadCsv(dir_ / "report" / "progress.csv");
+  const auto& row = FindRow(progress, {{"Stage", "final"}});
+  EXPECT_EQ(row.at(schema::Name(TrialStatus::kCompleted)), "14");
+  ASSERT_TRUE(row.count("missing"));
+  EXPECT_EQ(row.at("missing"), "1");
+  EXPECT_EQ(row.at("not started"), std::to_string(1 + 8));  // fA fold 9, fA2 folds 2..9
+  const auto results = ReadCsv(dir_ / "report" / "results.csv");
+  EXPECT_EQ(FindRow(results, {{"dataset", "ade"}, {"averaging", "macro"}, {"source", "this sweep"}})
+                .at("completed"),
+            "7");
 }
 
 TEST(ReportTest, RefusesADirectoryWithoutManifest) {
