@@ -26,8 +26,8 @@ int Main(int argc, char** argv, std::vector<std::string>& args) {
   int local_ranks = 0;
   po::options_description desc(
       "Usage: mpirun -np N dts-sweep --config SWEEP.ini --out DIR [options]\n"
-      "Exit codes: 0 done, 75 stopped by SIGTERM/SIGUSR1 (run the same command again), 2 usage, 3 bad "
-      "config");
+      "Exit codes: 0 done, 75 stopped by SIGTERM/SIGUSR1 (run the same command again), 2 usage (DIR in use "
+      "or holding another sweep), 3 bad config, 4 missing input file, 5 I/O error");
   desc.add_options()("help", "this text")("config-reference",
                                           "print the [sweep] settings table (docs/orchestrator.md) and exit")(
       "config", po::value(&options.sweep_path)->required(), "sweep file (INI)")(
@@ -36,6 +36,11 @@ int Main(int argc, char** argv, std::vector<std::string>& args) {
       "dry-run", po::bool_switch(&options.dry_run), "print the plan and the cost estimate; run nothing")(
       "json", po::bool_switch(&options.json), "also print one JSON line per event on stdout")(
       "trial-command", po::value(&options.trial_command), "override [sweep] trial_command")(
+      "adopt", po::bool_switch(&options.adopt),
+      "run even though DIR/sweep.h5 holds another sweep (another name or sweep file text): keep its "
+      "finished trials that this plan shares")(
+      "break-lock", po::bool_switch(&options.break_lock),
+      "remove DIR/sweep.lock first, whoever holds it (only when that run is known to be gone)")(
       "local-ranks", po::value(&local_ranks),
       "run N ranks as threads of this process instead of MPI (1 coordinator + N-1 workers)");
   po::variables_map vm;

@@ -43,7 +43,20 @@ bool IsPerRunKey(const std::string& key) {
 }
 
 std::string IdentityText(const TrainConfig& config, bool without_max_epochs) {
-  return TrainSchema().CanonicalIni(config, [without_max_epochs](const std::string& key) {
+  // A resolved configuration holds absolute paths (a relative one is resolved against the file that names
+  // it). They enter the identity relative to the working directory, so that moving the whole tree changes no
+  // id, and so that sweeps planned before paths were resolved, which hashed the text as written relative to
+  // the working directory, keep their ids.
+  TrainConfig relative = config;
+  const fs::path here = fs::current_path();
+  for (const auto& key : TrainSchema().Keys()) {
+    if (!IsPathKey(key)) continue;
+    const fs::path value = TrainSchema().Get(config, key);
+    if (!value.is_absolute()) continue;
+    const fs::path from_here = value.lexically_normal().lexically_relative(here);
+    if (!from_here.empty()) TrainSchema().Set(relative, key, from_here.string(), "identity");
+  }
+  return TrainSchema().CanonicalIni(relative, [without_max_epochs](const std::string& key) {
     return !IsPerRunKey(key) && !(without_max_epochs && key == MaxEpochsKey());
   });
 }

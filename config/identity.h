@@ -17,8 +17,10 @@ namespace dts::config {
 // True for the keys an identity leaves out: data.fold, train.seed and every [trial] key.
 bool IsPerRunKey(const std::string& key);
 
-// Identity text of `config`. without_max_epochs also drops train.max_epochs: an ASHA search trial is the same
-// trial at every rung (its budget comes as an override), so it keeps one id and one trial file.
+// Identity text of `config`. Path values enter it relative to the working directory (see identity.cc), so
+// resume a sweep from the directory it was started in. without_max_epochs also drops train.max_epochs: an
+// ASHA search trial is the same trial at every rung (its budget comes as an override), so it keeps one id and
+// one trial file.
 std::string IdentityText(const TrainConfig& config, bool without_max_epochs = false);
 
 // 12 hex digits: groups every fold and seed of a configuration.

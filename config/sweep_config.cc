@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iomanip>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -335,16 +337,55 @@ SweepConfig ParseSweepConfig(const std::string& text, const std::string& path) {
       if (setting_sources.count(key))
         throw ConfigError(setting_sources[key], key, std::string(key) + " is only used by strategy = asha");
   }
+  // Relative paths are relative to the file that names them: the base file's entries to the base file's
+  // directory, [base] and [space] values to the sweep file's (docs/orchestrator.md, "Paths").
+  const std::string sweep_dir = fs::path(path).parent_path().string();
+  std::map<std::string, std::string> path_sources;  // path key -> where its value was written
   if (!config.sweep.base.empty()) {
     fs::path base = config.sweep.base;
     if (base.is_relative()) base = fs::path(path).parent_path() / base;
     if (!fs::exists(base))
       throw ConfigError(base_source, "sweep.base", "sweep.base: " + base.string() + " does not exist");
-    ApplyIni(TrainSchema(), config.base, ReadIniFile(base.string()));
+    std::vector<IniEntry> entries = ReadIniFile(base.string());
+    ResolveRelativePaths(entries, base.parent_path().string());
+    for (const auto& entry : entries)
+      if (IsPathKey(entry.key)) path_sources[entry.key] = entry.source;
+    ApplyIni(TrainSchema(), config.base, entries);
   }
   for (IniEntry entry : base_overrides) {
     entry.key = entry.key.substr(std::string("base.").size());
+    if (IsPathKey(entry.key)) {
+      std::vector<IniEntry> one{entry};
+      ResolveRelativePaths(one, sweep_dir);
+      entry = one.front();
+      path_sources[entry.key] = entry.source;
+    }
     TrainSchema().Set(config.base, entry.key, entry.value, entry.source);
+  }
+  for (auto& dim : config.space) {
+    if (dim.kind != Dimension::Kind::kList || !IsPathKey(dim.key)) continue;
+    std::vector<IniEntry> values;
+    for (const auto& value : dim.values) values.push_back({dim.key, value, dim.source});
+    ResolveRelativePaths(values, sweep_dir);
+    for (size_t i = 0; i < values.size(); ++i) dim.values[i] = values[i].value;
+  }
+  // Every input file must exist before any trial is dispatched: a missing corpus would otherwise fail every
+  // trial as bad_config, one by one.
+  for (const auto& key : TrainSchema().Keys()) {
+    if (!IsPathKey(key)) continue;
+    const std::string value = TrainSchema().Get(config.base, key);
+    std::error_code ec;
+    if (!value.empty() && !fs::exists(value, ec))
+      throw InputError(path_sources.count(key) ? path_sources[key] : path, 0,
+                       key + " = " + value + ": no such file or directory");
+  }
+  for (const auto& dim : config.space) {
+    if (dim.kind != Dimension::Kind::kList || !IsPathKey(dim.key)) continue;
+    for (const auto& value : dim.values) {
+      std::error_code ec;
+      if (!value.empty() && !fs::exists(value, ec))
+        throw InputError(dim.source, 0, "[space] " + dim.key + " = " + value + ": no such file or directory");
+    }
   }
   try {
     Validate(config.base);
@@ -384,6 +425,20 @@ SweepConfig ParseSweepConfig(const std::string& text, const std::string& path) {
       }
     }
   }
+  // A grid is enumerated in memory: count it first (as a double: the product may overflow any integer).
+  if (config.sweep.strategy == Strategy::kGrid) {
+    const double points = GridSize(config);
+    if (points > kMaxGridPoints) {
+      std::ostringstream count;
+      count << std::setprecision(3) << points;
+      throw ConfigError(path, "space",
+                        "[space] spans a grid of " + count.str() +
+                            " points (before [constraints]), above the "
+                            "limit of " +
+                            FormatDouble(kMaxGridPoints) +
+                            ": search fewer values, or use strategy = random or asha with a budget");
+    }
+  }
   // Constraint keys must be numeric keys of the trial schema.
   for (const auto& c : config.constraints) {
     for (const auto* side : {&c.left, &c.right}) {
@@ -401,6 +456,14 @@ SweepConfig ParseSweepConfig(const std::string& text, const std::string& path) {
     }
   }
   return config;
+}
+
+double GridSize(const SweepConfig& sweep) {
+  double points = 1;
+  for (const auto& dim : sweep.space)
+    points *= dim.kind == Dimension::Kind::kList ? static_cast<double>(dim.values.size())
+                                                 : std::floor(dim.hi) - std::ceil(dim.lo) + 1;
+  return points;
 }
 
 std::vector<int> AshaRungEpochs(const SweepSettings& sweep) {

@@ -94,6 +94,12 @@ struct SweepConfig {
 const ConfigSchema<SweepConfig>& SweepSchema();
 std::string SweepSettingsMarkdown();
 
+// A grid's points before [constraints]: the product of each dimension's value count (1 for an empty
+// [space]: the base configuration alone). A grid above kMaxGridPoints is refused when the sweep file is read,
+// before anything is enumerated.
+double GridSize(const SweepConfig& sweep);
+inline constexpr double kMaxGridPoints = 1e6;
+
 // ASHA rung budgets in epochs: min_epochs * reduction_factor^k for k = 0, 1, ... while <= max_epochs.
 std::vector<int> AshaRungEpochs(const SweepSettings& sweep);
 

@@ -1,5 +1,7 @@
 #include "config/train_config.h"
 
+#include <filesystem>
+
 namespace dts::config {
 
 const ParamTable<OptimConfig>& OptimParams() {
@@ -146,9 +148,26 @@ TrainConfig Finish(TrainConfig config, const std::vector<IniEntry>& overrides) {
 }
 }  // namespace
 
+bool IsPathKey(const std::string& key) {
+  return TrainSchema().Has(key) && TrainSchema().Doc(key).type_name == "path";
+}
+
+void ResolveRelativePaths(std::vector<IniEntry>& entries, const std::string& dir) {
+  namespace fs = std::filesystem;
+  const fs::path base = fs::absolute(dir.empty() ? fs::path(".") : fs::path(dir));
+  for (auto& entry : entries) {
+    if (entry.value.empty() || !IsPathKey(entry.key) || fs::path(entry.value).is_absolute()) continue;
+    entry.value = (base / entry.value).lexically_normal().string();
+  }
+}
+
 TrainConfig LoadTrainConfig(const std::string& ini_path, const std::vector<IniEntry>& overrides) {
   TrainConfig config;
-  if (!ini_path.empty()) ApplyIni(TrainSchema(), config, ReadIniFile(ini_path));
+  if (!ini_path.empty()) {
+    std::vector<IniEntry> entries = ReadIniFile(ini_path);
+    ResolveRelativePaths(entries, std::filesystem::path(ini_path).parent_path().string());
+    ApplyIni(TrainSchema(), config, entries);
+  }
   return Finish(std::move(config), overrides);
 }
 
@@ -165,7 +184,9 @@ std::string ConfigReferenceMarkdown() {
          "Every key can be set in an INI file (`[section]` then `key = value`) or on the command line as "
          "`--section.key value`, which wins over the file. Unknown keys, wrong types and out-of-range values "
          "are "
-         "refused with the key (and file:line) named.\n\n" +
+         "refused with the key (and file:line) named. A relative value of a `path` key is relative to the "
+         "directory of the INI file that names it (for a sweep's `[base]` and `[space]`, the sweep file's); "
+         "on the command line, to the working directory.\n\n" +
          ParamDocsMarkdown(TrainSchema().Docs());
 }
 

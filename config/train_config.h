@@ -83,7 +83,15 @@ const ConfigSchema<TrainConfig>& TrainSchema();
 // Cross-field checks the per-key ranges cannot express; throws ConfigError naming the key.
 void Validate(const TrainConfig& config);
 
-// Defaults, then the INI file, then the overrides (in order), then Validate. `ini_path` may be empty.
+// Path keys (type "path" in the schema: data.path, data.split_file, ...) written in an INI file are relative
+// to that file's directory: rewrites each relative, non-empty value of such a key to an absolute path under
+// `dir`. Command-line overrides are not passed here: they stay relative to the working directory.
+void ResolveRelativePaths(std::vector<IniEntry>& entries, const std::string& dir);
+// True for the keys whose values are paths.
+bool IsPathKey(const std::string& key);
+
+// Defaults, then the INI file (relative paths resolved against its directory), then the overrides (in order),
+// then Validate. `ini_path` may be empty.
 TrainConfig LoadTrainConfig(const std::string& ini_path, const std::vector<IniEntry>& overrides = {});
 // The same from INI text (what a checkpoint or a trial file stores).
 TrainConfig ParseTrainConfig(const std::string& ini_text, const std::string& name);

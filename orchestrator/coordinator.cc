@@ -430,6 +430,9 @@ void Coordinator::RunStage(const std::string& stage) {
       stopping_ = true;
       *options_.log << Prefix() << "signal " << StopSignal() << ": waiting for running trials to checkpoint"
                     << std::endl;
+      // mpirun answers a SIGTERM by killing the job (SIGTERM to each rank, SIGKILL
+      // odls_base_sigkill_timeout = 1 s later): record what is known now, before waiting for the trials.
+      FlushManifest();
     }
     if (stopping_ && !busy()) break;
     Dispatch();

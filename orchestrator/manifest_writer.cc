@@ -68,7 +68,10 @@ void ManifestWriter::Loop() {
     // the end asks for it now. With nothing handed over, only a flush or the end wakes the thread.
     if (!latest_) {
       if (done_) break;
-      wake_.wait(lock, [&] { return latest_.has_value() || done_ || (flush_ && durable_ < submitted_); });
+      // A flush whose write failed has nothing left to write: without `!error_` this predicate stayed true,
+      // the loop spun holding the mutex, and Flush() never got it back to see the error.
+      wake_.wait(
+          lock, [&] { return latest_.has_value() || done_ || (flush_ && durable_ < submitted_ && !error_); });
       continue;
     }
     const auto due = last_write_ + interval_;

@@ -14,6 +14,7 @@
 #include "common/exit_codes.h"
 #include "config/identity.h"
 #include "orchestrator/coordinator.h"
+#include "orchestrator/sweep_lock.h"
 #include "orchestrator/trial_runner.h"
 
 namespace dts::orchestrator {
@@ -135,7 +136,12 @@ int RunSweep(const SweepOptions& options, Communicator& comm) {
     return kExitOk;
   }
   try {
+    // Everything about the sweep file (keys, values, input files, the grid's size) is checked before DIR is
+    // touched, so a refused sweep leaves nothing behind.
     const config::SweepConfig sweep = config::ReadSweepConfig(options.sweep_path);
+    if (sweep.space.empty())
+      std::cerr << "dts-sweep: note: " << sweep.path
+                << " has no [space]: the search stage runs the base configuration alone" << std::endl;
     const std::string command =
         ResolveExecutable(options.trial_command.empty() ? sweep.sweep.trial_command : options.trial_command);
     const std::string scratch = (fs::path(options.out_dir) / "plan").string();
@@ -144,6 +150,14 @@ int RunSweep(const SweepOptions& options, Communicator& comm) {
     if (options.dry_run) {
       PrintPlan(sweep, counter, std::cout);
     } else {
+      // One directory, one sweep: held until the coordinator has written its last manifest.
+      SweepLock lock(options.out_dir, options.break_lock, std::cerr);
+      try {
+        CheckSameSweep(options.out_dir, sweep, options.adopt, std::cerr);
+      } catch (...) {
+        lock.Abandon();
+        throw;
+      }
       CoordinatorOptions coordinator_options;
       coordinator_options.out_dir = options.out_dir;
       coordinator_options.trial_command = command;

@@ -17,6 +17,8 @@ struct SweepOptions {
   bool dry_run = false;
   bool json = false;
   std::string trial_command;  // overrides [sweep] trial_command when set
+  bool adopt = false;         // run on a DIR whose sweep.h5 holds another sweep (CheckSameSweep)
+  bool break_lock = false;    // remove DIR/sweep.lock first, whoever holds it (SweepLock)
 };
 
 // `trial_command --config X --count-parameters X.json` (schema/trial_contract.h), once per configuration;

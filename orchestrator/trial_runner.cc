@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -18,6 +19,7 @@
 #include <iostream>
 #include <optional>
 #include <sstream>
+#include <thread>
 
 #include "common/error.h"
 #include "common/exit_codes.h"
@@ -104,7 +106,10 @@ std::vector<char*> CArgs(std::vector<std::string>& argv) {
 // fork + exec rather than posix_spawn for one reason: PR_SET_PDEATHSIG. If this rank dies (kill -9 of the
 // whole job), the trial gets SIGTERM, checkpoints and exits instead of running on as an orphan that a
 // restarted sweep would race with.
-pid_t Spawn(std::vector<std::string> argv, int& read_fd, bool merge_stderr) {
+//
+// `inherit_fd` (>= 0): an O_CLOEXEC descriptor the child keeps open across exec (the trial's flock, so that
+// the lock lives as long as the child, even when this rank dies first).
+pid_t Spawn(std::vector<std::string> argv, int& read_fd, bool merge_stderr, int inherit_fd = -1) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return -errno;
   auto cargs = CArgs(argv);
@@ -127,6 +132,7 @@ pid_t Spawn(std::vector<std::string> argv, int& read_fd, bool merge_stderr) {
     setpgid(0, 0);
     dup2(fds[1], STDOUT_FILENO);
     if (merge_stderr) dup2(fds[1], STDERR_FILENO);
+    if (inherit_fd >= 0) fcntl(inherit_fd, F_SETFD, 0);  // this process' table only
     struct sigaction action {};
     action.sa_handler = SIG_DFL;
     sigemptyset(&action.sa_mask);
@@ -177,8 +183,15 @@ std::string LastLineOf(const std::string& text) {
 
 }  // namespace
 
-Result RunChildTrial(const Assign& assign, int local_rank, int device_count) {
+std::string TrialLockPath(const std::string& trial_path) {
+  fs::path path = trial_path;
+  path.replace_extension(".lock");
+  return path.string();
+}
+
+Result RunChildTrial(const Assign& given, int local_rank, int device_count) {
   using schema::FailureClass;
+  Assign assign = given;
   Result result;
   result.trial_id = assign.trial_id;
   const auto start = std::chrono::steady_clock::now();
@@ -190,6 +203,38 @@ Result RunChildTrial(const Assign& assign, int local_rank, int device_count) {
   };
   try {
     fs::create_directories(fs::path(assign.config_path).parent_path());
+    fs::create_directories(fs::path(assign.trial_path).parent_path());
+  } catch (const std::exception& e) {
+    return finish(FailureClass::kInfrastructure, e.what());
+  }
+  // One writer per trial file: the runner holds an flock on <id>.lock from before it writes <id>.ini until
+  // the child has exited, and the child inherits it, so a trial orphaned by a dead rank or a killed mpirun
+  // keeps the lock until it has checkpointed and exited. A second runner for the same trial (a restarted
+  // sweep) waits for it here, then resumes from whatever the first one wrote.
+  const std::string lock_path = TrialLockPath(assign.trial_path);
+  const int lock_fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd < 0) return finish(FailureClass::kInfrastructure, lock_path + ": " + std::strerror(errno));
+  struct CloseOnExit {
+    int fd;
+    ~CloseOnExit() { close(fd); }  // releases the flock (unless the child still holds it)
+  } lock_guard{lock_fd};
+  bool waited = false;
+  while (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK && errno != EINTR)
+      return finish(FailureClass::kInfrastructure, lock_path + ": flock: " + std::strerror(errno));
+    if (!waited) {
+      std::cerr << "trial " << assign.trial_id << ": " << lock_path
+                << " is held by another process (an orphaned earlier attempt?): waiting for it" << std::endl;
+      waited = true;
+    }
+    // Not an attempt: the trial goes on in the next run, from what the other writer leaves.
+    if (StopRequested())
+      return finish(FailureClass::kInterrupted, "another process still writes " + assign.trial_path);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  std::error_code exists_error;
+  if (fs::exists(assign.trial_path, exists_error)) assign.resume = true;  // the other writer checkpointed
+  try {
     WriteFileAtomically(assign.config_path, assign.config_ini);
   } catch (const std::exception& e) {
     return finish(FailureClass::kInfrastructure, e.what());
@@ -204,7 +249,7 @@ Result RunChildTrial(const Assign& assign, int local_rank, int device_count) {
     (void)!write(log_fd, header.data(), header.size());
   }
   int read_fd = -1;
-  const pid_t pid = Spawn(argv, read_fd, /*merge_stderr=*/true);
+  const pid_t pid = Spawn(argv, read_fd, /*merge_stderr=*/true, lock_fd);
   if (pid < 0) {
     close(log_fd);
     result.exit_code = 127;

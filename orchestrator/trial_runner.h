@@ -23,7 +23,13 @@ using TrialRunner = std::function<Result(const Assign&)>;
 // Writes assign.config_ini to assign.config_path, spawns the child with stdout and stderr piped through this
 // process into assign.log_path, forwards the stop signal (SIGTERM / SIGUSR1; SIGINT as SIGTERM) once it is
 // raised, and waits. Never throws for anything the child does; an unstartable child is kInfrastructure.
+// One writer per trial file: holds an flock on TrialLockPath(trial_path) while the child runs (the child
+// inherits it); a second runner for the same trial waits for the first to let go (kInterrupted if a stop
+// signal comes meanwhile) and resumes from the trial file the first one left.
 Result RunChildTrial(const Assign& assign, int local_rank, int device_count);
+
+// DIR/trials/<id>.lock for DIR/trials/<id>.h5.
+std::string TrialLockPath(const std::string& trial_path);
 
 // Path of an executable: as given when it contains '/', else next to the running executable, else on PATH.
 std::string ResolveExecutable(const std::string& command);

@@ -64,6 +64,16 @@ TEST(IdentityTest, TrialIdsIgnoreLabelsButNotSettingsFoldSeedOrCorpus) {
   EXPECT_NE(IdentityText(e3), IdentityText(e9));
 }
 
+TEST(IdentityTest, PathsEnterRelativeToTheWorkingDirectory) {
+  // A resolved absolute path and the same path written relative to the working directory are one identity:
+  // the text sweeps planned before paths were resolved hashed, and the same wherever the tree is moved.
+  TrainConfig relative, absolute;
+  relative.data.path = "data/samples/json/corpus.json";
+  absolute.data.path = (std::filesystem::current_path() / "configs" / ".." / relative.data.path).string();
+  EXPECT_EQ(IdentityText(absolute), IdentityText(relative));
+  EXPECT_NE(IdentityText(absolute).find("path = data/samples/json/corpus.json\n"), std::string::npos);
+}
+
 TEST(IdentityTest, TheFormulaIsPinned) {
   // Changing the formula silently re-keys every existing sweep (its trials would run again): this pins it.
   EXPECT_EQ(TrialId("[model]\ncell = gru\n", 3, 4, "fp"),

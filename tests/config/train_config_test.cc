@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -86,6 +87,27 @@ TEST(TrainConfig, CanonicalIniRoundTrips) {
   config.trial.variant = "no-ner-layers";
   const std::string text = config::TrainSchema().CanonicalIni(config);
   EXPECT_EQ(config::TrainSchema().CanonicalIni(config::ParseTrainConfig(text, "canonical")), text);
+}
+
+// Issue 15: a relative path in an INI file is relative to that file, not to the working directory; a
+// command-line override stays relative to the working directory.
+TEST(TrainConfig, RelativePathsAreRelativeToTheirIniFile) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(::testing::TempDir()) / "relative-paths" / "cfg";
+  fs::create_directories(dir);
+  std::ofstream(dir / "t.ini") << "[data]\npath = ../corpus/train.json\nsplit_file = splits.json\n"
+                                  "word_vectors = /abs/vectors.vec\ncontextual_embeddings =\n";
+  const auto config = config::LoadTrainConfig((dir / "t.ini").string());
+  EXPECT_EQ(config.data.path, (fs::absolute(dir).parent_path() / "corpus" / "train.json").string());
+  EXPECT_EQ(config.data.split_file, (fs::absolute(dir) / "splits.json").string());
+  EXPECT_EQ(config.data.word_vectors, "/abs/vectors.vec");
+  EXPECT_EQ(config.data.contextual_embeddings, "");
+  const auto overridden =
+      config::LoadTrainConfig((dir / "t.ini").string(), {{"data.path", "here.json", "command line"}});
+  EXPECT_EQ(overridden.data.path, "here.json");
+  // The shipped configs name the bundled corpus relative to configs/.
+  EXPECT_EQ(config::LoadTrainConfig("configs/demo.ini").data.path,
+            (fs::current_path() / "data" / "samples" / "json" / "corpus.json").string());
 }
 
 TEST(TrainConfig, ShippedConfigsLoad) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -19,6 +20,54 @@ std::string ErrorOf(const std::string& text) {
     return e.what();
   }
   return "";
+}
+
+// Issue 15: a grid is counted before anything is enumerated; above config::kMaxGridPoints it is refused
+// with its size. An empty [space] is one configuration.
+TEST(SweepConfigTest, HugeGridIsRefusedWithItsSize) {
+  const std::string error = ErrorOf(
+      "[space]\ntrain.patience = int(0, 99999)\ntrain.max_epochs = int(1, 100000)\nmodel.cell = lstm, gru\n");
+  EXPECT_NE(
+      error.find("s.ini: [space] spans a grid of 2e+10 points (before [constraints]), above the limit of "
+                 "1e+06"),
+      std::string::npos)
+      << error;
+  const config::SweepConfig empty = config::ParseSweepConfig("[sweep]\nstages = search\n", "s.ini");
+  EXPECT_EQ(config::GridSize(empty), 1);
+  EXPECT_EQ(SearchPoints(empty).size(), 1u);
+  // Random search does not enumerate: the same space is fine there.
+  EXPECT_EQ(ErrorOf("[sweep]\nstrategy = random\n[space]\ntrain.patience = int(0, 99999)\n"
+                    "train.max_epochs = int(1, 100000)\n"),
+            "");
+}
+
+// Issue 15: the base file's paths are relative to the base file, [base] and [space] paths to the sweep file,
+// and every input file must exist (error: file:line and key) before anything runs.
+TEST(SweepConfigTest, PathsResolveAgainstTheFileThatNamesThemAndMustExist) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::absolute(fs::path(::testing::TempDir()) / "sweep-paths");
+  fs::create_directories(dir / "base" / "data");
+  fs::create_directories(dir / "sweeps" / "vectors");
+  std::ofstream(dir / "base" / "data" / "c.json") << "[]";
+  std::ofstream(dir / "sweeps" / "vectors" / "a.vec") << "";
+  std::ofstream(dir / "sweeps" / "vectors" / "b.vec") << "";
+  std::ofstream(dir / "base" / "b.ini") << "[data]\npath = data/c.json\n";
+  const std::string head = "[sweep]\nbase = ../base/b.ini\ncorpus = cross_validated\n";
+  std::ofstream(dir / "sweeps" / "s.ini")
+      << head << "[space]\ndata.word_vectors = vectors/a.vec, vectors/b.vec\n";
+  const config::SweepConfig sweep = config::ReadSweepConfig((dir / "sweeps" / "s.ini").string());
+  EXPECT_EQ(sweep.base.data.path, (dir / "base" / "data" / "c.json").string());
+  ASSERT_EQ(sweep.space.size(), 1u);
+  EXPECT_EQ(sweep.space[0].values[1], (dir / "sweeps" / "vectors" / "b.vec").string());
+  std::ofstream(dir / "sweeps" / "m.ini") << head << "[base]\ndata.split_file = nothing.json\n";
+  try {
+    config::ReadSweepConfig((dir / "sweeps" / "m.ini").string());
+    FAIL() << "a missing input file was accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), (dir / "sweeps" / "m.ini").string() + ":5: data.split_file = " +
+                                         (dir / "sweeps" / "nothing.json").string() +
+                                         ": no such file or directory");
+  }
 }
 
 TEST(SweepConfigTest, ErrorsNameFileLineAndKey) {

@@ -1,8 +1,10 @@
 // dts-sweep as a process with real trial children (dts-synthetic-trial,
 // tests/orchestrator/synthetic_trial.cc): kill -9 and restart, a trial that crashes on purpose, and the trial
 // runner's isolation of a segfaulting child.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +14,7 @@
 #include <map>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "common/exit_codes.h"
 #include "orchestrator/trial_runner.h"
@@ -48,15 +51,20 @@ class SweepProcessTest : public ::testing::Test {
                                       << text;
     return (dir_ / "sweep.ini").string();
   }
-  // Starts dts-sweep; returns its pid.
-  pid_t Start(const std::string& sweep, const fs::path& out) {
+  // Starts dts-sweep (stderr appended to OUT.stderr); returns its pid.
+  pid_t Start(const std::string& sweep, const fs::path& out, std::vector<std::string> extra = {}) {
+    const std::string log = (out.string() + ".stderr");
+    std::vector<std::string> args = {DTS_SWEEP,    "--config",      sweep, "--out",
+                                     out.string(), "--local-ranks", "4"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<char*> argv;
+    for (auto& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
     const pid_t pid = fork();
     if (pid == 0) {
-      const std::string log = (out.string() + ".stderr");
       freopen(log.c_str(), "a", stderr);
       freopen("/dev/null", "w", stdout);
-      execl(DTS_SWEEP, DTS_SWEEP, "--config", sweep.c_str(), "--out", out.c_str(), "--local-ranks", "4",
-            static_cast<char*>(nullptr));
+      execv(DTS_SWEEP, argv.data());
       _exit(127);
     }
     return pid;
@@ -65,6 +73,27 @@ class SweepProcessTest : public ::testing::Test {
     int status = 0;
     waitpid(pid, &status, 0);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  // Wait, but kill -9 (and return -1) after `seconds`: for runs that used to hang.
+  int WaitAtMost(pid_t pid, double seconds) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    for (;;) {
+      int status = 0;
+      if (waitpid(pid, &status, WNOHANG) == pid)
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      if (std::chrono::steady_clock::now() > deadline) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        return -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  static std::string Slurp(const fs::path& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
   }
   static std::map<std::string, int> Executions(const fs::path& out) {
     std::map<std::string, int> counts;
@@ -219,6 +248,176 @@ TEST_F(SweepProcessTest, ChildTrialFailuresComeFromTheWaitStatusAndResultsFromTh
   EXPECT_EQ(hung.failure, schema::FailureClass::kCrashed);
   EXPECT_EQ(hung.term_signal, SIGKILL);
   EXPECT_NE(hung.message.find("timed out"), std::string::npos);
+}
+
+// Issue 15: one directory, one sweep. A second dts-sweep on a directory in use is refused, naming the holder;
+// the lock of a run that was killed is taken over; a lock from another host is refused with the command that
+// breaks it.
+TEST_F(SweepProcessTest, SecondSweepOnADirectoryInUseIsRefusedAndAStaleLockIsTakenOver) {
+  const std::string sweep = WriteSweep("stages = search\n[space]\nmodel.shared_layers = 1, 2\n");
+  TrialSeconds(2);
+  const fs::path out = dir_ / "out";
+  const pid_t first = Start(sweep, out);
+  struct KillOnExit {
+    pid_t pid;
+    ~KillOnExit() {
+      if (pid > 0) kill(pid, SIGKILL);  // when an ASSERT returned early
+    }
+  } guard{first};
+  for (int i = 0; i < 400 && !fs::exists(out / "trials"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(fs::exists(out / "sweep.lock"));
+  EXPECT_EQ(WaitAtMost(Start(sweep, out), 30), kExitUsage);
+  const std::string refused = Slurp(out.string() + ".stderr");
+  EXPECT_NE(refused.find("is in use by another dts-sweep"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("pid " + std::to_string(first)), std::string::npos) << refused;
+  kill(first, SIGKILL);
+  Wait(first);
+  guard.pid = -1;
+  ASSERT_TRUE(fs::exists(out / "sweep.lock")) << "a killed run leaves its lock";
+  TrialSeconds(0.01);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // orphaned trials checkpoint and exit
+  ASSERT_EQ(WaitAtMost(Start(sweep, out), 60), kExitOk) << Slurp(out.string() + ".stderr");
+  EXPECT_NE(Slurp(out.string() + ".stderr").find("took over the stale lock"), std::string::npos);
+  EXPECT_FALSE(fs::exists(out / "sweep.lock")) << "released at exit";
+}
+
+TEST_F(SweepProcessTest, LockHeldOnAnotherHostIsRefusedWithTheCommandThatBreaksIt) {
+  const std::string sweep = WriteSweep("stages = search\n[space]\nmodel.shared_layers = 1, 2\n");
+  TrialSeconds(0.01);
+  const fs::path out = dir_ / "out";
+  fs::create_directories(out);
+  std::ofstream(out / "sweep.lock")
+      << "host=elsewhere.example\npid=1\npid_start=1\nstarted=2026-01-01T00:00:00Z\n";
+  EXPECT_EQ(WaitAtMost(Start(sweep, out), 30), kExitUsage);
+  const std::string refused = Slurp(out.string() + ".stderr");
+  EXPECT_NE(refused.find("host elsewhere.example pid 1 since 2026-01-01T00:00:00Z"), std::string::npos)
+      << refused;
+  EXPECT_NE(refused.find("rm " + (out / "sweep.lock").string()), std::string::npos) << refused;
+  EXPECT_TRUE(fs::exists(out / "sweep.lock")) << "someone else's lock is never removed";
+  EXPECT_FALSE(fs::exists(out / "trials"));
+  EXPECT_EQ(WaitAtMost(Start(sweep, out, {"--break-lock"}), 60), kExitOk) << Slurp(out.string() + ".stderr");
+}
+
+// Issue 15: --out holding another sweep is not taken over silently.
+TEST_F(SweepProcessTest, DirectoryOfAnotherSweepIsRefusedUnlessAdopted) {
+  TrialSeconds(0.01);
+  const std::string first =
+      WriteSweep("name = first\nstages = search\n[space]\nmodel.shared_layers = 1, 2\n");
+  const fs::path out = dir_ / "out";
+  ASSERT_EQ(WaitAtMost(Start(first, out), 60), kExitOk) << Slurp(out.string() + ".stderr");
+  const std::string second =
+      WriteSweep("name = second\nstages = search\n[space]\nmodel.shared_layers = 1, 3\n");
+  EXPECT_EQ(WaitAtMost(Start(second, out), 30), kExitUsage);
+  const std::string refused = Slurp(out.string() + ".stderr");
+  EXPECT_NE(refused.find("holds sweep 'first', not 'second'"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("--adopt"), std::string::npos) << refused;
+  EXPECT_EQ(schema::ReadSweepManifest((out / "sweep.h5").string()).sweep_name, "first") << "left untouched";
+  EXPECT_FALSE(fs::exists(out / "sweep.lock"));
+  EXPECT_EQ(WaitAtMost(Start(second, out, {"--adopt"}), 60), kExitOk) << Slurp(out.string() + ".stderr");
+  EXPECT_EQ(schema::ReadSweepManifest((out / "sweep.h5").string()).sweep_name, "second");
+}
+
+// Issue 15: a failed sweep.h5 write used to hang the sweep forever (the writer thread spun holding its
+// mutex).
+TEST_F(SweepProcessTest, FailedManifestWriteStopsWithAnIoErrorNamingTheFile) {
+  const std::string sweep = WriteSweep("stages = search\n[space]\nmodel.shared_layers = 1, 2\n");
+  TrialSeconds(0.01);
+  const fs::path out = dir_ / "out";
+  fs::create_directories(out / "sweep.h5.tmp");  // the atomic write's temp file cannot be created
+  EXPECT_EQ(WaitAtMost(Start(sweep, out), 30), kExitIo) << "hung, or another exit";
+  const std::string log = Slurp(out.string() + ".stderr");
+  EXPECT_NE(log.find((out / "sweep.h5").string()), std::string::npos) << log;
+}
+
+// Issue 15: relative paths are relative to the INI file naming them, so a sweep started from another working
+// directory finds its corpus; a missing input file is refused before anything is written to --out.
+TEST_F(SweepProcessTest, PathsResolveAgainstTheirFileAndMissingInputsAreRefusedLeavingNothing) {
+  TrialSeconds(0.01);
+  fs::create_directories(dir_ / "cfg" / "data");
+  std::ofstream(dir_ / "cfg" / "data" / "corpus.json") << "[]\n";
+  std::ofstream(dir_ / "cfg" / "base.ini") << "[data]\npath = data/corpus.json\nformat = json\nfolds = 3\n"
+                                              "[train]\nmax_epochs = 2\n";
+  const std::string head = "[sweep]\nbase = base.ini\ntrial_command = " DTS_SYNTHETIC_TRIAL
+                           "\nstages = search\ncorpus = cross_validated\n";
+  std::ofstream(dir_ / "cfg" / "sweep.ini") << head << "[space]\nmodel.shared_layers = 1, 2\n";
+  const fs::path out = dir_ / "out";
+  ASSERT_EQ(WaitAtMost(Start((dir_ / "cfg" / "sweep.ini").string(), out), 60), kExitOk)
+      << Slurp(out.string() + ".stderr");
+  const auto m = schema::ReadSweepManifest((out / "sweep.h5").string());
+  ASSERT_FALSE(m.trials.empty());
+  const std::string expected = "path = " + (dir_ / "cfg" / "data" / "corpus.json").string() + "\n";
+  EXPECT_NE(m.trials[0].config_ini.find(expected), std::string::npos) << m.trials[0].config_ini;
+
+  std::ofstream(dir_ / "cfg" / "missing.ini")
+      << head << "[space]\nmodel.shared_layers = 1, 2\n[base]\ndata.split_file = splits/none.json\n";
+  const fs::path refused = dir_ / "refused";
+  EXPECT_EQ(WaitAtMost(Start((dir_ / "cfg" / "missing.ini").string(), refused), 30), kExitBadInput);
+  const std::string log = Slurp(refused.string() + ".stderr");
+  EXPECT_NE(log.find("missing.ini:9: data.split_file = " + (dir_ / "cfg" / "splits" / "none.json").string()),
+            std::string::npos)
+      << log;
+  EXPECT_FALSE(fs::exists(refused)) << "a refused sweep leaves nothing behind";
+}
+
+// Issue 15: a grid is counted before it is built; a huge one is refused with its size.
+TEST_F(SweepProcessTest, HugeGridIsRefusedAtOnceWithItsSize) {
+  const std::string sweep = WriteSweep(
+      "stages = search\n[space]\ntrain.patience = int(0, 99999)\ntrain.max_epochs = int(1, 100000)\n"
+      "model.shared_layers = 1, 2\n");
+  const fs::path out = dir_ / "out";
+  EXPECT_EQ(WaitAtMost(Start(sweep, out), 20), kExitBadConfig);
+  const std::string log = Slurp(out.string() + ".stderr");
+  EXPECT_NE(log.find("grid of 2e+10 points"), std::string::npos) << log;
+  EXPECT_FALSE(fs::exists(out));
+}
+
+// Issue 15: a sweep without [space] is one configuration, and says so.
+TEST_F(SweepProcessTest, SweepWithoutSpaceRunsTheBaseConfigurationAndSaysSo) {
+  const std::string sweep = WriteSweep("stages = search\nsearch_seeds = 2\n");
+  TrialSeconds(0.01);
+  const fs::path out = dir_ / "out";
+  ASSERT_EQ(WaitAtMost(Start(sweep, out), 60), kExitOk) << Slurp(out.string() + ".stderr");
+  EXPECT_NE(Slurp(out.string() + ".stderr")
+                .find("has no [space]: the search stage runs the base configuration alone"),
+            std::string::npos);
+  EXPECT_EQ(schema::ReadSweepManifest((out / "sweep.h5").string()).trials.size(), 2u);
+}
+
+// Issue 15: one writer per trial file. A runner waits while another process (an orphaned attempt) holds the
+// trial's lock, then resumes from the file that one left; a running child holds the lock itself.
+TEST_F(SweepProcessTest, TrialFileHasOneWriterAtATime) {
+  Assign a;
+  a.trial_id = "t";
+  a.command = DTS_SYNTHETIC_TRIAL;
+  a.config_ini = "[train]\nmax_epochs = 2\n";
+  a.config_path = (dir_ / "trials" / "t.ini").string();
+  a.trial_path = (dir_ / "trials" / "t.h5").string();
+  a.log_path = (dir_ / "t.log").string();
+  fs::create_directories(dir_ / "trials");
+  const std::string lock = TrialLockPath(a.trial_path);
+  EXPECT_EQ(lock, (dir_ / "trials" / "t.lock").string());
+  TrialSeconds(0.01);
+  const int fd = open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  ASSERT_EQ(flock(fd, LOCK_EX | LOCK_NB), 0);  // the "orphan"
+  Result waited;
+  std::thread runner([&] { waited = RunChildTrial(a, 0, 0); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  EXPECT_FALSE(fs::exists(dir_ / "t.log")) << "started while another process held the trial";
+  close(fd);
+  runner.join();
+  EXPECT_EQ(waited.failure, schema::FailureClass::kNone) << waited.message;
+
+  TrialSeconds(1.5);
+  fs::remove(a.trial_path);
+  Result slow;
+  std::thread running([&] { slow = RunChildTrial(a, 0, 0); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const int probe = open(lock.c_str(), O_RDWR | O_CLOEXEC);
+  EXPECT_NE(flock(probe, LOCK_EX | LOCK_NB), 0) << "nobody holds the trial's lock while its child runs";
+  close(probe);
+  running.join();
+  EXPECT_EQ(slow.failure, schema::FailureClass::kNone) << slow.message;
 }
 
 }  // namespace
