@@ -215,6 +215,13 @@ Corpus ReadJson(const std::string& path) {
     const std::size_t colon = what.find(": ", what.find("parse error"));
     if (colon != std::string::npos) what = what.substr(colon + 2);
     throw InputError(path, LineAt(text, e.byte == 0 ? 0 : e.byte - 1), "invalid JSON: " + what);
+  } catch (const json::exception& e) {
+    // Not a syntax error but a value the parser cannot hold, e.g. out_of_range.406 for a number like 1e999
+    // (found by fuzz/fuzz_json).
+    std::string what = e.what();
+    const std::size_t bracket = what.find("] ");
+    if (bracket != std::string::npos) what = what.substr(bracket + 2);
+    throw InputError(path, 0, "invalid JSON: " + what);
   }
   if (!document.is_array()) throw InputError(path, 1, "expected a JSON list of sentences");
   if (document.empty()) throw InputError(path, 0, "an empty list: the corpus has no sentences");

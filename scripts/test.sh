@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets everything up (scripts/setup.sh), then runs every test: the Release build's CTest suite (unit, MPI and
 # Slurm tests), the non-LibTorch libraries' tests again under AddressSanitizer + UBSan, and the lint
-# (scripts/lint.sh: clang-format over the tree, clang-tidy over the non-LibTorch libraries).
+# (scripts/lint.sh: clang-format over the tree, clang-tidy over the non-LibTorch libraries), and the fuzz
+# targets' regression inputs (scripts/fuzz.sh --replay).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -19,4 +20,6 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs" || status=1
 
 scripts/lint.sh || status=1
+# The fuzz targets over their seeds and every input that once crashed them (no fuzzing: docs/fuzzing.md).
+scripts/fuzz.sh --replay || status=1
 exit $status

@@ -161,6 +161,9 @@ TEST(JsonIntegers, OutOfRangeValuesAreNamedWithTheirElement) {
   const std::string id =
       dir.Write("i.json", "[{\"id\": 18446744073709551615, \"tokens\": [\"a\"], \"entities\": []}]");
   EXPECT_EQ(ReadJson(id).sentences.at(0).id, "18446744073709551615");
+  // A number no double holds is refused, not an nlohmann out_of_range escaping as exit 1 (fuzz/crashes/json).
+  const std::string overflow = dir.Write("f.json", "[1e999]");
+  EXPECT_NE(InputErrorOf([&] { ReadJson(overflow); }).find(overflow + ": invalid JSON: "), std::string::npos);
 }
 
 TEST(AtomicOutput, AFailedJsonExportKeepsTheOlderFile) {
