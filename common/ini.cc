@@ -16,12 +16,26 @@ std::string Trim(const std::string& s) {
   return s.substr(begin, end - begin + 1);
 }
 
-// Inline comments need whitespace before the marker so values like "a#b" stay intact.
+// Inline comments need whitespace before the marker so values like "a#b" stay intact. A marker that starts
+// the (trimmed) value also starts a comment, so "k =#x" reads like "k = #x" (an empty value): the value
+// WriteIniText writes after "k = " then always reads back as itself.
 std::string StripInlineComment(const std::string& s) {
-  for (size_t i = 1; i < s.size(); ++i) {
-    if ((s[i] == '#' || s[i] == ';') && (s[i - 1] == ' ' || s[i - 1] == '\t')) return s.substr(0, i);
+  for (size_t i = 0; i < s.size(); ++i) {
+    if ((s[i] == '#' || s[i] == ';') && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t'))
+      return s.substr(0, i);
   }
   return s;
+}
+// Section names are words (letters, digits, '_', '-'); keys may add dots ("model.shared_layers" in a sweep's
+// [space]). So "section.key" splits at its first dot, which is how WriteIniText writes it back.
+bool IsName(const std::string& s, bool dots) {
+  if (s.empty()) return false;
+  for (const char c : s) {
+    const bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '_' || c == '-' || (dots && c == '.');
+    if (!word) return false;
+  }
+  return true;
 }
 }  // namespace
 
@@ -31,26 +45,35 @@ std::vector<IniEntry> ParseIniText(const std::string& text, const std::string& n
   std::istringstream in(text);
   std::string line, section;
   long number = 0;
+  // A malformed config file is a bad configuration (exit 3), located at file:line like every other config
+  // error.
+  const auto error = [&](const std::string& key, const std::string& what) {
+    return ConfigError(name + ":" + std::to_string(number), key, what);
+  };
   while (std::getline(in, line)) {
     ++number;
     const std::string trimmed = Trim(line);
     if (trimmed.empty() || trimmed[0] == '#' || trimmed[0] == ';') continue;
     if (trimmed.front() == '[') {
-      if (trimmed.back() != ']' || trimmed.size() < 3)
-        throw InputError(name, number, "malformed section header '" + trimmed + "'");
+      if (trimmed.back() != ']' || trimmed.size() < 2)
+        throw error("", "malformed section header '" + trimmed + "'");
       section = Trim(trimmed.substr(1, trimmed.size() - 2));
+      if (!IsName(section, false))
+        throw error("", "malformed section header '" + trimmed +
+                            "' (a section name is letters, digits, '_' and '-')");
       continue;
     }
     const auto eq = trimmed.find('=');
-    if (eq == std::string::npos)
-      throw InputError(name, number, "expected 'key = value', got '" + trimmed + "'");
+    if (eq == std::string::npos) throw error("", "expected 'key = value', got '" + trimmed + "'");
     const std::string key = Trim(trimmed.substr(0, eq));
-    if (key.empty()) throw InputError(name, number, "empty key");
-    if (section.empty()) throw InputError(name, number, "key '" + key + "' is outside any [section]");
+    if (key.empty()) throw error("", "empty key");
+    if (section.empty()) throw error(key, "key '" + key + "' is outside any [section]");
+    if (!IsName(key, true))
+      throw error(key, "malformed key '" + key + "' (letters, digits, '_', '-' and '.')");
     const std::string full_key = section + "." + key;
-    if (!seen.insert(full_key).second) throw InputError(name, number, "duplicate key '" + full_key + "'");
-    entries.push_back(
-        {full_key, Trim(StripInlineComment(trimmed.substr(eq + 1))), name + ":" + std::to_string(number)});
+    if (!seen.insert(full_key).second) throw error(full_key, "duplicate key '" + full_key + "'");
+    entries.push_back({full_key, Trim(StripInlineComment(Trim(trimmed.substr(eq + 1)))),
+                       name + ":" + std::to_string(number)});
   }
   return entries;
 }

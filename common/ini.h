@@ -10,12 +10,15 @@ namespace dts {
 
 struct IniEntry {
   std::string key;     // "section.name"
-  std::string value;   // trimmed; inline comments (" #", " ;") removed
+  std::string value;   // trimmed; inline comments (" #", " ;", or '#'/';' starting the value) removed
   std::string source;  // "path:line"
 };
 
-// Reads `path`. Blank lines and lines starting with '#' or ';' are ignored. A key outside any section,
-// a line without '=', a duplicate key or an unreadable file throws (InputError / IoError) naming file:line.
+// Reads `path`. Blank lines and lines starting with '#' or ';' are ignored. Section names are letters,
+// digits,
+// '_' and '-'; keys may also hold dots. A malformed section header or key, a key outside any section, a line
+// without '=' or a duplicate key throws ConfigError (exit 3) naming file:line; an unreadable file throws
+// IoError.
 std::vector<IniEntry> ReadIniFile(const std::string& path);
 std::vector<IniEntry> ParseIniText(const std::string& text, const std::string& name);
 

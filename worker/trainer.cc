@@ -6,10 +6,12 @@
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "common/app.h"
 #include "common/error.h"
 #include "common/exit_codes.h"
+#include "common/ini.h"
 #include "common/version.h"
 #include "config/identity.h"
 #include "model/checkpoint.h"
@@ -54,15 +56,38 @@ std::string DatasetName(const config::DataConfig& data) {
 }
 
 // train.max_epochs may grow between runs of one trial (ASHA promotes a trial by resuming it with a larger
-// budget); any other difference means the trial file belongs to another trial.
-bool SameTrialBesidesBudget(const std::string& stored_ini, const std::string& config_ini) {
+// budget); any other difference means the trial file belongs to another trial. Returns the first differing
+// key in the schema's order (keys only the file has come last) with both values, or nullopt when there is
+// none.
+struct ConfigDifference {
+  std::string key;
+  std::string what;  // "model.hidden = 16 in the trial file, 17 in this run"
+};
+
+std::optional<ConfigDifference> FirstDifferenceBesidesBudget(const std::string& stored_ini,
+                                                             const std::string& config_ini) {
   static const std::string max_epochs =
       config::TrainSchema().Key(&config::TrainConfig::train, &config::OptimConfig::max_epochs);
   auto stored = schema::ParseConfigIni(stored_ini, "the trial file's configuration");
-  auto current = schema::ParseConfigIni(config_ini, "the resolved configuration");
+  const auto current = ParseIniText(config_ini, "the resolved configuration");
+  const auto quoted = [](const std::string& value) { return "'" + value + "'"; };
+  for (const auto& entry : current) {
+    if (entry.key == max_epochs) continue;
+    const auto it = stored.find(entry.key);
+    if (it == stored.end())
+      return ConfigDifference{
+          entry.key, entry.key + " is not in the trial file, " + quoted(entry.value) + " in this run"};
+    if (it->second != entry.value)
+      return ConfigDifference{entry.key, entry.key + " = " + quoted(it->second) + " in the trial file, " +
+                                             quoted(entry.value) + " in this run"};
+    stored.erase(it);
+  }
   stored.erase(max_epochs);
-  current.erase(max_epochs);
-  return stored == current;
+  if (!stored.empty())
+    return ConfigDifference{stored.begin()->first, stored.begin()->first + " = " +
+                                                       quoted(stored.begin()->second) +
+                                                       " in the trial file, not in this run"};
+  return std::nullopt;
 }
 
 class TrialRun {
@@ -125,9 +150,10 @@ bool TrialRun::OpenTrialFile() {
     throw UsageError(options_.out_path +
                      ": trial file exists; pass --resume to continue it, or choose another --out");
   trial_ = schema::ReadTrialFile(options_.out_path, /*with_checkpoints=*/true);
-  if (!SameTrialBesidesBudget(trial_.config_ini, config_ini_))
-    throw ConfigError("", "",
-                      options_.out_path + ": the trial file was written for a different configuration");
+  if (const auto difference = FirstDifferenceBesidesBudget(trial_.config_ini, config_ini_))
+    throw ConfigError("", difference->key,
+                      options_.out_path +
+                          ": the trial file was written for a different configuration: " + difference->what);
   const bool more_epochs = config_.train.max_epochs > trial_.epochs_run && trial_.resume.has_value();
   return trial_.status != schema::TrialStatus::kCompleted || more_epochs;
 }

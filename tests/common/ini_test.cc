@@ -2,7 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/app.h"
 #include "common/error.h"
+#include "common/exit_codes.h"
 
 namespace dts {
 namespace {
@@ -19,17 +25,74 @@ TEST(Ini, ParsesSectionsCommentsAndRemembersLines) {
   EXPECT_EQ(entries[1].source, "x.ini:6");
 }
 
-TEST(Ini, MalformedLinesNameFileAndLine) {
+// A malformed config file is a bad configuration: ConfigError, exit 3 (docs/architecture.md), at file:line.
+TEST(Ini, MalformedLinesAreConfigErrorsNamingFileAndLine) {
   try {
     ParseIniText("[a]\nb = 1\nnot a pair\n", "bad.ini");
     FAIL();
-  } catch (const InputError& e) {
+  } catch (const ConfigError& e) {
     EXPECT_EQ(std::string(e.what()), "bad.ini:3: expected 'key = value', got 'not a pair'");
+    std::string message;
+    EXPECT_EQ(ExitCodeForCurrentException(message), kExitBadConfig);
   }
-  EXPECT_THROW(ParseIniText("key = 1\n", "f"), InputError);
-  EXPECT_THROW(ParseIniText("[a]\nk = 1\nk = 2\n", "f"), InputError);
-  EXPECT_THROW(ParseIniText("[a\n", "f"), InputError);
+  const auto error_of = [](const std::string& text) -> std::pair<std::string, std::string> {
+    try {
+      ParseIniText(text, "f.ini");
+    } catch (const ConfigError& e) {
+      return {e.what(), e.key()};
+    }
+    return {"no error", ""};
+  };
+  EXPECT_EQ(error_of("key = 1\n"),
+            std::make_pair(std::string("f.ini:1: key 'key' is outside any [section]"), std::string("key")));
+  EXPECT_EQ(error_of("[a]\nk = 1\n\nk = 2\n"),
+            std::make_pair(std::string("f.ini:4: duplicate key 'a.k'"), std::string("a.k")));
+  EXPECT_EQ(error_of("# c\n[a\n").first, "f.ini:2: malformed section header '[a'");
+  EXPECT_EQ(error_of("[]\n").first,
+            "f.ini:1: malformed section header '[]' (a section name is letters, digits, '_' and '-')");
+  EXPECT_EQ(error_of("[a]\n = 1\n").first, "f.ini:2: empty key");
   EXPECT_THROW(ReadIniFile("/nonexistent/file.ini"), IoError);
+}
+
+// Found by fuzz/ini_fuzzer.cc: "k =; x" read as "; x" but WriteIniText wrote it as "k = ; x", which reads as
+// "".
+TEST(Ini, AMarkerStartingTheValueIsACommentSoWrittenValuesReadBack) {
+  const auto entries = ParseIniText("[a]\nk =; x\nl =#y\nm = a#b;c\nn = v ;c\n", "f.ini");
+  ASSERT_EQ(entries.size(), 4u);
+  EXPECT_EQ(entries[0].value, "");
+  EXPECT_EQ(entries[1].value, "");
+  EXPECT_EQ(entries[2].value, "a#b;c");
+  EXPECT_EQ(entries[3].value, "v");
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const auto& e : entries) pairs.emplace_back(e.key, e.value);
+  const auto again = ParseIniText(WriteIniText(pairs), "written");
+  ASSERT_EQ(again.size(), entries.size());
+  for (size_t i = 0; i < again.size(); ++i) EXPECT_EQ(again[i].value, entries[i].value) << again[i].key;
+}
+
+// Found by fuzz/ini_fuzzer.cc: "[a.b] c" and "[a] b.c" were both "a.b.c", and "[a .b]" came back from
+// WriteIniText as "[a ]" + "b...". Section names are words; keys may hold dots ([space] model.hidden = ...).
+TEST(Ini, SectionNamesAreWordsAndKeysMayHoldDots) {
+  const auto entries =
+      ParseIniText("[space]\nmodel.shared_layers = 1, 2\n[my-section_2]\nk-1 = x\n", "f.ini");
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].key, "space.model.shared_layers");
+  EXPECT_EQ(entries[1].key, "my-section_2.k-1");
+  for (const char* text : {"[a.b]\nc = 1\n", "[a b]\nc = 1\n", "[#a]\nc = 1\n", "[ ]\nc = 1\n"}) {
+    try {
+      ParseIniText(text, "f.ini");
+      ADD_FAILURE() << text;
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("f.ini:1: malformed section header", 0), 0u) << e.what();
+    }
+  }
+  try {
+    ParseIniText("[a]\nb c = 1\n", "f.ini");
+    ADD_FAILURE();
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), "f.ini:2: malformed key 'b c' (letters, digits, '_', '-' and '.')");
+    EXPECT_EQ(e.key(), "b c");
+  }
 }
 
 TEST(Ini, ExtractsDottedOverridesOnly) {

@@ -1,6 +1,7 @@
 #include "worker/trainer.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -10,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/app.h"
 #include "common/error.h"
 #include "common/exit_codes.h"
 #include "common/stop.h"
@@ -155,6 +157,39 @@ TEST_F(TrainerTest, ExistingTrialFileIsNeverOverwrittenWithoutResume) {
   EXPECT_EQ(again.trial.status, schema::TrialStatus::kCompleted);
 }
 
+TEST_F(TrainerTest, ResumeWithAnotherConfigurationNamesTheFirstDifferingKeyAndBothValues) {
+  Run(DemoConfig(1), "t.h5");
+  auto other = DemoConfig(2);  // a larger budget alone is an ASHA promotion, not a difference
+  other.model.hidden = 17;
+  other.train.seed += 1;
+  const std::string path = (dir_ / "t.h5").string();
+  try {
+    Run(other, "t.h5", /*resume=*/true);
+    FAIL() << "resume with a different configuration";
+  } catch (const ConfigError& e) {
+    // model.hidden comes before train.seed in the schema's order.
+    EXPECT_EQ(e.key(), config::TrainSchema().Key(&config::TrainConfig::model, &config::ModelConfig::hidden));
+    EXPECT_EQ(std::string(e.what()), path +
+                                         ": the trial file was written for a different configuration: "
+                                         "model.hidden = '16' in the trial file, '17' in this run");
+    std::string message;
+    EXPECT_EQ(ExitCodeForCurrentException(message), kExitBadConfig);
+  }
+  auto seed_only = DemoConfig(1);
+  seed_only.train.seed += 1;
+  try {
+    Run(seed_only, "t.h5", /*resume=*/true);
+    FAIL() << "resume with another seed";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.key(), "train.seed");
+    EXPECT_NE(std::string(e.what()).find("train.seed = '" + std::to_string(DemoConfig(1).train.seed) +
+                                         "' in the trial file, '" + std::to_string(seed_only.train.seed) +
+                                         "' in this run"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST_F(TrainerTest, StopSignalCheckpointsAndResumeGivesTheUninterruptedResult) {
   const auto reference = Run(DemoConfig(3), "reference.h5");
 
@@ -263,8 +298,24 @@ TEST_F(TrainerTest, HangingEpochEndsWithTheStopSignalBeforeItsFirstBatch) {
   auto config = DemoConfig(3);
   config.debug.fault = config::Fault::kHang;
   config.debug.fault_epoch = 2;
-  std::thread stopper([] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // Stop once epoch 1 is on disk, not after a fixed delay: under ASan or a loaded machine epoch 1 can take
+  // longer than any delay that keeps this test short. The trial file is replaced by a rename per write, so a
+  // new inode after the first one is the end of epoch 1 (the first write is the initial resume point); no
+  // HDF5 here, the library is not thread-safe.
+  const std::string path = (dir_ / "t.h5").string();
+  std::thread stopper([path] {
+    const auto inode = [&path]() -> ino_t {
+      struct stat st {};
+      return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+    };
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    ino_t first = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+      const ino_t now = inode();
+      if (first == 0) first = now;
+      if (first != 0 && now != 0 && now != first) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     RequestStop(SIGTERM);
   });
   const auto result = Run(config, "t.h5");
