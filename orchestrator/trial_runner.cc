@@ -234,6 +234,25 @@ Result RunChildTrial(const Assign& given, int local_rank, int device_count) {
   }
   std::error_code exists_error;
   if (fs::exists(assign.trial_path, exists_error)) assign.resume = true;  // the other writer checkpointed
+  // A trial file that does not read back (damaged data fails its checksums, a truncated file, a foreign one)
+  // cannot be resumed: the trial command would refuse it on every retry. Keep it aside for inspection and
+  // start the trial over.
+  std::string set_aside;
+  if (assign.resume) {
+    try {
+      schema::ReadTrialFile(assign.trial_path, /*with_checkpoints=*/true);
+    } catch (const Error& e) {
+      const std::string aside = assign.trial_path + ".damaged";
+      std::error_code rename_error;
+      fs::rename(assign.trial_path, aside, rename_error);
+      if (rename_error)
+        return finish(FailureClass::kInfrastructure,
+                      std::string(e.what()) + "; cannot set it aside: " + rename_error.message());
+      set_aside = std::string(e.what()) + ": set aside as " + aside + "; the trial starts over";
+      std::cerr << "trial " << assign.trial_id << ": " << set_aside << std::endl;
+      assign.resume = false;
+    }
+  }
   try {
     WriteFileAtomically(assign.config_path, assign.config_ini);
   } catch (const std::exception& e) {
@@ -243,7 +262,8 @@ Result RunChildTrial(const Assign& given, int local_rank, int device_count) {
   const int log_fd = open(assign.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0) return finish(FailureClass::kInfrastructure, assign.log_path + ": " + std::strerror(errno));
   {
-    std::string header = "=== attempt " + std::to_string(assign.attempt) + ":";
+    std::string header = set_aside.empty() ? std::string() : "=== " + set_aside + "\n";
+    header += "=== attempt " + std::to_string(assign.attempt) + ":";
     for (const auto& arg : argv) header += " " + arg;
     header += "\n";
     (void)!write(log_fd, header.data(), header.size());

@@ -187,7 +187,9 @@ TEST_F(SweepProcessTest, AshaPromotionResumesTheSameTrialFileWithALargerBudget) 
     // Rung k's row and the trial file agree on the trial; a promoted trial's file went on to the next rung.
     const auto trial = schema::ReadTrialFile((out / "trials" / (row.trial_id + ".h5")).string());
     EXPECT_EQ(trial.trial_id, row.trial_id);
-    if (row.status == schema::TrialStatus::kPromoted) EXPECT_EQ(trial.epochs_run, 3);
+    if (row.status == schema::TrialStatus::kPromoted) {
+      EXPECT_EQ(trial.epochs_run, 3);
+    }
   }
   EXPECT_GE(promoted, 2);  // 6 configurations, eta 3
   // Every promoted trial's second run went on from epoch 1 of the same file: "completed epochs=1..3".
@@ -200,6 +202,32 @@ TEST_F(SweepProcessTest, AshaPromotionResumesTheSameTrialFileWithALargerBudget) 
   }
   EXPECT_EQ(resumed, promoted);
   EXPECT_EQ(fresh, 6);
+}
+
+TEST_F(SweepProcessTest, ATrialFileThatDoesNotReadBackIsSetAsideAndTheTrialStartsOver) {
+  TrialSeconds(0);
+  Assign a;
+  a.trial_id = "t";
+  a.command = DTS_SYNTHETIC_TRIAL;
+  a.config_ini = "[train]\nmax_epochs = 2\n";
+  a.config_path = (dir_ / "trials" / "t.ini").string();
+  a.trial_path = (dir_ / "trials" / "t.h5").string();
+  a.log_path = (dir_ / "t.log").string();
+  ASSERT_EQ(RunChildTrial(a, 0, 0).failure, schema::FailureClass::kNone);
+  // Damage it: the first half only, as a disk or a copy might leave it.
+  const auto size = fs::file_size(a.trial_path);
+  fs::resize_file(a.trial_path, size / 2);
+  a.resume = true;
+  const Result again = RunChildTrial(a, 0, 0);
+  EXPECT_EQ(again.failure, schema::FailureClass::kNone) << again.message;
+  EXPECT_TRUE(fs::exists(a.trial_path + ".damaged"));
+  const auto trial = schema::ReadTrialFile(a.trial_path);
+  EXPECT_EQ(trial.status, schema::TrialStatus::kCompleted);
+  EXPECT_EQ(trial.epochs_run, 2);
+  std::ifstream log(a.log_path);
+  std::stringstream text;
+  text << log.rdbuf();
+  EXPECT_NE(text.str().find("set aside as"), std::string::npos) << text.str();
 }
 
 TEST_F(SweepProcessTest, ChildTrialFailuresComeFromTheWaitStatusAndResultsFromTheTrialFile) {
