@@ -16,6 +16,7 @@
 
 #include "common/error.h"
 #include "common/exit_codes.h"
+#include "common/host.h"
 #include "common/stop.h"
 #include "common/version.h"
 #include "config/identity.h"
@@ -530,9 +531,7 @@ int Coordinator::Run() {
 
 void RunWorker(Communicator& comm, const TrialRunner& runner, int device_count) {
   Hello hello;
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
-  hello.host = host;
+  hello.host = HostName();
   hello.local_rank = comm.LocalRank();
   hello.device_count = device_count;
   comm.Send(0, Tag::kHello, hello.Encode());

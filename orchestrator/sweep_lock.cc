@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/host.h"
 #include "schema/sweep_manifest.h"
 
 namespace dts::orchestrator {
@@ -21,12 +22,6 @@ namespace dts::orchestrator {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string HostName() {
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
-  return host;
-}
 
 // Field 22 of /proc/PID/stat (start time in clock ticks since boot): with the pid, it names one process, so a
 // recycled pid is not mistaken for the holder. Empty when it cannot be read; "Z" for a zombie (exited, not
@@ -102,11 +97,7 @@ SweepLock::SweepLock(const std::string& dir, bool break_lock, std::ostream& log)
     if (ec) throw IoError(dir, "cannot create the sweep directory: " + ec.message());
   }
   const std::string host = HostName();
-  char started[32] = {};
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  std::strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  const std::string started = IsoUtcNow();
   content_ = "host=" + host + "\npid=" + std::to_string(getpid()) +
              "\npid_start=" + ProcessStartTicks(getpid()) + "\nstarted=" + started + "\n";
   for (int attempt = 0; attempt < 5; ++attempt) {

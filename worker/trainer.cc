@@ -11,6 +11,7 @@
 #include "common/app.h"
 #include "common/error.h"
 #include "common/exit_codes.h"
+#include "common/host.h"
 #include "common/ini.h"
 #include "common/version.h"
 #include "config/identity.h"
@@ -25,21 +26,6 @@
 namespace dts::worker {
 
 namespace {
-
-std::string IsoNow() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
-}
-
-std::string HostName() {
-  char buffer[256] = {0};
-  if (gethostname(buffer, sizeof buffer - 1) != 0) return "unknown";
-  return buffer;
-}
 
 std::string DatasetName(const config::DataConfig& data) {
   switch (data.format) {
@@ -170,7 +156,7 @@ void TrialRun::SetUp() {
     RestoreResumePoint();
   } else {
     trial_ = schema::TrialFile{};
-    trial_.start_time = IsoNow();
+    trial_.start_time = IsoUtcNow();
   }
   if (!trial_.data_fingerprint.empty() && trial_.data_fingerprint != learner_.dataset.fingerprint)
     throw InputError(config_.data.path, 0, "the data changed since this trial started (fingerprint differs)");
@@ -241,7 +227,7 @@ void TrialRun::Finish() {
   for (size_t i = 0; i < test_predictions.size(); ++i)
     trial_.predictions.push_back(
         PredictionJson(learner_.dataset.test.sentences[i], test_predictions[i], theta));
-  trial_.end_time = IsoNow();
+  trial_.end_time = IsoUtcNow();
   checkpointer_.Save(schema::TrialStatus::kCompleted, state_);
 }
 

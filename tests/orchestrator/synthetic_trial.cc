@@ -31,6 +31,7 @@
 #include "common/error.h"
 #include "common/exit_codes.h"
 #include "common/hash.h"
+#include "common/host.h"
 #include "common/ini.h"
 #include "common/params.h"
 #include "common/stop.h"
@@ -48,21 +49,6 @@ namespace {
 
 using schema::FailureClass;
 using schema::TrialStatus;
-
-std::string IsoNow() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
-
-std::string HostName() {
-  char name[256] = {};
-  gethostname(name, sizeof name - 1);
-  return name;
-}
 
 double TotalSeconds() {
   const char* text = std::getenv("DTS_SYNTHETIC_SECONDS");
@@ -106,7 +92,7 @@ void Complete(schema::TrialFile& trial) {
   trial.dev = test;
   trial.test = test;
   trial.status = TrialStatus::kCompleted;
-  trial.end_time = IsoNow();
+  trial.end_time = IsoUtcNow();
 }
 
 struct Options {
@@ -132,7 +118,7 @@ int Run(const Options& options, const std::vector<IniEntry>& overrides) {
     if (trial.status == TrialStatus::kCompleted && trial.epochs_run >= epochs)
       return kExitOk;  // answered already
   } else {
-    trial.start_time = IsoNow();
+    trial.start_time = IsoUtcNow();
   }
   trial.trial_id = !options.trial_id.empty()
                        ? options.trial_id
