@@ -22,24 +22,14 @@
 #include "schema/sweep_manifest.h"
 #include "schema/trial_file.h"
 #include "schema/trial_schema.h"
+#include "tests/schema/temp_dir_test.h"
 
 namespace dts::schema {
 namespace {
 
 namespace fs = std::filesystem;
 
-class IntegrityTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("dts-integrity-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
-};
+using IntegrityTest = TempDirTest;
 
 // Distinctive values, found in the raw data by their bytes.
 constexpr std::int64_t kTp = 0x0123456789abcdefLL;

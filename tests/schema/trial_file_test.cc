@@ -11,25 +11,14 @@
 #include "common/error.h"
 #include "schema/sweep_manifest.h"
 #include "schema/trial_schema.h"
+#include "tests/schema/temp_dir_test.h"
 
 namespace dts::schema {
 namespace {
 
 namespace fs = std::filesystem;
 
-// A fresh directory per test, removed afterwards.
-class TrialFileTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("dts-schema-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
-};
+using TrialFileTest = TempDirTest;
 
 Scores MakeScores(double base) {
   return {base + 0.1, base + 0.2, base + 0.3, base + 0.4, base + 0.5, base + 0.6};
