@@ -94,7 +94,8 @@ std::string WriteIniText(const std::vector<std::pair<std::string, std::string>>&
 
 std::vector<IniEntry> ReadIniFile(const std::string& path) {
   std::ifstream in(path);
-  if (!in) throw IoError(path, "cannot open config file");
+  // A missing or unreadable config file is bad input (exit 4, never retried by a sweep), not an I/O fault.
+  if (!in) throw InputError(path, 0, "cannot open config file");
   std::stringstream buffer;
   buffer << in.rdbuf();
   return ParseIniText(buffer.str(), path);

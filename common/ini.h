@@ -17,8 +17,8 @@ struct IniEntry {
 // Reads `path`. Blank lines and lines starting with '#' or ';' are ignored. Section names are letters,
 // digits,
 // '_' and '-'; keys may also hold dots. A malformed section header or key, a key outside any section, a line
-// without '=' or a duplicate key throws ConfigError (exit 3) naming file:line; an unreadable file throws
-// IoError.
+// without '=' or a duplicate key throws ConfigError (exit 3) naming file:line; a missing or unreadable file
+// throws InputError (exit 4).
 std::vector<IniEntry> ReadIniFile(const std::string& path);
 std::vector<IniEntry> ParseIniText(const std::string& text, const std::string& name);
 

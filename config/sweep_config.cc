@@ -285,7 +285,7 @@ std::string SweepSettingsMarkdown() { return ParamDocsMarkdown(SweepSchema().Doc
 
 SweepConfig ReadSweepConfig(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(path, "cannot open sweep file");
+  if (!in) throw InputError(path, 0, "cannot open sweep file");
   std::stringstream text;
   text << in.rdbuf();
   return ParseSweepConfig(text.str(), path);
