@@ -1,5 +1,5 @@
 // A paired comparison of two sets of runs (an ablation variant against its baseline) with the statistics of
-// reports/significance.h: runs are paired by (fold, seed); the run-level test, bootstrap CI and
+// stats/significance.h: runs are paired by (fold, seed); the run-level test, bootstrap CI and
 // sentence-level approximate randomization are computed for NER F1, RE F1 and their mean under one averaging.
 //
 // The sentence-level test needs the gold annotation of each test sentence next to the prediction. The report
@@ -15,10 +15,26 @@
 #include <string>
 #include <vector>
 
-#include "reports/significance.h"
 #include "schema/trial_file.h"
+#include "stats/significance.h"
 
 namespace dts::reports {
+
+// The statistics live in dts_stats (the sweep's racing uses them too); the report names them unqualified.
+using stats::ApproximateRandomizationF1;
+using stats::BootstrapCi;
+using stats::BootstrapOptions;
+using stats::CorrectedResampledTTest;
+using stats::F1Averaging;
+using stats::F1Part;
+using stats::HolmAdjust;
+using stats::PairedBootstrapCi;
+using stats::PairedTTest;
+using stats::RandomizationOptions;
+using stats::RandomizationResult;
+using stats::SentencePair;
+using stats::TTestResult;
+using stats::TypeCount;
 
 struct SignificanceOptions {
   int bootstrap_resamples = 10000;

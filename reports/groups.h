@@ -9,11 +9,13 @@
 #include <string>
 #include <vector>
 
-#include "reports/significance.h"
 #include "reports/stats.h"
 #include "reports/sweep_data.h"
+#include "stats/significance.h"
 
 namespace dts::reports {
+
+using stats::F1Averaging;  // from dts_stats, as comparison.h names it
 
 // The runs of one configuration within one stage (and one ablation variant).
 struct Group {

@@ -75,7 +75,7 @@ if [ "$run_tidy" = 1 ]; then
   mapfile -t sources < <(python3 - "$build_dir/compile_commands.json" "$root" <<'PY'
 import json, os, re, sys
 db, root = sys.argv[1], sys.argv[2]
-pattern = re.compile(re.escape(root) + r"/(common|config|data|schema|reports|vectors)/[^/]+\.cc$")
+pattern = re.compile(re.escape(root) + r"/(common|config|stats|search|data|schema|reports|vectors)/[^/]+\.cc$")
 files = {os.path.normpath(os.path.join(e["directory"], e["file"])) for e in json.load(open(db))}
 print("\n".join(sorted(f for f in files if pattern.match(f))))
 PY

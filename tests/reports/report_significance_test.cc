@@ -1,7 +1,7 @@
 // The ablation table's significance columns, recomputed from the trial files without the report's code path:
 // this test builds a small sweep whose predictions carry gold annotations, runs the report, then reads the
 // trial files back itself, pairs the runs, counts each sentence's matches with its own code and calls the
-// statistics of reports/significance.h directly. Every p-value and CI in ablation.csv must agree.
+// statistics of stats/significance.h directly. Every p-value and CI in ablation.csv must agree.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -21,9 +21,9 @@
 
 #include "reports/references.h"
 #include "reports/report.h"
-#include "reports/significance.h"
 #include "schema/sweep_manifest.h"
 #include "schema/trial_file.h"
+#include "stats/significance.h"
 #include "tests/reports/synthetic_sweep.h"
 #include "tests/reports/test_files.h"
 

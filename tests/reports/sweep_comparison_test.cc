@@ -15,9 +15,9 @@
 
 #include "common/error.h"
 #include "reports/references.h"
-#include "reports/significance.h"
 #include "schema/sweep_manifest.h"
 #include "schema/trial_file.h"
+#include "stats/significance.h"
 #include "tests/reports/synthetic_sweep.h"
 #include "tests/reports/test_files.h"
 

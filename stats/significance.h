@@ -1,4 +1,5 @@
-// Significance of a difference between two systems, as the report attaches it to every comparison row.
+// Significance of a difference between two systems, as the report attaches it to every comparison row and
+// the sweep's racing (search/racing.h) tests each configuration against the incumbent.
 // Pure functions over numbers: no trial files, no I/O. Every resampling function takes an explicit seed and
 // draws from std::mt19937_64 with its own bounded-integer rule (not std::uniform_int_distribution, whose
 // output differs between standard libraries), so a figure is reproducible on any platform.
@@ -18,7 +19,7 @@
 #include <optional>
 #include <vector>
 
-namespace dts::reports {
+namespace dts::stats {
 
 // ---------------------------------------------------------------------------------------------------------
 // Distributions
@@ -32,6 +33,10 @@ double StudentTCdf(double t, double df);
 
 // P(|T| >= |t|): the two-sided p-value of a t statistic.
 double StudentTTwoSidedP(double t, double df);
+
+// P(T >= t) for Student's t with `df` > 0 degrees of freedom: the one-sided (upper tail) p-value of a t
+// statistic; t may be infinite.
+double StudentTOneSidedP(double t, double df);
 
 // ---------------------------------------------------------------------------------------------------------
 // Run-level tests (one score per run; pairs share fold and seed)
@@ -80,6 +85,25 @@ std::optional<BootstrapCi> PairedBootstrapCi(const std::vector<double>& a, const
 
 // The q-quantile (0 <= q <= 1) of `sorted` (ascending, non-empty), R's type 7.
 double QuantileType7(const std::vector<double>& sorted, double q);
+
+// Wilcoxon's signed-rank test, one-sided: do the differences d_i = b_i - a_i tend to be positive? Zero
+// differences are dropped (Wilcoxon's rule, SciPy's zero_method = "wilcox"); the rest are ranked by |d_i|,
+// tied magnitudes sharing their mid-rank, and W+ is the sum of the ranks of the positive differences. Up to
+// kWilcoxonExactMax ranked differences the p-value is exact: the share of the 2^n sign patterns whose W+ is
+// at least the observed one, counted with the tied mid-ranks as they are (SciPy 1.10's exact mode ignores
+// ties); above it, the normal approximation with the tie correction of the variance and a continuity
+// correction of 0.5 (SciPy's method = "approx", correction = True).
+inline constexpr int kWilcoxonExactMax = 20;
+
+struct WilcoxonResult {
+  int n = 0;           // ranked (non-zero) differences
+  double w_plus = 0;   // sum of the mid-ranks of the positive differences
+  bool exact = false;  // the exact null distribution was used (n <= kWilcoxonExactMax)
+  double p = 1;        // one-sided P(W+ >= w_plus) under the null; 1 when n = 0
+};
+
+// Throws std::invalid_argument for unequal lengths. Differences compare exactly (no tolerance), as SciPy's.
+WilcoxonResult WilcoxonSignedRankGreater(const std::vector<double>& a, const std::vector<double>& b);
 
 // ---------------------------------------------------------------------------------------------------------
 // Sentence-level approximate randomization on F1
@@ -145,4 +169,4 @@ RandomizationResult ApproximateRandomizationF1(const std::vector<SentencePair>& 
 // p_adj(i) = min(1, max_{j <= i} (m - j + 1) p(j)). nullopt entries stay nullopt and do not count in m.
 std::vector<std::optional<double>> HolmAdjust(const std::vector<std::optional<double>>& p_values);
 
-}  // namespace dts::reports
+}  // namespace dts::stats

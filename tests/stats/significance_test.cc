@@ -1,4 +1,4 @@
-// Known-answer tests of reports/significance.h. Reference values come from SciPy 1.10.1 (Debian's
+// Known-answer tests of stats/significance.h. Reference values come from SciPy 1.10.1 (Debian's
 // python3-scipy), a textbook data set, closed forms or hand computation; each test says which.
 //
 // The SciPy script behind the constants:
@@ -16,16 +16,43 @@
 //   r = stats.ttest_rel(g2, g1); print(r.statistic, r.pvalue)
 //   d = np.array([1, 2, 3, 4, 5.]); t = d.mean() / np.sqrt((1/5 + 1/4) * d.var(ddof=1))
 //   print(t, 2 * stats.t.sf(abs(t), 4))
-#include "reports/significance.h"
+//
+// The one-sided tests (the sweep's racing), same SciPy:
+//
+//   for t, df in [(2.0, 5), (-1.5, 3), (0.7, 12.5)]: print(t, df, repr(stats.t.sf(t, df)))
+//   print(stats.ttest_rel([82.1, 80.4, 83.0, 81.7, 79.9, 82.5], [80.0, 80.9, 81.2, 80.1, 79.0, 81.0],
+//                         alternative='greater'))
+//   print(stats.ttest_rel([75, 82, 74, 83, 76], [80, 77, 79, 78, 81], alternative='greater'))
+//   print(stats.wilcoxon([1.5, 2.1, -0.3, 4.0, 0.8, 3.3, -1.2, 2.7], alternative='greater', method='exact'))
+//   print(stats.wilcoxon([1, 2, 3, 4, 5], alternative='greater', method='exact'))
+//   d = np.array([80.0, 81.0, 79.5, 82.0, 80.0, 83.5, 78.0]) -
+//   np.array([80.0, 79.0, 80.0, 80.5, 80.0, 81.0, 78.5]) print(stats.wilcoxon(d[d != 0],
+//   alternative='greater', method='exact'))  # 1.10 falls back to approx on 0s d = [3.0, 1.0, 0.5, -2.5,
+//   -0.0, -0.0, 0.5, -0.5, 0.5, -0.5, -1.5, 1.5, 1.5, 3.0, 0.5, -0.0, -0.5, -2.0,
+//        2.0, -1.5, -1.5, 0.0, 2.5, 1.0, -1.0, -0.5, 1.5]
+//   print(stats.wilcoxon(d, alternative='greater', method='approx', correction=True, zero_method='wilcox'))
+//
+// With tied |d|, SciPy 1.10's exact mode uses the untied distribution, so the tied references are counted by
+// brute force over all 2^n sign patterns with SciPy's mid-ranks:
+//
+//   def brute(d):
+//       d = np.array([v for v in d if v != 0.0]); r = stats.rankdata(np.abs(d)); w = r[d > 0].sum()
+//       return w, sum((r * np.array(s)).sum() >= w - 1e-9
+//                     for s in itertools.product([0, 1], repeat=len(d))) / 2 ** len(d)
+//   for d in [[1, 1, 2, -2, 3, 3, 3, 4], [2, 2, -2, 5, 1, 1, 6, -1, 2]]: print(brute(d))
+#include "stats/significance.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
+#include <numeric>
 #include <random>
 #include <stdexcept>
+#include <vector>
 
-namespace dts::reports {
+namespace dts::stats {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
@@ -341,5 +368,90 @@ TEST(HolmTest, MissingValuesDoNotCountAndResultsCapAtOne) {
   EXPECT_TRUE(HolmAdjust({}).empty());
 }
 
+TEST(StudentTTest, OneSidedPMatchesScipy) {
+  EXPECT_NEAR(StudentTOneSidedP(2.0, 5), 0.05096973941492914, 1e-12);
+  EXPECT_NEAR(StudentTOneSidedP(-1.5, 3), 0.8847080673775886, 1e-12);
+  EXPECT_NEAR(StudentTOneSidedP(0.7, 12.5), 0.24837458036267324, 1e-12);
+  EXPECT_EQ(StudentTOneSidedP(0, 4), 0.5);
+  EXPECT_EQ(StudentTOneSidedP(std::numeric_limits<double>::infinity(), 4), 0);
+  EXPECT_EQ(StudentTOneSidedP(-std::numeric_limits<double>::infinity(), 4), 1);
+}
+
+TEST(PairedTTestTest, OneSidedFromTheStatisticMatchesScipy) {
+  // ttest_rel(b, a, alternative='greater'): t = 3.2228791358236664, p = 0.01169525255153054.
+  const auto r = PairedTTest({80.0, 80.9, 81.2, 80.1, 79.0, 81.0}, {82.1, 80.4, 83.0, 81.7, 79.9, 82.5});
+  ASSERT_TRUE(r);
+  EXPECT_NEAR(r->t, 3.2228791358236664, 1e-12);
+  EXPECT_NEAR(StudentTOneSidedP(r->t, r->df), 0.01169525255153054, 1e-12);
+  // The other direction: t = -0.4082482904638631, p = 0.648.
+  const auto s = PairedTTest({80, 77, 79, 78, 81}, {75, 82, 74, 83, 76});
+  EXPECT_NEAR(StudentTOneSidedP(s->t, s->df), 0.648, 1e-12);
+}
+
+TEST(WilcoxonTest, ExactWithoutTiesMatchesScipy) {
+  const std::vector<double> zero(8, 0.0);
+  const auto r = WilcoxonSignedRankGreater(zero, {1.5, 2.1, -0.3, 4.0, 0.8, 3.3, -1.2, 2.7});
+  EXPECT_EQ(r.n, 8);
+  EXPECT_EQ(r.w_plus, 32);
+  EXPECT_TRUE(r.exact);
+  EXPECT_NEAR(r.p, 0.02734375, 1e-15);  // 7 / 256
+}
+
+// The smallest p-value of n differences is 2^-n: all positive.
+TEST(WilcoxonTest, AllPositiveGivesTwoToTheMinusN) {
+  EXPECT_EQ(WilcoxonSignedRankGreater({0, 0, 0, 0, 0}, {1, 2, 3, 4, 5}).p, 1.0 / 32);  // SciPy: 0.03125
+  EXPECT_EQ(WilcoxonSignedRankGreater({0, 0, 0, 0}, {1, 2, 3, 4}).p, 1.0 / 16);
+  EXPECT_EQ(WilcoxonSignedRankGreater({0, 0, 0, 0, 0}, {5, 5, 5, 5, 5}).p, 1.0 / 32);  // one tie group
+  EXPECT_EQ(WilcoxonSignedRankGreater({0, 0, 0}, {-1, -2, -3}).p, 1);
+}
+
+TEST(WilcoxonTest, ZeroDifferencesAreDropped) {
+  const auto r = WilcoxonSignedRankGreater({80.0, 79.0, 80.0, 80.5, 80.0, 81.0, 78.5},
+                                           {80.0, 81.0, 79.5, 82.0, 80.0, 83.5, 78.0});
+  EXPECT_EQ(r.n, 5);
+  EXPECT_EQ(r.w_plus, 12);
+  EXPECT_TRUE(r.exact);
+  EXPECT_NEAR(r.p, 0.15625, 1e-15);
+  const auto none = WilcoxonSignedRankGreater({1, 2, 3}, {1, 2, 3});
+  EXPECT_EQ(none.n, 0);
+  EXPECT_EQ(none.p, 1);
+  EXPECT_EQ(WilcoxonSignedRankGreater({}, {}).p, 1);
+  EXPECT_THROW(WilcoxonSignedRankGreater({1, 2}, {1}), std::invalid_argument);
+}
+
+TEST(WilcoxonTest, ExactWithTiedMidRanksMatchesBruteForce) {
+  const std::vector<double> zero8(8, 0.0), zero9(9, 0.0);
+  const auto a = WilcoxonSignedRankGreater(zero8, {1, 1, 2, -2, 3, 3, 3, 4});
+  EXPECT_EQ(a.w_plus, 32.5);
+  EXPECT_NEAR(a.p, 0.0234375, 1e-15);  // SciPy 1.10's exact mode (ties ignored) says 0.02734375
+  const auto b = WilcoxonSignedRankGreater(zero9, {2, 2, -2, 5, 1, 1, 6, -1, 2});
+  EXPECT_EQ(b.w_plus, 37.5);
+  EXPECT_NEAR(b.p, 0.046875, 1e-15);  // SciPy 1.10's exact mode: 0.048828125
+}
+
+TEST(WilcoxonTest, NormalApproximationAboveTwentyMatchesScipy) {
+  const std::vector<double> d = {3.0,  1.0,  0.5,  -2.5, -0.0, -0.0, 0.5,  -0.5, 0.5,
+                                 -0.5, -1.5, 1.5,  1.5,  3.0,  0.5,  -0.0, -0.5, -2.0,
+                                 2.0,  -1.5, -1.5, 0.0,  2.5,  1.0,  -1.0, -0.5, 1.5};
+  const auto r = WilcoxonSignedRankGreater(std::vector<double>(d.size(), 0.0), d);
+  EXPECT_EQ(r.n, 23);
+  EXPECT_FALSE(r.exact);
+  EXPECT_EQ(r.w_plus, 165.5);
+  EXPECT_NEAR(r.p, 0.20404703179966682, 1e-12);
+}
+
+// Exact at the boundary: 20 positive differences give 2^-20; 21 use the normal approximation.
+TEST(WilcoxonTest, ExactUpToTwentyDifferences) {
+  std::vector<double> twenty(20), twenty_one(21);
+  std::iota(twenty.begin(), twenty.end(), 1.0);
+  std::iota(twenty_one.begin(), twenty_one.end(), 1.0);
+  const auto a = WilcoxonSignedRankGreater(std::vector<double>(20, 0.0), twenty);
+  EXPECT_TRUE(a.exact);
+  EXPECT_EQ(a.p, std::ldexp(1.0, -20));
+  const auto b = WilcoxonSignedRankGreater(std::vector<double>(21, 0.0), twenty_one);
+  EXPECT_FALSE(b.exact);
+  EXPECT_LT(b.p, 1e-4);
+}
+
 }  // namespace
-}  // namespace dts::reports
+}  // namespace dts::stats

@@ -1,4 +1,4 @@
-#include "reports/significance.h"
+#include "stats/significance.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace dts::reports {
+namespace dts::stats {
 namespace {
 
 // An unbiased draw from [0, n), n >= 1: rejects the top 2^64 mod n values of the generator so that every
@@ -124,6 +124,66 @@ double StudentTTwoSidedP(double t, double df) {
 double StudentTCdf(double t, double df) {
   const double tail = StudentTTwoSidedP(t, df) / 2;  // P(T >= |t|)
   return t >= 0 ? 1 - tail : tail;
+}
+
+double StudentTOneSidedP(double t, double df) {
+  const double tail = StudentTTwoSidedP(t, df) / 2;  // P(T >= |t|), computed without cancellation
+  return t >= 0 ? tail : 1 - tail;
+}
+
+WilcoxonResult WilcoxonSignedRankGreater(const std::vector<double>& a, const std::vector<double>& b) {
+  CheckPaired(a, b, "Wilcoxon signed-rank test");
+  std::vector<double> d;
+  for (double v : Differences(a, b))
+    if (v != 0) d.push_back(v);
+  WilcoxonResult r;
+  r.n = static_cast<int>(d.size());
+  if (r.n == 0) return r;
+  // Mid-ranks of |d|, doubled so that they stay integers: a tie group at 1-based positions i..j shares
+  // rank (i + j) / 2, doubled i + j.
+  std::vector<std::size_t> order(d.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t x, std::size_t y) { return std::fabs(d[x]) < std::fabs(d[y]); });
+  std::vector<int> doubled_rank(d.size());
+  double tie_term = 0;  // sum over tie groups of t^3 - t, for the variance
+  for (std::size_t i = 0; i < order.size();) {
+    std::size_t j = i;
+    while (j + 1 < order.size() && std::fabs(d[order[j + 1]]) == std::fabs(d[order[i]])) ++j;
+    for (std::size_t k = i; k <= j; ++k) doubled_rank[order[k]] = static_cast<int>(i + 1 + j + 1);
+    const double t = static_cast<double>(j - i + 1);
+    tie_term += t * t * t - t;
+    i = j + 1;
+  }
+  int doubled_w = 0;
+  for (std::size_t i = 0; i < d.size(); ++i)
+    if (d[i] > 0) doubled_w += doubled_rank[i];
+  r.w_plus = doubled_w / 2.0;
+  const double n = r.n;
+  if (r.n <= kWilcoxonExactMax) {
+    // Under the null each sign is + or - with probability 1/2, independently: count the sign patterns by
+    // their doubled W+ (a subset-sum count over the doubled ranks, at most 20 * 420 steps), so tied
+    // mid-ranks are handled exactly.
+    const int total = r.n * (r.n + 1);  // sum of all doubled ranks
+    std::vector<double> count(static_cast<std::size_t>(total) + 1, 0.0);
+    count[0] = 1;
+    int reach = 0;
+    for (int rank : doubled_rank) {
+      for (int s = reach; s >= 0; --s)
+        if (count[s] != 0) count[s + rank] += count[s];
+      reach += rank;
+    }
+    double at_least = 0;
+    for (int s = doubled_w; s <= total; ++s) at_least += count[s];
+    r.exact = true;
+    r.p = at_least / std::ldexp(1.0, r.n);  // counts up to 2^20 are exact in a double
+    return r;
+  }
+  const double mean = n * (n + 1) / 4;
+  const double variance = (n * (n + 1) * (2 * n + 1) - tie_term / 2) / 24;
+  const double z = (r.w_plus - mean - 0.5) / std::sqrt(variance);
+  r.p = 0.5 * std::erfc(z / std::sqrt(2.0));
+  return r;
 }
 
 std::optional<TTestResult> PairedTTest(const std::vector<double>& a, const std::vector<double>& b) {
@@ -310,4 +370,4 @@ std::vector<std::optional<double>> HolmAdjust(const std::vector<std::optional<do
   return adjusted;
 }
 
-}  // namespace dts::reports
+}  // namespace dts::stats
