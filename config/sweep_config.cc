@@ -26,13 +26,20 @@ const ParamTable<SweepSettings>& SweepParams() {
               .IsPath()
               .Help("base trial config (INI), relative to the sweep file; [base] entries override it"),
           Param(&SweepSettings::strategy, "strategy")
-              .Choices({{"grid", Strategy::kGrid}, {"random", Strategy::kRandom}, {"asha", Strategy::kAsha}})
-              .Help("search strategy: every grid point, `budget` seeded random draws, or asynchronous "
-                    "successive "
-                    "halving over `budget` random draws with epochs as the resource"),
+              .Choices({{"grid", Strategy::kGrid},
+                        {"random", Strategy::kRandom},
+                        {"asha", Strategy::kAsha},
+                        {"tpe", Strategy::kTpe}})
+              .Help(
+                  "search strategy: every grid point, `budget` seeded random draws, asynchronous successive "
+                  "halving over `budget` random draws with epochs as the resource, or `budget` proposals of "
+                  "a tree-structured Parzen estimator fitted to the results so far"),
           Param(&SweepSettings::budget, "budget")
               .Range(1, 100000)
-              .Help("configurations drawn by random and asha"),
+              .Help("configurations drawn by random, asha and tpe"),
+          Param(&SweepSettings::tpe_startup, "tpe_startup")
+              .Range(1, 100000)
+              .Help("tpe: proposals drawn at random before the model proposes"),
           Param(&SweepSettings::min_epochs, "min_epochs")
               .Range(1, 100000)
               .Help("asha: epochs of rung 0 (r); rung k trains to r * reduction_factor^k epochs"),
@@ -49,6 +56,26 @@ const ParamTable<SweepSettings>& SweepParams() {
           Param(&SweepSettings::search_seeds, "search_seeds")
               .Range(1, 100)
               .Help("seeds per search configuration"),
+          Param(&SweepSettings::search_on, "search_on")
+              .Choices({{"dev", SearchOn::kDev}, {"folds", SearchOn::kFolds}})
+              .Help("dev: score each search configuration on fold 0's dev set; folds (cross-validated "
+                    "corpora): "
+                    "train it on every fold in order and score it by the mean dev score over folds"),
+          Param(&SweepSettings::racing, "racing")
+              .Choices({{"off", RacingTest::kOff},
+                        {"t_test", RacingTest::kTTest},
+                        {"wilcoxon", RacingTest::kWilcoxon}})
+              .Help(
+                  "search_on = folds: eliminate a configuration whose paired fold scores are worse than the "
+                  "incumbent's by this one-sided test (paired t-test or Wilcoxon signed-rank); its remaining "
+                  "folds are never trained"),
+          Param(&SweepSettings::racing_level, "racing_level")
+              .Range(1e-6, 0.5)
+              .Help("racing: eliminate when the one-sided p-value is below this"),
+          Param(&SweepSettings::racing_min_folds, "racing_min_folds")
+              .Range(2, 1000)
+              .Help("racing: paired folds needed before a test (Wilcoxon cannot go below 2^-n: 5 folds for "
+                    "0.05)"),
           Param(&SweepSettings::final_top_k, "final_top_k")
               .Range(1, 1000)
               .Help("configurations (best mean dev score) taken to the final stage"),
@@ -337,6 +364,28 @@ SweepConfig ParseSweepConfig(const std::string& text, const std::string& path) {
       if (setting_sources.count(key))
         throw ConfigError(setting_sources[key], key, std::string(key) + " is only used by strategy = asha");
   }
+  auto source_of = [&](const char* key) { return setting_sources.count(key) ? setting_sources[key] : path; };
+  if (config.sweep.strategy != Strategy::kTpe && setting_sources.count("sweep.tpe_startup"))
+    throw ConfigError(source_of("sweep.tpe_startup"), "sweep.tpe_startup",
+                      "sweep.tpe_startup is only used by strategy = tpe");
+  if (config.sweep.search_on == SearchOn::kFolds) {
+    if (config.sweep.strategy == Strategy::kAsha)
+      throw ConfigError(
+          source_of("sweep.search_on"), "sweep.search_on",
+          "sweep.search_on = folds does not combine with strategy = asha (its resource is epochs "
+          "on fold 0); use grid, random or tpe");
+    if (config.sweep.search_seeds != 1)
+      throw ConfigError(source_of("sweep.search_seeds"), "sweep.search_seeds",
+                        "sweep.search_seeds must be 1 with search_on = folds (each fold is one run)");
+  } else {
+    if (config.sweep.racing != RacingTest::kOff)
+      throw ConfigError(source_of("sweep.racing"), "sweep.racing",
+                        "sweep.racing needs sweep.search_on = folds (it races configurations over folds)");
+  }
+  if (config.sweep.racing == RacingTest::kOff)
+    for (const char* key : {"sweep.racing_level", "sweep.racing_min_folds"})
+      if (setting_sources.count(key))
+        throw ConfigError(setting_sources[key], key, std::string(key) + " is only used with sweep.racing on");
   // Relative paths are relative to the file that names them: the base file's entries to the base file's
   // directory, [base] and [space] values to the sweep file's (docs/orchestrator.md, "Paths").
   const std::string sweep_dir = fs::path(path).parent_path().string();

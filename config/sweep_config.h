@@ -14,7 +14,13 @@
 
 namespace dts::config {
 
-enum class Strategy { kGrid, kRandom, kAsha };
+enum class Strategy { kGrid, kRandom, kAsha, kTpe };
+// What the search scores a configuration by: its dev score on fold 0 (the paper's held-out dev set), or its
+// dev scores on every fold of a cross-validated corpus (one training per fold, mean over folds).
+enum class SearchOn { kDev, kFolds };
+// search_on = folds: the paired test that eliminates a configuration before its remaining folds
+// (search/racing.h); off trains every configuration on every fold.
+enum class RacingTest { kOff, kTTest, kWilcoxon };
 enum class CorpusKind { kAuto, kCrossValidated, kFixedSplit };
 enum class DeviceChoice { kAuto, kCpu };
 // Where the ablation runs: fold 0 only, or (cross-validated corpora) every fold, paired fold by fold with
@@ -27,7 +33,8 @@ struct SweepSettings {
   std::string name = "sweep";
   std::string base;  // the base trial INI, relative to the sweep file
   Strategy strategy = Strategy::kGrid;
-  int budget = 20;  // configurations drawn by the random and asha strategies
+  int budget = 20;      // configurations drawn by the random, asha and tpe strategies
+  int tpe_startup = 5;  // tpe: proposals drawn at random before the model proposes
   // asha: rung k trains to min_epochs * reduction_factor^k epochs (while <= max_epochs); the top
   // 1/reduction_factor of each rung is promoted and resumes from its checkpoint.
   int min_epochs = 1;
@@ -35,6 +42,10 @@ struct SweepSettings {
   int max_epochs = 27;
   int seed = 1;  // seeds the random strategy and is the first training seed
   int search_seeds = 1;
+  SearchOn search_on = SearchOn::kDev;
+  RacingTest racing = RacingTest::kOff;
+  double racing_level = 0.05;
+  int racing_min_folds = 3;
   int final_top_k = 1;
   int final_seeds = 5;  // fixed-split corpora; cross-validated corpora run every fold once instead
   int ablation_seeds = 3;

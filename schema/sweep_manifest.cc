@@ -47,6 +47,27 @@ CompoundType PlanType() {
   return t;
 }
 
+struct EliminationRow {
+  char* config_id;
+  char* incumbent_id;
+  std::int32_t folds;
+  std::int32_t after_fold;
+  double mean_gap;
+  double p_value;
+};
+
+CompoundType EliminationType() {
+  namespace f = elimination_field;
+  CompoundType t(sizeof(EliminationRow));
+  t.String(f::kConfigId, offsetof(EliminationRow, config_id))
+      .String(f::kIncumbentId, offsetof(EliminationRow, incumbent_id))
+      .Int32(f::kFolds, offsetof(EliminationRow, folds))
+      .Int32(f::kAfterFold, offsetof(EliminationRow, after_fold))
+      .Double(f::kMeanGap, offsetof(EliminationRow, mean_gap))
+      .Double(f::kPValue, offsetof(EliminationRow, p_value));
+  return t;
+}
+
 char* Mutable(const std::string& s) { return const_cast<char*>(s.c_str()); }  // HDF5 only reads it
 std::string Text(const char* s) { return s != nullptr ? s : ""; }
 
@@ -72,6 +93,10 @@ void WriteSweepManifest(const std::string& path, const SweepManifest& manifest) 
                     t.seed, Mutable(statuses[rows.size()]), Mutable(t.failure), t.attempts, t.seconds,
                     t.dev_score, Mutable(t.config_ini)});
   }
+  std::vector<EliminationRow> eliminations;
+  for (const auto& e : manifest.eliminations)
+    eliminations.push_back(
+        {Mutable(e.config_id), Mutable(e.incumbent_id), e.folds, e.after_fold, e.mean_gap, e.p_value});
   internal::WriteAtomically(path, kSweepFormat, kSweepSchemaVersion, [&](File& file) {
     namespace a = sweep_attr;
     file.WriteString(file.root(), a::kSweepName, manifest.sweep_name);
@@ -80,6 +105,12 @@ void WriteSweepManifest(const std::string& path, const SweepManifest& manifest) 
     file.WriteString(file.root(), a::kDtsVersion, manifest.dts_version);
     const CompoundType type = PlanType();
     file.WriteTable(file.root(), kTrialsDataset, type.get(), rows.data(), rows.size());
+    // Only a racing sweep has the table, so manifests of other sweeps stay as they were.
+    if (!eliminations.empty()) {
+      const CompoundType elimination_type = EliminationType();
+      file.WriteTable(file.root(), kEliminationsDataset, elimination_type.get(), eliminations.data(),
+                      eliminations.size());
+    }
   });
 }
 
@@ -104,6 +135,20 @@ SweepManifest ReadSweepManifest(const std::string& path) {
                                r.seconds, r.dev_score, Text(r.config_ini)});
   }
   file.ReclaimStrings(type.get(), buffer, n);
+  if (file.Exists(file.root(), kEliminationsDataset)) {
+    const CompoundType elimination_type = EliminationType();
+    std::vector<unsigned char> elimination_buffer;
+    const std::size_t m =
+        file.ReadTable(file.root(), kEliminationsDataset, std::string("/") + kEliminationsDataset,
+                       elimination_type.get(), elimination_buffer, sizeof(EliminationRow));
+    const auto* eliminations = reinterpret_cast<const EliminationRow*>(elimination_buffer.data());
+    for (std::size_t i = 0; i < m; ++i) {
+      const EliminationRow& e = eliminations[i];
+      manifest.eliminations.push_back(
+          {Text(e.config_id), Text(e.incumbent_id), e.folds, e.after_fold, e.mean_gap, e.p_value});
+    }
+    file.ReclaimStrings(elimination_type.get(), elimination_buffer, m);
+  }
   file.Close();
   return manifest;
 }

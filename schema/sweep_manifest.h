@@ -33,12 +33,24 @@ struct PlannedTrial {
   std::string config_ini;
 };
 
+// A configuration eliminated by racing over folds (search/racing.h decides it; the manifest keeps it so that
+// a resumed sweep does not train its remaining folds and the report can say why it stopped).
+struct RaceElimination {
+  std::string config_id;
+  std::string incumbent_id;  // the configuration it lost to
+  int folds = 0;             // paired folds the test used
+  int after_fold = -1;       // the highest fold index among them
+  double mean_gap = 0;       // incumbent minus eliminated, mean over the paired folds (F1 points)
+  double p_value = 1;        // one-sided: the incumbent is better
+};
+
 struct SweepManifest {
   std::string sweep_name;
   std::string sweep_ini;                       // the sweep file's text as given
   TrialStatus status = TrialStatus::kRunning;  // of the sweep: running, completed, interrupted or failed
   std::string dts_version;
   std::vector<PlannedTrial> trials;
+  std::vector<RaceElimination> eliminations;  // in the order they were decided
 };
 
 // Writes to PATH.tmp, fsyncs, renames over PATH: a reader never sees half a manifest.

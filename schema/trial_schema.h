@@ -109,6 +109,16 @@ inline constexpr char kStatus[] = "status";
 inline constexpr char kDtsVersion[] = "dts_version";
 }  // namespace sweep_attr
 inline constexpr char kTrialsDataset[] = "trials";
+// Racing eliminations of a search_on = folds search (absent in manifests of sweeps without racing).
+inline constexpr char kEliminationsDataset[] = "eliminations";
+namespace elimination_field {
+inline constexpr char kConfigId[] = "config_id";
+inline constexpr char kIncumbentId[] = "incumbent_id";
+inline constexpr char kFolds[] = "folds";
+inline constexpr char kAfterFold[] = "after_fold";
+inline constexpr char kMeanGap[] = "mean_gap";
+inline constexpr char kPValue[] = "p_value";
+}  // namespace elimination_field
 // Members of the DIR/sweep.h5 /trials compound rows.
 namespace plan_field {
 inline constexpr char kTrialId[] = "trial_id";

@@ -244,7 +244,7 @@ TEST_F(IntegrityTest, EveryDatasetIsChunkedWithFletcher32) {
   const std::string path = Path("trial.h5");
   WriteTrialFile(path, MakeTrial());
   const std::string sweep = Path("sweep.h5");
-  WriteSweepManifest(sweep, SweepManifest{"s", "", TrialStatus::kRunning, "v", {}});
+  WriteSweepManifest(sweep, SweepManifest{"s", "", TrialStatus::kRunning, "v", {}, {}});
   for (const auto& [file_path, names] : std::vector<std::pair<std::string, std::vector<std::string>>>{
            {path,
             {"/epochs", "/theta_curve", "/metrics/dev/ner_per_type", "/metrics/test/re_per_type",

@@ -70,14 +70,38 @@ TEST(SweepManifestTest, RoundTripsEveryField) {
     EXPECT_EQ(a.dev_score, b.dev_score);
     EXPECT_EQ(a.config_ini, b.config_ini);
   }
+  EXPECT_TRUE(out.eliminations.empty()) << "a sweep without racing has no eliminations";
   EXPECT_FALSE(fs::exists(path + ".tmp"));
+  fs::remove_all(dir);
+}
+
+TEST(SweepManifestTest, RacingEliminationsRoundTrip) {
+  const fs::path dir = TestDir("eliminations");
+  SweepManifest in{"race", "", TrialStatus::kRunning, "v", {}, {}};
+  for (int i = 0; i < 70; ++i)  // more rows than one chunk
+    in.eliminations.push_back({"cfg" + std::to_string(i), "inc" + std::to_string(i % 3), 3 + i % 5, 2 + i % 8,
+                               0.25 * i, 1.0 / (i + 2)});
+  const std::string path = (dir / "sweep.h5").string();
+  WriteSweepManifest(path, in);
+  const SweepManifest out = ReadSweepManifest(path);
+  ASSERT_EQ(out.eliminations.size(), in.eliminations.size());
+  for (std::size_t i = 0; i < in.eliminations.size(); ++i) {
+    const RaceElimination& a = in.eliminations[i];
+    const RaceElimination& b = out.eliminations[i];
+    EXPECT_EQ(a.config_id, b.config_id);
+    EXPECT_EQ(a.incumbent_id, b.incumbent_id);
+    EXPECT_EQ(a.folds, b.folds);
+    EXPECT_EQ(a.after_fold, b.after_fold);
+    EXPECT_EQ(a.mean_gap, b.mean_gap);
+    EXPECT_EQ(a.p_value, b.p_value);
+  }
   fs::remove_all(dir);
 }
 
 TEST(SweepManifestTest, EmptyPlanRoundTrips) {
   const fs::path dir = TestDir("empty");
   const std::string path = (dir / "sweep.h5").string();
-  WriteSweepManifest(path, SweepManifest{"n", "", TrialStatus::kRunning, "v", {}});
+  WriteSweepManifest(path, SweepManifest{"n", "", TrialStatus::kRunning, "v", {}, {}});
   EXPECT_TRUE(ReadSweepManifest(path).trials.empty());
   fs::remove_all(dir);
 }

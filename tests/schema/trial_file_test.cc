@@ -319,7 +319,7 @@ TEST_F(TrialFileTest, GarbageEmptyMissingAndForeignFilesAreIoErrors) {
 
   // A valid HDF5 file of the other dts kind: the manifest is not a trial file.
   const std::string manifest = Path("sweep.h5");
-  WriteSweepManifest(manifest, SweepManifest{"s", "", TrialStatus::kRunning, "v", {}});
+  WriteSweepManifest(manifest, SweepManifest{"s", "", TrialStatus::kRunning, "v", {}, {}});
   EXPECT_NE(IoErrorOf(manifest, [&] { ReadTrialFile(manifest); }).find("dts-sweep"), std::string::npos);
   IoErrorOf(Path("trial.h5"), [&] { ReadSweepManifest(Path("trial.h5")); });
 }
