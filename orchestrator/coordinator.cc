@@ -11,6 +11,7 @@
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -74,6 +75,7 @@ Coordinator::Coordinator(const config::SweepConfig& sweep, Communicator& comm, C
       planner_(sweep, config::DataFingerprint(sweep.base.data.path), std::move(counter)),
       workers_(comm.Size()) {
   if (sweep.sweep.strategy == config::Strategy::kAsha) rung_epochs_ = config::AshaRungEpochs(sweep.sweep);
+  if (IsSequentialSearch(sweep)) sequential_ = std::make_unique<SequentialSearch>(sweep, planner_);
   if (!options_.log) options_.log = &std::cerr;
   if (!options_.json_out) options_.json_out = &std::cout;
   if (options_.trial_command.empty()) options_.trial_command = ResolveExecutable(sweep.sweep.trial_command);
@@ -144,6 +146,10 @@ void Coordinator::AddStage(const std::string& stage, const StagePlan& plan) {
     RestoreAshaRows(plan);
     PromoteAsha();  // a coordinator killed between a result and its promotion decides it now
   }
+  if (stage == "search" && sequential_) {
+    RestoreSequentialRows();
+    Race();  // likewise for an elimination
+  }
   *options_.log << Prefix() << stage << ": " << plan.trials.size() << " trials planned, " << added.size()
                 << " to run" << std::endl;
   Event(nlohmann::json{
@@ -151,8 +157,64 @@ void Coordinator::AddStage(const std::string& stage, const StagePlan& plan) {
             .dump());
 }
 
+void Coordinator::RestoreSequentialRows() {
+  manifest_.eliminations = previous_eliminations_;
+  std::vector<size_t> unfinished;
+  for (const auto& previous : previous_rows_) {
+    if (previous.stage != "search" || index_.count(RowKey(previous))) continue;
+    schema::PlannedTrial row = previous;
+    if (!schema::IsTerminal(row.status)) row.status = TrialStatus::kPlanned;
+    index_[RowKey(row)] = manifest_.trials.size();
+    manifest_.trials.push_back(row);
+    if (!schema::IsTerminal(row.status)) unfinished.push_back(manifest_.trials.size() - 1);
+  }
+  // Runs that were in flight go first, in their planning order, before anything new is planned.
+  pending_.insert(pending_.begin(), unfinished.begin(), unfinished.end());
+  if (!previous_rows_.empty())
+    *options_.log << Prefix() << "search: " << manifest_.trials.size() << " runs restored, "
+                  << unfinished.size() << " to finish, " << manifest_.eliminations.size()
+                  << " configurations eliminated" << std::endl;
+}
+
+void Coordinator::Refill() {
+  if (!sequential_ || stage_ != "search" || stopping_) return;
+  const int busy = static_cast<int>(
+      std::count_if(workers_.begin(), workers_.end(), [](const WorkerState& w) { return w.busy; }));
+  // Workers that have not said hello yet count as idle: the stage must not end before they arrive.
+  int idle = comm_.Size() - 1 - busy - static_cast<int>(pending_.size());
+  for (; idle > 0; --idle) {
+    std::optional<schema::PlannedTrial> next = sequential_->Next(manifest_);
+    if (!next) return;
+    index_[RowKey(*next)] = manifest_.trials.size();
+    manifest_.trials.push_back(std::move(*next));
+    pending_.push_back(manifest_.trials.size() - 1);
+    dirty_ = true;
+  }
+}
+
+void Coordinator::Race() {
+  for (auto& elimination : sequential_->Race(manifest_)) {
+    *options_.log << Prefix() << "racing: config " << elimination.config_id << " eliminated after fold "
+                  << elimination.after_fold << " (" << elimination.folds << " paired folds, "
+                  << std::setprecision(3) << elimination.mean_gap << " points below "
+                  << elimination.incumbent_id << ", p = " << std::setprecision(3) << elimination.p_value
+                  << ")" << std::endl;
+    Event(nlohmann::json{{"event", "elimination"},
+                         {"config_id", elimination.config_id},
+                         {"incumbent_id", elimination.incumbent_id},
+                         {"folds", elimination.folds},
+                         {"after_fold", elimination.after_fold},
+                         {"mean_gap", elimination.mean_gap},
+                         {"p_value", elimination.p_value}}
+              .dump());
+    manifest_.eliminations.push_back(std::move(elimination));
+    dirty_ = true;
+  }
+}
+
 void Coordinator::Dispatch() {
   if (stopping_) return;
+  Refill();
   for (int rank = 1; rank < comm_.Size() && !pending_.empty(); ++rank) {
     WorkerState& worker = workers_[rank];
     if (!worker.ready || worker.busy) continue;
@@ -264,6 +326,9 @@ void Coordinator::HandleResult(int rank, const Result& result) {
   if (!rung_epochs_.empty() && AshaRung(row) >= 0 &&
       (result.failure == FailureClass::kNone || result.failure == FailureClass::kDiverged))
     PromoteAsha();
+  if (sequential_ && row.stage == "search" &&
+      (result.failure == FailureClass::kNone || result.failure == FailureClass::kDiverged))
+    Race();
 }
 
 void Coordinator::RestoreAshaRows(const StagePlan& plan) {
@@ -407,6 +472,12 @@ void Coordinator::Progress(const std::string& stage, bool force) {
        << " failed";
   if (best >= 0)
     line << " | best dev " << std::fixed << std::setprecision(2) << best << " (" << best_id << ")";
+  // A sequential search plans as it goes: the total grows, and racing's eliminations say why it stays small.
+  if (sequential_ && stage == "search") {
+    line << " | " << total << " runs planned so far";
+    if (sweep_.sweep.racing != config::RacingTest::kOff)
+      line << ", " << manifest_.eliminations.size() << " configurations eliminated";
+  }
   line << " | ETA " << (finished_count_ ? Duration(eta) : std::string("?"));
   *options_.log << line.str() << std::endl;
   Event(nlohmann::json{
@@ -426,7 +497,9 @@ void Coordinator::RunStage(const std::string& stage) {
   auto busy = [&] {
     return std::any_of(workers_.begin(), workers_.end(), [](const WorkerState& w) { return w.busy; });
   };
-  while (!pending_.empty() || busy()) {
+  for (;;) {
+    Refill();  // a sequential search plans its next runs here; a planned stage has them all in pending_
+    if (pending_.empty() && !busy()) break;
     if (StopRequested() && !stopping_) {
       stopping_ = true;
       *options_.log << Prefix() << "signal " << StopSignal() << ": waiting for running trials to checkpoint"
@@ -471,6 +544,7 @@ int Coordinator::Run() {
     const schema::SweepManifest old = schema::ReadSweepManifest(manifest_path.string());
     for (const auto& row : old.trials) previous_[RowKey(row)] = row;
     previous_rows_ = old.trials;
+    previous_eliminations_ = old.eliminations;
     int kept = 0;
     for (const auto& row : old.trials) kept += schema::IsTerminal(row.status);
     *options_.log << Prefix() << "resuming " << manifest_path.string() << " (" << schema::Name(old.status)

@@ -15,6 +15,7 @@
 #include "orchestrator/comm.h"
 #include "orchestrator/manifest_writer.h"
 #include "orchestrator/planner.h"
+#include "orchestrator/sequential_search.h"
 #include "orchestrator/trial_runner.h"
 #include "schema/sweep_manifest.h"
 
@@ -56,6 +57,12 @@ class Coordinator {
   // its rung-k row "promoted" and queues the new row first (promotions before new configurations).
   void PromoteAsha();
   void RestoreAshaRows(const StagePlan& plan);
+  // Sequential search (search_on = folds, tpe): an earlier run's search rows and eliminations come back in
+  // file order (the start order of configurations); Refill() plans new runs for idle workers; Race() records
+  // racing's eliminations after each result.
+  void RestoreSequentialRows();
+  void Refill();
+  void Race();
   // Hands manifest_ to the writer thread when it changed (at most every kManifestInterval unless `now`);
   // FlushManifest() also waits until it is on disk (stage boundaries, exit).
   void SubmitManifest(bool now);
@@ -74,6 +81,8 @@ class Coordinator {
   std::map<std::string, schema::PlannedTrial> previous_;  // rows of an earlier run on the same DIR, by RowKey
   std::vector<schema::PlannedTrial> previous_rows_;       // the same, in file order
   std::vector<int> rung_epochs_;                          // ASHA rung budgets; empty for grid and random
+  std::unique_ptr<SequentialSearch> sequential_;          // search_on = folds or tpe; null otherwise
+  std::vector<schema::RaceElimination> previous_eliminations_;
   std::deque<size_t> pending_;
   std::vector<WorkerState> workers_;
   std::string stage_;

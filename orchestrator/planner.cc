@@ -48,6 +48,10 @@ bool IsCrossValidated(const config::SweepConfig& sweep) {
   return !fs::is_directory(path, ec);
 }
 
+bool IsSequentialSearch(const config::SweepConfig& sweep) {
+  return sweep.sweep.search_on == config::SearchOn::kFolds || sweep.sweep.strategy == config::Strategy::kTpe;
+}
+
 std::vector<config::TrainConfig> SearchPoints(const config::SweepConfig& sweep) {
   std::vector<config::TrainConfig> points;
   std::set<std::string> seen;
@@ -150,6 +154,32 @@ StagePlan Planner::PlanSearch() const {
   const auto points = SearchPoints(sweep_);
   if (points.empty())
     throw ConfigError(sweep_.path, "space", "the search space is empty once [constraints] are applied");
+  if (IsSequentialSearch(sweep_)) {
+    const bool folds = sweep_.sweep.search_on == config::SearchOn::kFolds;
+    if (folds && !IsCrossValidated(sweep_))
+      throw ConfigError(sweep_.path, "sweep.search_on",
+                        "sweep.search_on = folds needs a cross-validated corpus (this one is a fixed split)");
+    std::ostringstream note;
+    note << "search: "
+         << (sweep_.sweep.strategy == config::Strategy::kTpe
+                 ? "tpe, up to " + std::to_string(sweep_.sweep.budget) + " proposals (the first " +
+                       std::to_string(std::min(sweep_.sweep.tpe_startup, sweep_.sweep.budget)) + " at random)"
+                 : std::to_string(points.size()) + " configurations")
+         << ", each on "
+         << (folds ? "folds 0.." + std::to_string(SearchRuns() - 1) + " in order"
+                   : std::to_string(SearchRuns()) + " seeds on fold 0")
+         << ", data.protocol = dev, planned one run at a time";
+    plan.notes.push_back(note.str());
+    if (sweep_.sweep.racing != config::RacingTest::kOff) {
+      std::ostringstream race;
+      race << "racing: "
+           << (sweep_.sweep.racing == config::RacingTest::kTTest ? "paired t-test" : "Wilcoxon signed-rank")
+           << ", one-sided, p < " << sweep_.sweep.racing_level << " after at least "
+           << sweep_.sweep.racing_min_folds << " paired folds eliminates a configuration";
+      plan.notes.push_back(race.str());
+    }
+    return plan;
+  }
   const bool asha = sweep_.sweep.strategy == config::Strategy::kAsha;
   std::vector<Run> runs;
   for (const auto& point : points) {
@@ -174,6 +204,20 @@ StagePlan Planner::PlanSearch() const {
   return plan;
 }
 
+int Planner::SearchRuns() const {
+  return sweep_.sweep.search_on == config::SearchOn::kFolds ? sweep_.base.data.folds
+                                                            : sweep_.sweep.search_seeds;
+}
+
+PlannedTrial Planner::SearchRun(const config::TrainConfig& point, int k) const {
+  config::TrainConfig config = point;
+  config.data.protocol = config::Protocol::kDev;
+  const bool folds = sweep_.sweep.search_on == config::SearchOn::kFolds;
+  return MakeAll({{config, "search", "", folds ? k : 0,
+                   static_cast<std::uint64_t>(sweep_.sweep.seed + (folds ? 0 : k))}})
+      .front();
+}
+
 std::vector<std::pair<std::string, double>> Planner::RankConfigs(
     const std::vector<PlannedTrial>& done) const {
   struct Sum {
@@ -181,6 +225,9 @@ std::vector<std::pair<std::string, double>> Planner::RankConfigs(
     double total = 0;
     int count = 0;
   };
+  // search_on = folds: a configuration is complete with a result on every fold; racing's eliminated ones and
+  // any cut short never are. Complete configurations rank first (as the rung does for ASHA).
+  const bool folds = sweep_.sweep.search_on == config::SearchOn::kFolds;
   std::map<std::string, Sum> sums;
   for (const auto& row : done) {
     if (row.stage != "search") continue;
@@ -196,7 +243,8 @@ std::vector<std::pair<std::string, double>> Planner::RankConfigs(
     sum.count += 1;
   }
   std::vector<std::tuple<int, double, std::string>> order;
-  for (const auto& [id, sum] : sums) order.emplace_back(sum.rung, sum.total / sum.count, id);
+  for (const auto& [id, sum] : sums)
+    order.emplace_back(folds ? (sum.count >= SearchRuns() ? 1 : 0) : sum.rung, sum.total / sum.count, id);
   std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
     return std::get<0>(a) != std::get<0>(b) ? std::get<0>(a) > std::get<0>(b)
                                             : std::get<1>(a) > std::get<1>(b);

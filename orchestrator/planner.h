@@ -47,15 +47,26 @@ struct StagePlan {
 // keys the sweep set; the schema's defaults complete them to the same configuration.
 config::TrainConfig RowConfig(const PlannedTrial& row);
 
+// True when the search stage plans its trials one at a time as results come in (orchestrator/
+// sequential_search.h): search_on = folds (racing or not) and strategy = tpe. Grid, random and asha on the
+// dev set are planned whole.
+bool IsSequentialSearch(const config::SweepConfig& sweep);
+
 class Planner {
  public:
   Planner(const config::SweepConfig& sweep, std::string fingerprint, ParamCounter counter);
+  // A sequential search (IsSequentialSearch) plans no trial here, only its notes.
   StagePlan PlanSearch() const;
+  // Runs of one search configuration in a sequential search: every fold (search_on = folds, seed
+  // sweep.seed) or search_seeds seeds on fold 0 (search_on = dev). SearchRun(config, k) is the k-th.
+  int SearchRuns() const;
+  PlannedTrial SearchRun(const config::TrainConfig& config, int k) const;
   // `done`: the manifest's rows so far; ranks configurations by the mean dev score of their search trials.
   StagePlan PlanFinal(const std::vector<PlannedTrial>& done) const;
   StagePlan PlanAblation(const std::vector<PlannedTrial>& done) const;
   // Search configurations, best first: the highest ASHA rung reached (0 for grid and random), then the mean
-  // dev score there over completed/diverged/promoted search trials (diverged = 0).
+  // dev score there over completed/diverged/promoted search trials (diverged = 0). search_on = folds: the
+  // configurations with a result on every fold first (racing's survivors), then the rest, each by mean.
   std::vector<std::pair<std::string, double>> RankConfigs(const std::vector<PlannedTrial>& done) const;
 
  private:

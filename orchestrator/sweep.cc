@@ -61,13 +61,22 @@ void PrintPlan(const config::SweepConfig& sweep, const ParamCounter& counter, st
   const auto points = SearchPoints(sweep);
   const bool asha = sweep.sweep.strategy == config::Strategy::kAsha;
   const bool cross_validated = IsCrossValidated(sweep);
+  const bool tpe = sweep.sweep.strategy == config::Strategy::kTpe;
+  const bool search_on_folds = sweep.sweep.search_on == config::SearchOn::kFolds;
+  const int runs = search_on_folds ? sweep.base.data.folds : sweep.sweep.search_seeds;
   out << "sweep '" << sweep.sweep.name << "' (" << sweep.path << "): strategy "
-      << (sweep.sweep.strategy == config::Strategy::kGrid ? "grid"
-          : asha                                          ? "asha"
-                                                          : "random")
-      << ", corpus " << (cross_validated ? "cross-validated" : "fixed split") << "\n";
-  out << "search: " << points.size() << " configurations x " << sweep.sweep.search_seeds
-      << " seeds = " << points.size() * sweep.sweep.search_seeds << " trials\n";
+      << config::SweepSchema().Get(sweep, "sweep.strategy") << ", search_on "
+      << config::SweepSchema().Get(sweep, "sweep.search_on") << ", racing "
+      << config::SweepSchema().Get(sweep, "sweep.racing") << ", corpus "
+      << (cross_validated ? "cross-validated" : "fixed split") << "\n";
+  out << "search: " << points.size() << " configurations x " << runs
+      << (search_on_folds ? " folds" : " seeds") << " = "
+      << (search_on_folds && sweep.sweep.racing != config::RacingTest::kOff ? "at most " : "")
+      << points.size() * static_cast<size_t>(runs) << " trials"
+      << (tpe ? " (tpe proposes its configurations as results come in: the ones below are the random draws "
+                "that stand in for them in the cost estimate)"
+              : "")
+      << "\n";
   double search_cost = 0, mean_cost = 0;
   // ASHA: at most every configuration at rung 0, 1/eta of them at rung 1, ...: the epochs of a worst case.
   double asha_epochs = 0;
@@ -91,7 +100,7 @@ void PrintPlan(const config::SweepConfig& sweep, const ParamCounter& counter, st
     const long long params = counter(config);
     const double epochs = config.train.max_epochs;
     const double cost = static_cast<double>(params) * (asha ? asha_epochs : epochs);
-    search_cost += cost * sweep.sweep.search_seeds;
+    search_cost += cost * runs;
     mean_cost += static_cast<double>(params) * epochs / points.size();
     out << "  " << config::ConfigId(config::IdentityText(config, asha)) << "  " << std::setw(10) << params
         << " ";

@@ -65,6 +65,11 @@ std::string LearningCurveSection(const std::string& dataset, const Group* group,
 std::string SearchSection(const SweepData& data, const std::string& dataset,
                           const std::vector<std::string>& searched, int top_k, OutputDir& out,
                           std::vector<PlotSpec>& plots);
+// Racing over folds (search_on = folds): which configuration was eliminated after which fold, by how much and
+// with which p-value, against which incumbent, and the fold-trainings the race spent against full
+// cross-validation of every configuration it started. "" when the manifest records no elimination.
+std::string RacingSection(const SweepData& data, const std::string& dataset, OutputDir& out);
+
 std::string ThetaSection(const std::string& dataset, const Group* group, OutputDir& out,
                          std::vector<PlotSpec>& plots);
 

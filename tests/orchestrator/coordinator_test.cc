@@ -73,7 +73,7 @@ class FakeTrials {
     r.seconds = 0.001;
     if (r.failure == FailureClass::kInterrupted) std::ofstream(assign.trial_path) << "checkpoint";
     if (r.failure == FailureClass::kNone) {
-      r.dev_score = FakeScore(assign.config_ini);
+      r.dev_score = score_ ? score_(assign.config_ini) : FakeScore(assign.config_ini);
       if (assign.max_epochs > 0) {
         r.dev_score += assign.max_epochs;  // more epochs, better; the order within a rung is the config's
         std::ofstream(assign.trial_path) << "epochs " << assign.max_epochs;  // a trainer's trial file
@@ -98,6 +98,7 @@ class FakeTrials {
   std::map<std::pair<std::string, int>, int> completed_at_;  // (trial, rung budget) -> completions
   std::vector<Call> sequence_;                               // ASHA calls in dispatch order
   std::set<std::thread::id> threads_;
+  std::function<double(const std::string& config_ini)> score_;  // the dev score; FakeScore when empty
 
  private:
   Decide decide_;
@@ -562,6 +563,160 @@ TEST_F(CoordinatorTest, ManifestRowsHoldEveryKeySoStagesReadResolvedValues) {
   schema::PlannedTrial sparse = done.front();
   sparse.config_ini = "[data]\nprotocol = dev\n[model]\nre_layers = 1\n[trial]\nstage = search\n";
   EXPECT_EQ(RowConfig(sparse).model.ner_layers, 1);
+}
+
+}  // namespace
+}  // namespace dts::orchestrator
+
+namespace dts::orchestrator {
+namespace {
+
+// Issue 16: racing over folds. A configuration's score is a clear effect of its layers plus fold noise of
+// +-1.5 points, so the worse configurations lose to the incumbent after a few folds and the best one never
+// does.
+const char* kRacingSweep =
+    "[sweep]\nname = race\ncorpus = cross_validated\nsearch_on = folds\nracing = t_test\nracing_level = "
+    "0.05\n"
+    "racing_min_folds = 3\nstages = search,final\nfinal_top_k = 1\nprogress_every_s = 1000\n"
+    "[base]\ndata.folds = 10\n"
+    "[space]\nmodel.shared_layers = 1, 2, 3\nmodel.ner_layers = 0, 1\nmodel.re_layers = 0, 1, 2\n";
+
+double LayeredScore(const std::string& config_ini) {
+  const config::TrainConfig c = config::ParseTrainConfig(config_ini, "assign");
+  const double noise =
+      static_cast<double>(Hasher().Add(std::to_string(c.data.fold)).Add(config_ini).Value() % 3001) / 1000.0 -
+      1.5;
+  return 70 - 4.0 * std::abs(c.model.shared_layers - 2) - 3.0 * std::abs(c.model.re_layers - 1) -
+         2.0 * c.model.ner_layers + noise;
+}
+
+std::map<std::string, std::map<int, double>> SearchScores(const schema::SweepManifest& m) {
+  std::map<std::string, std::map<int, double>> scores;
+  for (const auto& row : m.trials)
+    if (row.stage == "search" && row.status == TrialStatus::kCompleted)
+      scores[row.config_id][row.fold] = row.dev_score;
+  return scores;
+}
+
+TEST_F(CoordinatorTest, RacingEliminatesLosersAfterTheirMinimumFoldsAndSurvivorsRunEveryFold) {
+  const config::SweepConfig sweep = config::ParseSweepConfig(kRacingSweep, "race.ini");
+  FakeTrials trials([](const Assign&, int) { return FailureClass::kNone; });
+  trials.score_ = LayeredScore;
+  const SweepRun run = RunGroup(sweep, dir_, trials, /*ranks=*/2);
+  ASSERT_EQ(run.rc, kExitOk);
+  const auto scores = SearchScores(run.manifest);
+  ASSERT_EQ(scores.size(), 18u) << "every grid point starts";
+  std::set<std::string> eliminated;
+  for (const auto& e : run.manifest.eliminations) {
+    EXPECT_TRUE(eliminated.insert(e.config_id).second) << "eliminated twice: " << e.config_id;
+    EXPECT_LT(e.p_value, 0.05);
+    EXPECT_GE(e.folds, 3);
+    EXPECT_GT(e.mean_gap, 0);
+    EXPECT_NE(e.config_id, e.incumbent_id);
+    // With one worker a configuration is raced fold by fold: it stops right after the fold that lost it, or
+    // (a former incumbent, overtaken later) it had already run every fold.
+    const size_t trained = scores.at(e.config_id).size();
+    EXPECT_TRUE(trained == static_cast<size_t>(e.after_fold + 1) || trained == 10u)
+        << e.config_id << " trained " << trained << " folds, eliminated after fold " << e.after_fold;
+  }
+  EXPECT_GE(eliminated.size(), 10u) << "most of the 18 configurations are clearly worse";
+  int trained = 0;
+  for (const auto& [id, folds] : scores) {
+    trained += static_cast<int>(folds.size());
+    if (!eliminated.count(id)) {
+      EXPECT_EQ(folds.size(), 10u) << "survivor " << id << " runs every fold";
+    }
+  }
+  EXPECT_LT(trained, 18 * 10 / 2) << "racing must save more than half of the fold-trainings here";
+  // The selection is the best full-CV mean among the survivors: the final stage trains it on every fold.
+  std::string best;
+  double best_mean = -1;
+  for (const auto& [id, folds] : scores) {
+    if (folds.size() != 10u) continue;
+    double total = 0;
+    for (const auto& [fold, score] : folds) total += score;
+    if (total / 10 > best_mean) {
+      best_mean = total / 10;
+      best = id;
+    }
+  }
+  int final_rows = 0;
+  for (const auto& row : run.manifest.trials) {
+    if (row.stage != "final") continue;
+    ++final_rows;
+    const config::TrainConfig c = RowConfig(row);
+    EXPECT_EQ(c.model.shared_layers, 2);
+    EXPECT_EQ(c.model.ner_layers, 0);
+    EXPECT_EQ(c.model.re_layers, 1);
+  }
+  EXPECT_EQ(final_rows, 10);
+  EXPECT_FALSE(best.empty());
+}
+
+// A racing tpe sweep stopped by SIGTERM at several points and resumed ends with the same rows, in the same
+// order, with the same scores and eliminations as the uninterrupted run; each trial completes exactly once.
+TEST_F(CoordinatorTest, RacingTpeSweepStoppedAndResumedContinuesIdentically) {
+  const std::string text = std::string(kRacingSweep) + "";
+  std::string tpe = text;
+  tpe.replace(tpe.find("search_on"), 0, "strategy = tpe\nbudget = 10\ntpe_startup = 4\n");
+  const config::SweepConfig sweep = config::ParseSweepConfig(tpe, "race.ini");
+  FakeTrials reference([](const Assign&, int) { return FailureClass::kNone; });
+  reference.score_ = LayeredScore;
+  const SweepRun full = RunGroup(sweep, dir_ + "-ref", reference, /*ranks=*/2);
+  ASSERT_EQ(full.rc, kExitOk);
+  FakeTrials again([](const Assign&, int) { return FailureClass::kNone; });
+  again.score_ = LayeredScore;
+  const SweepRun twice = RunGroup(sweep, dir_ + "-ref2", again, /*ranks=*/2);
+  fs::remove_all(dir_ + "-ref");
+  fs::remove_all(dir_ + "-ref2");
+  ASSERT_FALSE(full.manifest.eliminations.empty()) << "the test needs eliminations";
+  std::set<std::string> configs;
+  for (const auto& row : full.manifest.trials)
+    if (row.stage == "search") configs.insert(row.config_id);
+  EXPECT_EQ(configs.size(), 10u) << "budget = 10 proposals";
+
+  auto same = [](const schema::SweepManifest& a, const schema::SweepManifest& b) {
+    ASSERT_EQ(a.trials.size(), b.trials.size());
+    for (size_t i = 0; i < a.trials.size(); ++i) {
+      EXPECT_EQ(a.trials[i].trial_id, b.trials[i].trial_id) << "row " << i;
+      EXPECT_EQ(a.trials[i].status, b.trials[i].status) << "row " << i;
+      EXPECT_EQ(a.trials[i].dev_score, b.trials[i].dev_score) << "row " << i;
+    }
+    ASSERT_EQ(a.eliminations.size(), b.eliminations.size());
+    for (size_t i = 0; i < a.eliminations.size(); ++i) {
+      EXPECT_EQ(a.eliminations[i].config_id, b.eliminations[i].config_id);
+      EXPECT_EQ(a.eliminations[i].after_fold, b.eliminations[i].after_fold);
+      EXPECT_EQ(a.eliminations[i].p_value, b.eliminations[i].p_value);
+    }
+  };
+  same(full.manifest, twice.manifest);  // seeded: the same proposals every time
+
+  for (int stop_at : {3, 17, 41}) {
+    SCOPED_TRACE("stopped at trial " + std::to_string(stop_at));
+    const std::string dir = dir_ + "-" + std::to_string(stop_at);
+    std::mutex mutex;
+    int started = 0;
+    FakeTrials first([&](const Assign&, int) {
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (++started == stop_at) RequestStop(SIGTERM);
+      }
+      return StopRequested() ? FailureClass::kInterrupted : FailureClass::kNone;
+    });
+    first.score_ = LayeredScore;
+    const SweepRun stopped = RunGroup(sweep, dir, first, /*ranks=*/2);
+    EXPECT_EQ(stopped.rc, kExitResumeMe);
+    ClearStopRequest();
+    FakeTrials second([](const Assign&, int) { return FailureClass::kNone; });
+    second.score_ = LayeredScore;
+    const SweepRun resumed = RunGroup(sweep, dir, second, /*ranks=*/2);
+    EXPECT_EQ(resumed.rc, kExitOk);
+    same(full.manifest, resumed.manifest);
+    for (const auto& row : resumed.manifest.trials)
+      EXPECT_EQ(first.completed_[row.trial_id] + second.completed_[row.trial_id], 1)
+          << "trial " << row.trial_id << " must complete exactly once";
+    fs::remove_all(dir);
+  }
 }
 
 }  // namespace

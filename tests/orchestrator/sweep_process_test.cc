@@ -52,10 +52,11 @@ class SweepProcessTest : public ::testing::Test {
     return (dir_ / "sweep.ini").string();
   }
   // Starts dts-sweep (stderr appended to OUT.stderr); returns its pid.
-  pid_t Start(const std::string& sweep, const fs::path& out, std::vector<std::string> extra = {}) {
+  pid_t Start(const std::string& sweep, const fs::path& out, std::vector<std::string> extra = {},
+              const std::string& ranks = "4") {
     const std::string log = (out.string() + ".stderr");
     std::vector<std::string> args = {DTS_SWEEP,    "--config",      sweep, "--out",
-                                     out.string(), "--local-ranks", "4"};
+                                     out.string(), "--local-ranks", ranks};
     args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (auto& arg : args) argv.push_back(arg.data());
@@ -144,6 +145,52 @@ TEST_F(SweepProcessTest, KillDashNineMidRunThenRestartCompletesEveryTrialOnceWit
         << "trial " << row.trial_id << " must complete exactly once";
   }
   EXPECT_EQ(executions.size(), resumed.trials.size());
+}
+
+// Issue 16: a racing search over folds killed with SIGKILL mid-run and restarted plans, trains and eliminates
+// exactly as the uninterrupted run (one worker, so the order of results is the same), each trial once.
+TEST_F(SweepProcessTest, RacingSweepKilledAndRestartedContinuesIdentically) {
+  const std::string sweep = WriteSweep(
+      "corpus = cross_validated\nsearch_on = folds\nracing = t_test\nracing_min_folds = 2\n"
+      "stages = search,final\n[base]\ndata.folds = 5\n[space]\nmodel.shared_layers = 1, 2, 3\n"
+      "model.re_layers = 1, 2\n");
+  TrialSeconds(0.2);
+  ASSERT_EQ(Wait(Start(sweep, dir_ / "ref", {}, "2")), kExitOk) << "see " << (dir_ / "ref.stderr");
+  const auto reference = schema::ReadSweepManifest((dir_ / "ref" / "sweep.h5").string());
+  ASSERT_FALSE(reference.eliminations.empty()) << "the test needs eliminations";
+  int search_rows = 0;
+  for (const auto& row : reference.trials) search_rows += row.stage == "search";
+  EXPECT_LT(search_rows, 6 * 5) << "racing trains fewer than every fold of every configuration";
+
+  const fs::path out = dir_ / "killed";
+  for (size_t kill_after : {3u, 9u}) {
+    const pid_t pid = Start(sweep, out, {}, "2");
+    const size_t start = Executions(out).size();
+    for (int i = 0; i < 600 && Executions(out).size() < start + kill_after; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    kill(pid, SIGKILL);
+    Wait(pid);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the orphan checkpoints and exits
+  }
+  ASSERT_LT(Executions(out).size(), reference.trials.size()) << "the sweep finished before it was killed";
+  ASSERT_EQ(Wait(Start(sweep, out, {}, "2")), kExitOk) << "see " << out << ".stderr";
+  const auto resumed = schema::ReadSweepManifest((out / "sweep.h5").string());
+  EXPECT_EQ(resumed.status, schema::TrialStatus::kCompleted);
+  ASSERT_EQ(resumed.trials.size(), reference.trials.size());
+  for (size_t i = 0; i < resumed.trials.size(); ++i) {
+    EXPECT_EQ(resumed.trials[i].trial_id, reference.trials[i].trial_id) << "row " << i;
+    EXPECT_EQ(resumed.trials[i].dev_score, reference.trials[i].dev_score) << "row " << i;
+    EXPECT_EQ(resumed.trials[i].status, schema::TrialStatus::kCompleted) << "row " << i;
+  }
+  ASSERT_EQ(resumed.eliminations.size(), reference.eliminations.size());
+  for (size_t i = 0; i < resumed.eliminations.size(); ++i) {
+    EXPECT_EQ(resumed.eliminations[i].config_id, reference.eliminations[i].config_id);
+    EXPECT_EQ(resumed.eliminations[i].after_fold, reference.eliminations[i].after_fold);
+  }
+  const auto executions = Executions(out);
+  for (const auto& row : resumed.trials)
+    EXPECT_EQ(executions.count(row.trial_id) ? executions.at(row.trial_id) : 0, 1)
+        << "trial " << row.trial_id << " must complete exactly once";
 }
 
 TEST_F(SweepProcessTest, CrashingTrialIsClassifiedAndTheRestComplete) {

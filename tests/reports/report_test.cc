@@ -325,6 +325,42 @@ TEST_F(SweepFixture, HyperparameterAndSearchTables) {
   EXPECT_EQ(theta[0].at("runs"), "9");
 }
 
+// Issue 16: a racing search over folds: the report lists each elimination (which configuration, after which
+// fold, with which p-value, against which incumbent) and what the race spent against full cross-validation.
+TEST_F(SweepFixture, RacingEliminationsAreListedWithFoldAndPValue) {
+  for (int fold = 0; fold < 4; ++fold)
+    Add("search", "rA", "", "ade", fold, 1, 1, 1, 1, "lstm", TrialStatus::kCompleted, 80.0 + fold, 1000);
+  for (int fold = 0; fold < 2; ++fold)
+    Add("search", "rB", "", "ade", fold, 1, 3, 0, 0, "gru", TrialStatus::kCompleted, 70.0 + fold, 2000);
+  Add("search", "rC", "", "ade", 0, 1, 2, 0, 1, "lstm", TrialStatus::kCompleted, 79.0, 3000);
+  manifest_.eliminations.push_back({"rB", "rA", 2, 1, 10.0, 0.0123});
+  WriteManifest();
+  ReportOptions options;
+  options.sweep_dir = dir_.string();
+  options.plots = false;
+  WriteReport(options);
+  const auto racing = ReadCsv(dir_ / "report" / "racing_ade.csv");
+  ASSERT_EQ(racing.size(), 1u);
+  EXPECT_EQ(racing[0].at("config_id"), "rB");
+  EXPECT_EQ(racing[0].at("incumbent_id"), "rA");
+  EXPECT_EQ(racing[0].at("after_fold"), "1");
+  EXPECT_EQ(racing[0].at("paired_folds"), "2");
+  EXPECT_EQ(racing[0].at("folds_trained"), "2");
+  EXPECT_EQ(racing[0].at("shared_layers"), "3");
+  ExpectNear(racing[0], "p_value", 0.0123);
+  ExpectNear(racing[0], "mean_gap", 10.0);
+  const std::string md = ReadText(dir_ / "report" / "racing_ade.md");
+  EXPECT_NE(md.find("1 of 3 configurations eliminated"), std::string::npos) << md;
+  EXPECT_NE(md.find("trained 7 folds, against 12"), std::string::npos) << md;
+  EXPECT_NE(ReadText(dir_ / "report" / "index.md").find("Racing over folds (ade)"), std::string::npos);
+  // A manifest without eliminations (every sweep before issue 16) has no racing table.
+  manifest_.eliminations.clear();
+  WriteManifest();
+  fs::remove_all(dir_ / "report");
+  WriteReport(options);
+  EXPECT_FALSE(fs::exists(dir_ / "report" / "racing_ade.csv"));
+}
+
 // ASHA writes one manifest row per rung a trial reached, all served by the trial's one file: each trial must
 // count once, ranked by its highest rung's dev score (not by a better score at a smaller budget).
 TEST_F(SweepFixture, AshaRowsCollapseToEachTrialsHighestRung) {

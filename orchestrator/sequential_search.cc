@@ -1,0 +1,121 @@
+#include "orchestrator/sequential_search.h"
+
+#include <numeric>
+#include <set>
+
+namespace dts::orchestrator {
+
+namespace {
+
+bool IsSearchResult(const PlannedTrial& row) {
+  return row.stage == "search" && schema::HasResult(row.status);
+}
+
+search::RaceSettings RaceSettingsOf(const config::SweepConfig& sweep) {
+  search::RaceSettings settings;
+  settings.test = sweep.sweep.racing;
+  settings.level = sweep.sweep.racing_level;
+  settings.min_folds = sweep.sweep.racing_min_folds;
+  return settings;
+}
+
+}  // namespace
+
+SequentialSearch::SequentialSearch(const config::SweepConfig& sweep, const Planner& planner)
+    : sweep_(sweep), planner_(planner) {
+  if (sweep.sweep.strategy != config::Strategy::kTpe) {
+    points_ = SearchPoints(sweep);
+    for (const auto& point : points_) point_ids_.push_back(planner.SearchRun(point, 0).config_id);
+  }
+}
+
+int SequentialSearch::RunIndex(const PlannedTrial& row) const {
+  if (sweep_.sweep.search_on == config::SearchOn::kFolds) return row.fold;
+  return static_cast<int>(row.seed - static_cast<std::uint64_t>(sweep_.sweep.seed));
+}
+
+search::FoldScores SequentialSearch::Scores(const std::vector<PlannedTrial>& rows) const {
+  search::FoldScores scores;
+  for (const auto& row : rows)
+    if (IsSearchResult(row))
+      scores[row.config_id][RunIndex(row)] =
+          row.status == schema::TrialStatus::kDiverged ? 0.0 : row.dev_score;
+  return scores;
+}
+
+search::Point SequentialSearch::PointOf(const config::TrainConfig& config) const {
+  search::Point point;
+  for (const auto& dim : sweep_.space) {
+    const std::string value = config::TrainSchema().Get(config, dim.key);
+    std::string written = value;
+    // A list value as the sweep file writes it ("5e-4"), so points compare equal to the sampler's own.
+    if (dim.kind == config::Dimension::Kind::kList) {
+      for (const auto& candidate : dim.values) {
+        config::TrainConfig probe = sweep_.base;
+        config::SetSearched(probe, dim, candidate);
+        if (config::TrainSchema().Get(probe, dim.key) == value) {
+          written = candidate;
+          break;
+        }
+      }
+    }
+    point.push_back(written);
+  }
+  return point;
+}
+
+std::optional<PlannedTrial> SequentialSearch::Next(const schema::SweepManifest& manifest) const {
+  // Configurations in start order, each with the runs already planned.
+  std::vector<search::StartedConfig> started;
+  std::map<std::string, size_t> position;
+  std::vector<const PlannedTrial*> first_row;
+  for (const auto& row : manifest.trials) {
+    if (row.stage != "search") continue;
+    auto [it, added] = position.emplace(row.config_id, started.size());
+    if (added) {
+      started.push_back({row.config_id, {}, false});
+      first_row.push_back(&row);
+    }
+    started[it->second].runs.insert(RunIndex(row));
+  }
+  for (const auto& e : manifest.eliminations)
+    if (position.count(e.config_id)) started[position[e.config_id]].eliminated = true;
+  std::vector<int> order(static_cast<size_t>(planner_.SearchRuns()));
+  std::iota(order.begin(), order.end(), 0);
+  if (const auto next = search::NextRun(started, order))
+    return planner_.SearchRun(RowConfig(*first_row[next->first]), next->second);
+  // Every started configuration has all its runs: start a new one.
+  if (sweep_.sweep.strategy != config::Strategy::kTpe) {
+    for (size_t i = 0; i < points_.size(); ++i)
+      if (!position.count(point_ids_[i])) return planner_.SearchRun(points_[i], 0);
+    return std::nullopt;
+  }
+  if (started.size() >= static_cast<size_t>(sweep_.sweep.budget)) return std::nullopt;
+  const search::FoldScores scores = Scores(manifest.trials);
+  std::vector<search::Observation> observations;
+  std::set<search::Point> taken;
+  for (size_t i = 0; i < started.size(); ++i) {
+    const search::Point point = PointOf(RowConfig(*first_row[i]));
+    taken.insert(point);
+    auto it = scores.find(started[i].id);
+    if (it == scores.end() || it->second.empty()) continue;
+    double total = 0;
+    for (const auto& [fold, score] : it->second) total += score;
+    observations.push_back({point, total / static_cast<double>(it->second.size())});
+  }
+  search::TpeSettings settings;
+  settings.seed = static_cast<std::uint64_t>(sweep_.sweep.seed);
+  settings.startup = sweep_.sweep.tpe_startup;
+  const auto proposal = search::TpeSampler(sweep_, settings).Propose(started.size(), observations, taken);
+  if (!proposal) return std::nullopt;
+  return planner_.SearchRun(search::ConfigOf(sweep_, *proposal), 0);
+}
+
+std::vector<schema::RaceElimination> SequentialSearch::Race(const schema::SweepManifest& manifest) const {
+  if (sweep_.sweep.racing == config::RacingTest::kOff) return {};
+  std::set<std::string> eliminated;
+  for (const auto& e : manifest.eliminations) eliminated.insert(e.config_id);
+  return search::RaceStep(Scores(manifest.trials), eliminated, RaceSettingsOf(sweep_));
+}
+
+}  // namespace dts::orchestrator

@@ -1,0 +1,54 @@
+// The search stage of search_on = folds and of strategy = tpe: trials planned one at a time as results come
+// in, and, with racing, configurations eliminated before their remaining folds.
+//
+// Everything here is a function of the manifest's search rows (in file order) and its eliminations, so a
+// resumed coordinator that re-reads them decides exactly what the one before it would have: no state of its
+// own survives a restart, and none needs to.
+//
+// The scheduling rule is search::NextRun (search/schedule.h), which bench/search_replay replays: the lowest
+// untried run (fold 0, 1, ..., or seed on the dev set) of the first configuration in start order that racing
+// has not eliminated; only when every started configuration has all its runs started does a new configuration
+// start (the next grid point or random draw, or the next TPE proposal).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/sweep_config.h"
+#include "orchestrator/planner.h"
+#include "schema/sweep_manifest.h"
+#include "search/racing.h"
+#include "search/schedule.h"
+#include "search/tpe.h"
+
+namespace dts::orchestrator {
+
+class SequentialSearch {
+ public:
+  SequentialSearch(const config::SweepConfig& sweep, const Planner& planner);
+
+  // The next search trial to run given the manifest so far, or nullopt when the stage has nothing new to
+  // start (it ends once the running trials report).
+  std::optional<PlannedTrial> Next(const schema::SweepManifest& manifest) const;
+
+  // Racing's new eliminations given the manifest so far (none without racing). Diverged runs score 0.
+  std::vector<schema::RaceElimination> Race(const schema::SweepManifest& manifest) const;
+
+  // Per configuration id, its dev score on each run with a result, keyed by RunIndex.
+  search::FoldScores Scores(const std::vector<PlannedTrial>& rows) const;
+
+ private:
+  // Which of its configuration's runs a search row is: its fold, or (search_on = dev) its seed's offset.
+  int RunIndex(const PlannedTrial& row) const;
+  // The searched values of a configuration, as the TPE sampler writes points.
+  search::Point PointOf(const config::TrainConfig& config) const;
+
+  const config::SweepConfig& sweep_;
+  const Planner& planner_;
+  std::vector<config::TrainConfig> points_;  // grid and random: every configuration, in planning order
+  std::vector<std::string> point_ids_;       // their config ids
+};
+
+}  // namespace dts::orchestrator
