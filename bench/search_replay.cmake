@@ -1,0 +1,8 @@
+# search_replay (issue 16): replays search strategies against a tabular benchmark exported from a sweep. Reads
+# HDF5 and the configuration schema only: no LibTorch, no MPI. It runs the product's racing rule and TPE sampler
+# (dts_search), so it waits for that library.
+if(TARGET dts_search)
+  add_executable(search_replay ${CMAKE_CURRENT_LIST_DIR}/search_replay.cc)
+  target_link_libraries(search_replay PRIVATE dts_search dts_config dts_schema dts_common Boost::program_options)
+  target_compile_options(search_replay PRIVATE ${DTS_WARNINGS})
+endif()
