@@ -150,8 +150,11 @@ void Coordinator::AddStage(const std::string& stage, const StagePlan& plan) {
     RestoreSequentialRows();
     Race();  // likewise for an elimination
   }
-  *options_.log << Prefix() << stage << ": " << plan.trials.size() << " trials planned, " << added.size()
-                << " to run" << std::endl;
+  if (stage == "search" && sequential_)
+    *options_.log << Prefix() << stage << ": runs are planned one at a time as results come in" << std::endl;
+  else
+    *options_.log << Prefix() << stage << ": " << plan.trials.size() << " trials planned, " << added.size()
+                  << " to run" << std::endl;
   Event(nlohmann::json{
       {"event", "stage"}, {"stage", stage}, {"planned", plan.trials.size()}, {"to_run", added.size()}}
             .dump());
