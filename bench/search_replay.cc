@@ -363,7 +363,11 @@ class FoldRace {
   void Record(int config, int fold, double cost) {
     scores_[table_.configs[config].id][fold] = Score(table_, config, fold, table_.epochs);
     cost_ += cost;
-    for (const auto& e : dts::search::RaceStep(scores_, eliminated_, race_)) eliminated_.insert(e.config_id);
+    jobs_.emplace_back(config, fold);
+    for (const auto& e : dts::search::RaceStep(scores_, eliminated_, race_)) {
+      eliminated_.insert(e.config_id);
+      eliminations_.push_back(e);
+    }
   }
 
   // The best mean over every fold among configurations that completed them all; else the incumbent; else
@@ -398,6 +402,8 @@ class FoldRace {
 
   const std::vector<int>& started() const { return started_; }
   double cost() const { return cost_; }
+  const std::vector<std::pair<int, int>>& jobs() const { return jobs_; }  // {configuration, fold}, in order
+  const std::vector<dts::search::Elimination>& eliminations() const { return eliminations_; }
 
  private:
   static double Mean(const std::map<int, double>& folds) {
@@ -416,6 +422,8 @@ class FoldRace {
   std::vector<int> started_;
   FoldScores scores_;
   std::set<std::string> eliminated_;
+  std::vector<std::pair<int, int>> jobs_;
+  std::vector<dts::search::Elimination> eliminations_;
   double cost_ = 0;
 };
 
@@ -730,6 +738,87 @@ void RunReplays(const std::string& table_path, const std::string& sweep_path, co
   if (!options.caps.empty()) PrintCapTable(bench, options.caps, options.markdown);
 }
 
+// --check: a real search_on = folds sweep run with one worker (configs/ade-tabular-racing-sweep.ini) against
+// the replay of the same schedule (fold order 0..9, the grid order): the same runs in the same order, the
+// same eliminations, and how far its dev scores (data.protocol = dev trials) are from the table's (protocol
+// final).
+void CheckSweep(const std::string& table_path, const std::string& sweep_path, const std::string& dir) {
+  const auto sweep = dts::config::ReadSweepConfig(sweep_path);
+  const Table table = ReadTable(table_path, sweep);
+  const std::string manifest_path = dir + "/sweep.h5";
+  const auto manifest = dts::schema::ReadSweepManifest(manifest_path);
+  std::map<Point, int> index;
+  for (size_t i = 0; i < table.configs.size(); ++i) index[table.configs[i].point] = static_cast<int>(i);
+  auto point_of = [&](const dts::schema::PlannedTrial& row) {
+    const auto config = dts::config::ParseTrainConfig(row.config_ini, manifest_path + " row " + row.trial_id);
+    Point point;
+    for (const auto& dim : sweep.space) point.push_back(dts::config::TrainSchema().Get(config, dim.key));
+    return point;
+  };
+  Replay replay{0, std::vector<int>(static_cast<size_t>(table.folds)), GridOrder(sweep, table)};
+  std::iota(replay.folds.begin(), replay.folds.end(), 0);
+  RaceSettings race{sweep.sweep.racing, sweep.sweep.racing_level, sweep.sweep.racing_min_folds};
+  FoldRace run(table, replay.folds, race);
+  const Proposer next = InOrder(replay);
+  for (;;) {
+    const auto job = run.NextJob();
+    if (!job) {
+      const auto config = next(run);
+      if (!config) break;
+      run.Start(*config);
+      continue;
+    }
+    run.Record(job->first, job->second, 1);
+  }
+  size_t compared = 0, same_order = 0;
+  double max_gap = 0, sum_gap = 0;
+  int equal_scores = 0;
+  std::string divergence;
+  std::map<std::string, int> product_config;  // manifest config_id -> table index
+  for (const auto& row : manifest.trials) {
+    if (row.stage != "search" || !dts::schema::HasResult(row.status)) continue;
+    const auto it = index.find(point_of(row));
+    if (it == index.end())
+      throw dts::InputError(manifest_path, 0, "row " + row.trial_id + " is not in the table");
+    product_config[row.config_id] = it->second;
+    if (compared < run.jobs().size() && run.jobs()[compared] == std::make_pair(it->second, row.fold) &&
+        divergence.empty())
+      ++same_order;
+    else if (divergence.empty())
+      divergence = "run " + std::to_string(compared) + ": sweep trained " + table.configs[it->second].id +
+                   " fold " + std::to_string(row.fold);
+    const double gap = std::abs(row.dev_score - Score(table, it->second, row.fold, table.epochs));
+    max_gap = std::max(max_gap, gap);
+    sum_gap += gap;
+    equal_scores += gap < 1e-9;
+    ++compared;
+  }
+  std::map<std::string, int> table_config;  // table config_id -> index
+  for (size_t k = 0; k < table.configs.size(); ++k) table_config[table.configs[k].id] = static_cast<int>(k);
+  size_t same_eliminations = 0;
+  for (size_t i = 0; i < manifest.eliminations.size() && i < run.eliminations().size(); ++i) {
+    const auto& product = manifest.eliminations[i];
+    const auto& replayed = run.eliminations()[i];
+    const auto it = product_config.find(product.config_id);
+    if (it != product_config.end() && it->second == table_config.at(replayed.config_id) &&
+        product.after_fold == replayed.after_fold)
+      ++same_eliminations;
+  }
+  std::printf("check: sweep %s (%s) against the replay of its schedule (fold order 0..%d, grid order)\n",
+              dir.c_str(), dts::schema::Name(manifest.status), table.folds - 1);
+  std::printf("  runs with a result: sweep %zu, replay %zu; same run in the same place: %zu%s%s\n", compared,
+              run.jobs().size(), same_order, divergence.empty() ? "" : "; first difference at ",
+              divergence.c_str());
+  std::printf(
+      "  dev scores, sweep (protocol dev) vs table (protocol final): %d of %zu identical, mean |diff| %.4f, "
+      "max %.4f\n",
+      equal_scores, compared, compared ? sum_gap / static_cast<double>(compared) : 0.0, max_gap);
+  std::printf("  eliminations: sweep %zu, replay %zu, the same (configuration and fold, in order): %zu\n",
+              manifest.eliminations.size(), run.eliminations().size(), same_eliminations);
+  std::printf("  replay: %.0f fold-trainings, chose %s\n", run.cost(),
+              table.configs[static_cast<size_t>(run.Select())].id.c_str());
+}
+
 std::vector<int> ParseCaps(const std::string& text) {
   std::vector<int> caps;
   std::stringstream in(text);
@@ -742,7 +831,7 @@ std::vector<int> ParseCaps(const std::string& text) {
 
 int main(int argc, char** argv) {
   return dts::RunApp("search_replay", argc, argv, [](std::vector<std::string>& args) {
-    std::string export_dir, out, table, sweep, caps;
+    std::string export_dir, out, table, sweep, caps, check;
     bool allow_incomplete = false;
     ReplayOptions options;
     po::options_description visible(
@@ -762,7 +851,10 @@ int main(int argc, char** argv) {
         "tpe's uniform proposals before the model (-1: the sweep file's tpe_startup)")(
         "asha-budget", po::value(&options.asha_budget)->default_value(0),
         "asha's configurations (0: every configuration of the table)")(
-        "markdown", po::bool_switch(&options.markdown), "print the tables as Markdown");
+        "markdown", po::bool_switch(&options.markdown), "print the tables as Markdown")(
+        "check", po::value(&check),
+        "with --table and --sweep: compare this search_on = folds sweep directory (one worker) with the "
+        "replay of its schedule");
     po::variables_map vm;
     try {
       po::store(po::command_line_parser(args).options(visible).run(), vm);
@@ -782,6 +874,10 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (sweep.empty()) throw dts::UsageError("--table needs --sweep SWEEP.ini");
+    if (!check.empty()) {
+      CheckSweep(table, sweep, check);
+      return 0;
+    }
     if (options.replays < 1) throw dts::UsageError("--replays must be at least 1");
     options.caps = ParseCaps(caps);
     RunReplays(table, sweep, options);
