@@ -431,9 +431,7 @@ class FoldRace {
 using Proposer = std::function<std::optional<int>(const FoldRace&)>;
 
 // Runs fold jobs until the strategy has nothing to start or the next job would exceed `cap`.
-Outcome RunFolds(const Table& table, const Replay& replay, RaceSettings race, double cap,
-                 const Proposer& next) {
-  FoldRace run(table, replay.folds, race);
+void Drive(FoldRace& run, double cap, const Proposer& next) {
   for (;;) {
     const auto job = run.NextJob();
     if (!job) {
@@ -445,6 +443,12 @@ Outcome RunFolds(const Table& table, const Replay& replay, RaceSettings race, do
     if (run.cost() + 1 > cap + 1e-9) break;
     run.Record(job->first, job->second, 1);
   }
+}
+
+Outcome RunFolds(const Table& table, const Replay& replay, RaceSettings race, double cap,
+                 const Proposer& next) {
+  FoldRace run(table, replay.folds, race);
+  Drive(run, cap, next);
   return {run.cost(), run.Select()};
 }
 
@@ -759,17 +763,7 @@ void CheckSweep(const std::string& table_path, const std::string& sweep_path, co
   std::iota(replay.folds.begin(), replay.folds.end(), 0);
   RaceSettings race{sweep.sweep.racing, sweep.sweep.racing_level, sweep.sweep.racing_min_folds};
   FoldRace run(table, replay.folds, race);
-  const Proposer next = InOrder(replay);
-  for (;;) {
-    const auto job = run.NextJob();
-    if (!job) {
-      const auto config = next(run);
-      if (!config) break;
-      run.Start(*config);
-      continue;
-    }
-    run.Record(job->first, job->second, 1);
-  }
+  Drive(run, std::numeric_limits<double>::infinity(), InOrder(replay));
   size_t compared = 0, same_order = 0;
   double max_gap = 0, sum_gap = 0;
   int equal_scores = 0;
