@@ -467,7 +467,9 @@ void Coordinator::Progress(const std::string& stage, bool force) {
     }
   }
   const int workers = std::max(1, comm_.Size() - 1);
-  const int left = total - done - failed;
+  // A sequential search plans as it goes, so its ETA is an upper bound: every configuration on every run.
+  const bool sequential = sequential_ && stage == "search";
+  const int left = (sequential ? std::max(total, sequential_->MaxRuns()) : total) - done - failed;
   const double eta =
       finished_count_ ? finished_seconds_ / finished_count_ * std::ceil(double(left) / workers) : -1;
   std::ostringstream line;
@@ -481,7 +483,7 @@ void Coordinator::Progress(const std::string& stage, bool force) {
     if (sweep_.sweep.racing != config::RacingTest::kOff)
       line << ", " << manifest_.eliminations.size() << " configurations eliminated";
   }
-  line << " | ETA " << (finished_count_ ? Duration(eta) : std::string("?"));
+  line << " | ETA " << (finished_count_ ? (sequential ? "<= " : "") + Duration(eta) : std::string("?"));
   *options_.log << line.str() << std::endl;
   Event(nlohmann::json{
       {"event", "progress"},

@@ -29,6 +29,13 @@ SequentialSearch::SequentialSearch(const config::SweepConfig& sweep, const Plann
   }
 }
 
+int SequentialSearch::MaxRuns() const {
+  const size_t configs = sweep_.sweep.strategy == config::Strategy::kTpe
+                             ? static_cast<size_t>(sweep_.sweep.budget)
+                             : points_.size();
+  return static_cast<int>(configs) * planner_.SearchRuns();
+}
+
 int SequentialSearch::RunIndex(const PlannedTrial& row) const {
   if (sweep_.sweep.search_on == config::SearchOn::kFolds) return row.fold;
   return static_cast<int>(row.seed - static_cast<std::uint64_t>(sweep_.sweep.seed));

@@ -36,6 +36,10 @@ class SequentialSearch {
   // Racing's new eliminations given the manifest so far (none without racing). Diverged runs score 0.
   std::vector<schema::RaceElimination> Race(const schema::SweepManifest& manifest) const;
 
+  // Runs of the whole search without any elimination: every configuration (grid points, random draws or
+  // budget proposals) on every run. For the progress line's ETA, an upper bound.
+  int MaxRuns() const;
+
   // Per configuration id, its dev score on each run with a result, keyed by RunIndex.
   search::FoldScores Scores(const std::vector<PlannedTrial>& rows) const;
 
