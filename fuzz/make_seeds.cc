@@ -68,6 +68,7 @@ dts::schema::SweepManifest SmallManifest() {
   row.status = dts::schema::TrialStatus::kFailed;
   row.failure = "crashed: signal 11";
   manifest.trials.push_back(row);
+  manifest.eliminations.push_back({"0123456789ab", "ba9876543210", 3, 2, 4.5, 0.01});  // racing's table
   return manifest;
 }
 
