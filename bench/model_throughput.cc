@@ -6,6 +6,7 @@
 //
 //   build-*/bench/model_throughput [--sentences N] [--ade PATH] [--char-dim 25] [--device cpu|cuda:N]
 //                                  [--batch 16] [--repeat N] [--infer-only 1] [--malloc-default 1]
+//                                  [--file-order-all 1]
 //                                  [--profile FILE]        (--help lists them with their defaults)
 #include <sys/resource.h>
 #include <torch/csrc/autograd/profiler_legacy.h>
@@ -152,6 +153,9 @@ struct Options {
   std::string device = "cpu";
   // As dts-train does; --malloc-default 1 measures without (the difference is docs/benchmarks.md's figure).
   bool default_malloc = false;
+  // Every configuration also in file order, the like-for-like comparison with the peer's unbucketed batches
+  // (bench/compare_peer.py); by default only 1+1+1 LSTM is measured both ways.
+  bool file_order_all = false;
 };
 
 int Run(const Options& options) {
@@ -206,9 +210,14 @@ int Run(const Options& options) {
     config::CellType cell;
     bool bucketed;
   };
-  for (const Case c : {Case{1, config::CellType::kLstm, false}, Case{1, config::CellType::kLstm, true},
-                       Case{1, config::CellType::kGru, true}, Case{3, config::CellType::kLstm, true},
-                       Case{3, config::CellType::kGru, true}}) {
+  std::vector<Case> cases = {Case{1, config::CellType::kLstm, false}, Case{1, config::CellType::kLstm, true},
+                             Case{1, config::CellType::kGru, true}, Case{3, config::CellType::kLstm, true},
+                             Case{3, config::CellType::kGru, true}};
+  if (options.file_order_all)
+    cases.insert(cases.end(),
+                 {Case{1, config::CellType::kGru, false}, Case{3, config::CellType::kLstm, false},
+                  Case{3, config::CellType::kGru, false}});
+  for (const Case c : cases) {
     config::ModelConfig config;
     config.hidden = 64;
     config.char_dim = char_dim;
@@ -244,6 +253,8 @@ int main(int argc, char** argv) {
         "run each measured loop N times (a longer window for perf record)")(
         "infer-only", po::value(&g_infer_only)->default_value(g_infer_only),
         "1: skip the training measurement (profiling inference)")(
+        "file-order-all", po::value(&options.file_order_all)->default_value(options.file_order_all),
+        "1: every configuration also in file order (the like-for-like comparison with the peer)")(
         "malloc-default", po::value(&options.default_malloc)->default_value(options.default_malloc),
         "1: glibc's default malloc settings, not dts-train's (model/allocator.h)")(
         "profile", po::value(&options.profile),
