@@ -441,6 +441,12 @@ SweepConfig ParseSweepConfig(const std::string& text, const std::string& path) {
   } catch (const ConfigError& e) {
     throw ConfigError(path, e.key(), std::string("the base configuration: ") + e.what());
   }
+  // A race that needs more paired folds than there are would never eliminate anything: refuse it.
+  if (config.sweep.racing != RacingTest::kOff && config.sweep.racing_min_folds > config.base.data.folds)
+    throw ConfigError(source_of("sweep.racing_min_folds"), "sweep.racing_min_folds",
+                      "sweep.racing_min_folds = " + std::to_string(config.sweep.racing_min_folds) +
+                          " exceeds data.folds = " + std::to_string(config.base.data.folds) +
+                          ": racing could never eliminate a configuration");
   std::set<std::string> searched;
   const std::string max_epochs_key = TrainSchema().Key(&TrainConfig::train, &OptimConfig::max_epochs);
   for (const auto& dim : config.space) {

@@ -226,6 +226,10 @@ TEST(SweepConfigTest, RacingAndTpeSettingsAreChecked) {
   EXPECT_NE(error("[sweep]\nsearch_on = folds\nsearch_seeds = 2\n").find("r.ini:3: sweep.search_seeds"),
             std::string::npos);
   EXPECT_NE(error("[sweep]\ntpe_startup = 3\n").find("r.ini:2: sweep.tpe_startup"), std::string::npos);
+  EXPECT_NE(
+      error("[sweep]\nsearch_on = folds\nracing = t_test\nracing_min_folds = 12\n[base]\ndata.folds = 10\n")
+          .find("r.ini:4: sweep.racing_min_folds = 12 exceeds data.folds = 10"),
+      std::string::npos);
   EXPECT_NE(error("[sweep]\nracing = maybe\n").find("sweep.racing"), std::string::npos);
   EXPECT_NE(error("[sweep]\nsearch_on = folds\nracing = t_test\nracing_level = 0.9\n").find("racing_level"),
             std::string::npos);
