@@ -6,7 +6,7 @@
 //
 //   build-*/bench/model_throughput [--sentences N] [--ade PATH] [--char-dim 25] [--device cpu|cuda:N]
 //                                  [--batch 16] [--repeat N] [--infer-only 1] [--malloc-default 1]
-//                                  [--file-order-all 1]
+//                                  [--file-order-all 1] [--case 1:lstm:file ...]
 //                                  [--profile FILE]        (--help lists them with their defaults)
 #include <sys/resource.h>
 #include <torch/csrc/autograd/profiler_legacy.h>
@@ -156,6 +156,8 @@ struct Options {
   // Every configuration also in file order, the like-for-like comparison with the peer's unbucketed batches
   // (bench/compare_peer.py); by default only 1+1+1 LSTM is measured both ways.
   bool file_order_all = false;
+  // --case LAYERS:CELL:ORDER (e.g. 1:lstm:file, 3:gru:bucketed), repeatable: measure only these (profiling).
+  std::vector<std::string> cases;
 };
 
 int Run(const Options& options) {
@@ -217,6 +219,21 @@ int Run(const Options& options) {
     cases.insert(cases.end(),
                  {Case{1, config::CellType::kGru, false}, Case{3, config::CellType::kLstm, false},
                   Case{3, config::CellType::kGru, false}});
+  if (!options.cases.empty()) {
+    std::vector<Case> chosen;
+    for (const std::string& spec : options.cases) {
+      const auto first = spec.find(':'), second = spec.rfind(':');
+      const std::string cell = first == std::string::npos ? "" : spec.substr(first + 1, second - first - 1);
+      const std::string order = second == std::string::npos ? "" : spec.substr(second + 1);
+      if (first == second || (cell != "lstm" && cell != "gru") || (order != "file" && order != "bucketed") ||
+          (spec[0] != '1' && spec[0] != '2' && spec[0] != '3') || first != 1)
+        throw dts::UsageError("--case '" + spec +
+                              "': expected LAYERS:CELL:ORDER, e.g. 1:lstm:file, 3:gru:bucketed");
+      chosen.push_back(Case{spec[0] - '0', cell == "lstm" ? config::CellType::kLstm : config::CellType::kGru,
+                            order == "bucketed"});
+    }
+    cases = chosen;
+  }
   for (const Case c : cases) {
     config::ModelConfig config;
     config.hidden = 64;
@@ -255,6 +272,8 @@ int main(int argc, char** argv) {
         "1: skip the training measurement (profiling inference)")(
         "file-order-all", po::value(&options.file_order_all)->default_value(options.file_order_all),
         "1: every configuration also in file order (the like-for-like comparison with the peer)")(
+        "case", po::value(&options.cases)->composing(),
+        "measure only LAYERS:CELL:ORDER (1:lstm:file, 3:gru:bucketed, ...); repeatable")(
         "malloc-default", po::value(&options.default_malloc)->default_value(options.default_malloc),
         "1: glibc's default malloc settings, not dts-train's (model/allocator.h)")(
         "profile", po::value(&options.profile),

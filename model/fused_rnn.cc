@@ -145,9 +145,11 @@ DTS_INLINE void GruBackwardRow(int64_t H, const T* __restrict g, const T* __rest
   }
 }
 
-// The float rows, compiled twice (Haswell: AVX2 + FMA, and baseline x86-64) and picked at load time.
+// The float rows, compiled twice (x86-64-v3: AVX2 + FMA, and baseline x86-64) and picked at load time by CPU
+// features. Not "arch=haswell": GCC's resolver tests for that CPU model itself, so every AMD and every newer
+// Intel CPU silently ran the baseline SSE2 clone.
 #if defined(__x86_64__) && defined(__GNUC__)
-#define DTS_CLONES __attribute__((target_clones("arch=haswell", "default")))
+#define DTS_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define DTS_CLONES
 #endif
@@ -191,14 +193,32 @@ void GruBackward(int64_t H, const double* __restrict g, const double* __restrict
   GruBackwardRow(H, g, hn, hp, dy, dh, di, st, direct);
 }
 
-// Sizes of one call; rows of every [N, ...] buffer are positions b * L + t of the batch-first input.
+// Sizes and positions of one call. Only real tokens are computed: the per-position buffers (input
+// projections, gates, saved states) hold the batch's real positions packed, sequence after sequence, so a
+// batch padded to twice its real length (unsorted batches) costs nothing extra in the big GEMMs. The layer's
+// input and output keep the padded layout [B · L, ...].
 struct Dims {
   int64_t B, L, I, H, GH;  // GH: gates times H
   bool lstm;
-  // The position a direction visits at step s (s < lengths[b]): left to right, or from the sequence's own
-  // end.
-  int64_t Row(int64_t b, int64_t s, int d, const int64_t* lengths) const {
-    return b * L + (d == 0 ? s : lengths[b] - 1 - s);
+  std::vector<int64_t> lengths, offsets;  // offsets[b]: packed row of (b, 0)
+  int64_t tokens = 0;                     // packed rows, the sum of lengths
+
+  Dims(int64_t b, int64_t l, int64_t i, int64_t h, int64_t gh, bool is_lstm, std::vector<int64_t> lens)
+      : B(b), L(l), I(i), H(h), GH(gh), lstm(is_lstm), lengths(std::move(lens)), offsets(b) {
+    for (int64_t r = 0; r < B; ++r) offsets[r] = tokens, tokens += lengths[r];
+  }
+  bool padded() const { return tokens < B * L; }
+  // The token a direction visits at step s (s < lengths[b]): left to right, or from the sequence's own end.
+  int64_t Token(int64_t b, int64_t s, int d) const { return d == 0 ? s : lengths[b] - 1 - s; }
+  int64_t Packed(int64_t b, int64_t t) const { return offsets[b] + t; }
+  int64_t Padded(int64_t b, int64_t t) const { return b * L + t; }
+  // The padded row of every packed row, for gathering the input and scattering its gradient.
+  torch::Tensor PaddedRows(const torch::Device& device) const {
+    std::vector<int64_t> rows;
+    rows.reserve(tokens);
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t t = 0; t < lengths[b]; ++t) rows.push_back(Padded(b, t));
+    return torch::tensor(rows, torch::TensorOptions(torch::kInt64)).to(device);
   }
 };
 
@@ -220,15 +240,15 @@ struct ActiveRows {
   }
 };
 
-// Forward pass. gates [N, 2·GH] holds x·W_ih^T + b_ih on entry and the activated gates on exit (LSTM: i, f,
-// g, o; GRU: r, z, n); aux [N, 2H]: LSTM cell state, GRU W_hn·h + b_hn; h_prev [N, 2H]: the state each
-// position started from; y [N, 2H], zero on entry. The running state is kept by rank (ActiveRows), not by
-// batch row.
+// Forward pass. gates [tokens, 2·GH] holds x·W_ih^T + b_ih on entry and the activated gates on exit (LSTM: i,
+// f, g, o; GRU: r, z, n); aux [tokens, 2H]: LSTM cell state, GRU W_hn·h + b_hn; h_prev [tokens, 2H]: the
+// state each position started from (all three packed); y [B · L, 2H] (padded), zero at padding on entry. The
+// running state is kept by rank (ActiveRows), not by batch row.
 template <typename T>
-void ForwardLoop(const Dims& k, const int64_t* lengths, const T* const w_hh[2], const T* const b_hh[2],
-                 T* gates, T* aux, T* h_prev, T* y) {
+void ForwardLoop(const Dims& k, const T* const w_hh[2], const T* const b_hh[2], T* gates, T* aux, T* h_prev,
+                 T* y) {
   const int64_t B = k.B, H = k.H, GH = k.GH;
-  const ActiveRows rows(B, k.L, lengths);
+  const ActiveRows rows(B, k.L, k.lengths.data());
   std::vector<T> state(2 * B * H, T(0)), cell(2 * B * H, T(0)), hidden_gates(B * GH);
   for (int64_t s = 0; s < k.L; ++s) {
     const int64_t active = rows.active[s];
@@ -238,28 +258,29 @@ void ForwardLoop(const Dims& k, const int64_t* lengths, const T* const w_hh[2], 
       T* c = cell.data() + d * B * H;
       Gemm(true, active, GH, H, h, H, w_hh[d], H, T(0), hidden_gates.data(), GH);
       for (int64_t r = 0; r < active; ++r) {
-        const int64_t n = k.Row(rows.order[r], s, d, lengths);
+        const int64_t b = rows.order[r], t = k.Token(b, s, d);
+        const int64_t n = k.Packed(b, t);
         T* g = gates + n * 2 * GH + d * GH;
         const T* hg = hidden_gates.data() + r * GH;
-        const T* bias = b_hh[d];
         T* hr = h + r * H;
-        T* out = y + n * 2 * H + d * H;
+        T* out = y + k.Padded(b, t) * 2 * H + d * H;
         T* a = aux + n * 2 * H + d * H;
         std::memcpy(h_prev + n * 2 * H + d * H, hr, H * sizeof(T));
-        ForwardRow(k.lstm, H, g, hg, bias, c + r * H, hr, out, a);
+        ForwardRow(k.lstm, H, g, hg, b_hh[d], c + r * H, hr, out, a);
       }
     }
   }
 }
 
 // Backward pass: fills d_input_gates (gradient of x·W_ih^T + b_ih) and d_hidden_gates (of h·W_hh^T + b_hh;
-// the same buffer for the LSTM), both [N, 2·GH] and zero on entry, from dy [N, 2H]. Going backwards in time
-// the running rows only grow, and a row's gradient state stays zero until its last position is reached.
+// the same buffer for the LSTM), both [tokens, 2·GH] (packed; every row is written), from dy [B · L, 2H]
+// (padded). Going backwards in time the running rows only grow, and a row's gradient state stays zero until
+// its last position is reached.
 template <typename T>
-void BackwardLoop(const Dims& k, const int64_t* lengths, const T* const w_hh[2], const T* gates, const T* aux,
-                  const T* h_prev, const T* dy, T* d_input_gates, T* d_hidden_gates) {
+void BackwardLoop(const Dims& k, const T* const w_hh[2], const T* gates, const T* aux, const T* h_prev,
+                  const T* dy, T* d_input_gates, T* d_hidden_gates) {
   const int64_t B = k.B, H = k.H, GH = k.GH;
-  const ActiveRows rows(B, k.L, lengths);
+  const ActiveRows rows(B, k.L, k.lengths.data());
   std::vector<T> dh(2 * B * H, T(0)), dc(2 * B * H, T(0)), step(B * GH), direct(B * H), zeros(H, T(0));
   for (int64_t s = k.L - 1; s >= 0; --s) {
     const int64_t active = rows.active[s];
@@ -267,15 +288,15 @@ void BackwardLoop(const Dims& k, const int64_t* lengths, const T* const w_hh[2],
     for (int d = 0; d < 2; ++d) {
       T* dhd = dh.data() + d * B * H;
       for (int64_t r = 0; r < active; ++r) {
-        const int64_t b = rows.order[r];
-        const int64_t n = k.Row(b, s, d, lengths);
+        const int64_t b = rows.order[r], t = k.Token(b, s, d);
+        const int64_t n = k.Packed(b, t);
         const T* g = gates + n * 2 * GH + d * GH;
         const T* a = aux + n * 2 * H + d * H;
-        const T* dout = dy + n * 2 * H + d * H;
+        const T* dout = dy + k.Padded(b, t) * 2 * H + d * H;
         const T* dhr = dhd + r * H;
         T* st = step.data() + r * GH;
         if (k.lstm) {
-          const T* c_prev = s > 0 ? aux + k.Row(b, s - 1, d, lengths) * 2 * H + d * H : zeros.data();
+          const T* c_prev = s > 0 ? aux + k.Packed(b, k.Token(b, s - 1, d)) * 2 * H + d * H : zeros.data();
           LstmBackward(H, g, a, c_prev, dout, dhr, dc.data() + d * B * H + r * H, st);
           std::memcpy(d_input_gates + n * 2 * GH + d * GH, st, GH * sizeof(T));
         } else {
@@ -299,64 +320,60 @@ class FusedBiRnnFunction : public torch::autograd::Function<FusedBiRnnFunction> 
                                const torch::Tensor& b_hh_f, const torch::Tensor& w_ih_b,
                                const torch::Tensor& w_hh_b, const torch::Tensor& b_ih_b,
                                const torch::Tensor& b_hh_b, bool lstm, const std::vector<int64_t>& lengths) {
-    const Dims k = MakeDims(x, w_hh_f, lstm);
+    const Dims k(x.size(0), x.size(1), x.size(2), w_hh_f.size(1), w_hh_f.size(0), lstm, lengths);
     const auto x2 = x.reshape({k.B * k.L, k.I});
-    const auto w_ih = torch::cat({w_ih_f, w_ih_b}, 0);  // [2·GH, I]
-    auto gates = torch::addmm(torch::cat({b_ih_f, b_ih_b}, 0), x2, w_ih.t()).contiguous();
+    const auto x_rows = k.padded() ? x2.index_select(0, k.PaddedRows(x.device())) : x2;  // [tokens, I]
+    const auto w_ih = torch::cat({w_ih_f, w_ih_b}, 0);                                   // [2·GH, I]
+    auto gates = torch::addmm(torch::cat({b_ih_f, b_ih_b}, 0), x_rows, w_ih.t()).contiguous();
     const auto opts = x.options();
-    // Zero at padding: the weight gradients are GEMMs over all rows, and 0 · (uninitialised) may be NaN.
-    auto aux = torch::zeros({k.B * k.L, 2 * k.H}, opts), h_prev = torch::zeros({k.B * k.L, 2 * k.H}, opts);
-    auto y = torch::zeros({k.B * k.L, 2 * k.H}, opts);
+    // Every packed row of aux and h_prev is written by the loop; y is zero at padding.
+    auto aux = torch::empty({k.tokens, 2 * k.H}, opts), h_prev = torch::empty({k.tokens, 2 * k.H}, opts);
+    auto y = k.padded() ? torch::zeros({k.B * k.L, 2 * k.H}, opts) : torch::empty({k.B * k.L, 2 * k.H}, opts);
     const auto w_hh = std::vector<torch::Tensor>{w_hh_f.contiguous(), w_hh_b.contiguous()};
     const auto b_hh = std::vector<torch::Tensor>{b_hh_f.contiguous(), b_hh_b.contiguous()};
     AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "FusedBiRnn", [&] {
       const scalar_t* wh[2] = {w_hh[0].data_ptr<scalar_t>(), w_hh[1].data_ptr<scalar_t>()};
       const scalar_t* bh[2] = {b_hh[0].data_ptr<scalar_t>(), b_hh[1].data_ptr<scalar_t>()};
-      ForwardLoop<scalar_t>(k, lengths.data(), wh, bh, gates.data_ptr<scalar_t>(), aux.data_ptr<scalar_t>(),
+      ForwardLoop<scalar_t>(k, wh, bh, gates.data_ptr<scalar_t>(), aux.data_ptr<scalar_t>(),
                             h_prev.data_ptr<scalar_t>(), y.data_ptr<scalar_t>());
     });
-    ctx->save_for_backward({x2, w_ih, w_hh[0], w_hh[1], gates, aux, h_prev});
+    ctx->save_for_backward({x_rows, w_ih, w_hh[0], w_hh[1], gates, aux, h_prev});
     ctx->saved_data["lstm"] = lstm;
     ctx->saved_data["lengths"] = lengths;
+    ctx->saved_data["max_len"] = k.L;
     return y.view({k.B, k.L, 2 * k.H});
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
     const auto saved = ctx->get_saved_variables();
-    const auto &x2 = saved[0], &w_ih = saved[1], &gates = saved[4], &aux = saved[5], &h_prev = saved[6];
-    const bool lstm = ctx->saved_data["lstm"].toBool();
+    const auto &x_rows = saved[0], &w_ih = saved[1], &gates = saved[4], &aux = saved[5], &h_prev = saved[6];
     const auto lengths = ctx->saved_data["lengths"].toIntVector();
-    const int64_t H = saved[2].size(1), GH = saved[2].size(0), N = x2.size(0);
-    const Dims k{static_cast<int64_t>(lengths.size()),
-                 N / static_cast<int64_t>(lengths.size()),
-                 x2.size(1),
-                 H,
-                 GH,
-                 lstm};
-    const auto dy = grad_outputs[0].reshape({N, 2 * H}).contiguous();
-    auto d_input = torch::zeros({N, 2 * GH}, x2.options());
-    auto d_hidden = lstm ? d_input : torch::zeros({N, 2 * GH}, x2.options());
-    AT_DISPATCH_FLOATING_TYPES(x2.scalar_type(), "FusedBiRnnBackward", [&] {
+    const Dims k(static_cast<int64_t>(lengths.size()), ctx->saved_data["max_len"].toInt(), x_rows.size(1),
+                 saved[2].size(1), saved[2].size(0), ctx->saved_data["lstm"].toBool(), lengths);
+    const int64_t H = k.H, GH = k.GH;
+    const auto dy = grad_outputs[0].reshape({k.B * k.L, 2 * H}).contiguous();
+    auto d_input = torch::empty({k.tokens, 2 * GH}, x_rows.options());
+    auto d_hidden = k.lstm ? d_input : torch::empty({k.tokens, 2 * GH}, x_rows.options());
+    AT_DISPATCH_FLOATING_TYPES(x_rows.scalar_type(), "FusedBiRnnBackward", [&] {
       const scalar_t* wh[2] = {saved[2].data_ptr<scalar_t>(), saved[3].data_ptr<scalar_t>()};
-      BackwardLoop<scalar_t>(k, lengths.data(), wh, gates.data_ptr<scalar_t>(), aux.data_ptr<scalar_t>(),
+      BackwardLoop<scalar_t>(k, wh, gates.data_ptr<scalar_t>(), aux.data_ptr<scalar_t>(),
                              h_prev.data_ptr<scalar_t>(), dy.data_ptr<scalar_t>(),
                              d_input.data_ptr<scalar_t>(), d_hidden.data_ptr<scalar_t>());
     });
     variable_list grads(11);
-    grads[0] = torch::mm(d_input, w_ih).view({k.B, k.L, k.I});
+    const auto dx_rows = torch::mm(d_input, w_ih);  // [tokens, I]
+    grads[0] = (k.padded() ? torch::zeros({k.B * k.L, k.I}, dx_rows.options())
+                                 .index_copy_(0, k.PaddedRows(dx_rows.device()), dx_rows)
+                           : dx_rows)
+                   .view({k.B, k.L, k.I});
     for (int d = 0; d < 2; ++d) {
       const auto di = d_input.narrow(1, d * GH, GH), dh = d_hidden.narrow(1, d * GH, GH);
-      grads[1 + 4 * d] = torch::mm(di.t(), x2);
+      grads[1 + 4 * d] = torch::mm(di.t(), x_rows);
       grads[2 + 4 * d] = torch::mm(dh.t(), h_prev.narrow(1, d * H, H));
       grads[3 + 4 * d] = di.sum(0);
       grads[4 + 4 * d] = dh.sum(0);
     }
     return grads;
-  }
-
- private:
-  static Dims MakeDims(const torch::Tensor& x, const torch::Tensor& w_hh, bool lstm) {
-    return {x.size(0), x.size(1), x.size(2), w_hh.size(1), w_hh.size(0), lstm};
   }
 };
 
