@@ -1,12 +1,64 @@
 #include "model/layers.h"
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 #include <stdexcept>
 
 namespace dts::model {
 
 namespace F = torch::nn::functional;
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+namespace {
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define DTS_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define DTS_CLONES
+#endif
+// mask[i] = scale if hash(i) >= threshold else 0. The hash is a 32-bit integer mixer (Wellons' lowbias32) of
+// the index and the seed: independent per element, and the loop vectorises (no sequential generator state).
+DTS_CLONES void FillDropoutMask(float* __restrict mask, int64_t n, uint64_t seed, uint32_t threshold,
+                                float scale) {
+  const auto low = static_cast<uint32_t>(seed), high = static_cast<uint32_t>(seed >> 32);
+  for (int64_t i = 0; i < n; ++i) {
+    uint32_t x = static_cast<uint32_t>(i) * 0x9e3779b9u + low;
+    x ^= x >> 16;
+    x *= 0x7feb352du;
+    x ^= x >> 15;
+    x *= 0x846ca68bu;
+    x ^= x >> 16;
+    x ^= high;
+    x *= 0x7feb352du;
+    x ^= x >> 15;
+    mask[i] = x >= threshold ? scale : 0.0f;
+  }
+}
+#undef DTS_CLONES
+
+uint64_t DrawFromGlobalGenerator() {
+  auto generator = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  return at::check_generator<at::CPUGeneratorImpl>(generator)->random64();
+}
+
+}  // namespace
+
+torch::Tensor Dropout(const torch::Tensor& x, double p, bool training) {
+  if (!training || p <= 0) return x;
+  if (!x.device().is_cpu() || x.scalar_type() != torch::kFloat || p >= 1 || x.numel() >= (int64_t{1} << 32))
+    return F::dropout(x, F::DropoutFuncOptions().p(p).training(true));
+  auto mask = torch::empty(x.sizes(), x.options().requires_grad(false));
+  const double threshold = std::ldexp(p, 32);
+  FillDropoutMask(mask.data_ptr<float>(), mask.numel(), DrawFromGlobalGenerator(),
+                  static_cast<uint32_t>(std::min(threshold, 4294967295.0)),
+                  static_cast<float>(1.0 / (1.0 - p)));
+  return x * mask;
+}
 
 torch::Tensor Activate(config::Activation activation, const torch::Tensor& x) {
   switch (activation) {
@@ -107,7 +159,7 @@ BiRnnStackImpl::BiRnnStackImpl(config::CellType cell, int64_t input_size, int64_
 torch::Tensor BiRnnStackImpl::forward(const torch::Tensor& input, const SequenceLayout& layout) {
   torch::Tensor x = input;
   for (auto& layer : layers_) {
-    if (dropout_ > 0 && is_training()) x = F::dropout(x, F::DropoutFuncOptions().p(dropout_).training(true));
+    x = Dropout(x, dropout_, is_training());
     x = layer->forward(x, layout);
   }
   return x;
@@ -171,7 +223,114 @@ CrfImpl::CrfImpl(int64_t num_tags) {
   end = register_parameter("end", torch::empty({num_tags}).uniform_(-0.1, 0.1));
 }
 
+namespace {
+
+// log Z of a linear-chain CRF and its gradient as one autograd node, on the host. Recording the forward
+// algorithm with tensor ops costs about ten autograd nodes per time step (logsumexp, select, where and their
+// backward nodes, one of which zero-fills the whole emission tensor at every step); this is one loop forward
+// and one backward (forward-backward marginals), in double whatever the model's precision.
+class CrfLogPartitionFunction : public torch::autograd::Function<CrfLogPartitionFunction> {
+ public:
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& emissions,
+                               const torch::Tensor& transitions, const torch::Tensor& start,
+                               const torch::Tensor& end, const std::vector<int64_t>& lengths) {
+    const int64_t B = emissions.size(0), L = emissions.size(1), T = emissions.size(2);
+    const auto e = Host(emissions), tr = Host(transitions), st = Host(start), en = Host(end);
+    auto alpha =
+        torch::empty({B, L, T}, torch::kDouble);  // alpha[b, t, j]: log-sum over prefixes ending in j
+    auto log_z = torch::empty({B}, torch::kDouble);
+    const double *ep = e.data_ptr<double>(), *trans = tr.data_ptr<double>();
+    const double *first = st.data_ptr<double>(), *last = en.data_ptr<double>();
+    double* a = alpha.data_ptr<double>();
+    std::vector<double> terms(T);
+    for (int64_t b = 0; b < B; ++b) {
+      const double* eb = ep + b * L * T;
+      double* ab = a + b * L * T;
+      for (int64_t j = 0; j < T; ++j) ab[j] = first[j] + eb[j];
+      for (int64_t t = 1; t < lengths[b]; ++t) {
+        for (int64_t j = 0; j < T; ++j) {
+          for (int64_t i = 0; i < T; ++i) terms[i] = ab[(t - 1) * T + i] + trans[i * T + j];
+          ab[t * T + j] = LogSumExp(terms) + eb[t * T + j];
+        }
+      }
+      const int64_t n = lengths[b];
+      for (int64_t j = 0; j < T; ++j) terms[j] = ab[(n - 1) * T + j] + last[j];
+      log_z[b] = LogSumExp(terms);
+    }
+    ctx->save_for_backward({e, tr, st, en, alpha, log_z});
+    ctx->saved_data["lengths"] = lengths;
+    ctx->saved_data["dtype"] = static_cast<int64_t>(emissions.scalar_type());
+    return log_z.to(emissions.options());
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
+    const auto saved = ctx->get_saved_variables();
+    const auto &e = saved[0], &tr = saved[1], &alpha = saved[4], &log_z = saved[5];
+    const auto& en = saved[3];
+    const auto lengths = ctx->saved_data["lengths"].toIntVector();
+    const auto dtype = static_cast<torch::ScalarType>(ctx->saved_data["dtype"].toInt());
+    const int64_t B = e.size(0), L = e.size(1), T = e.size(2);
+    const auto grad = grad_outputs[0].to(torch::kCPU, torch::kDouble).contiguous();
+    auto d_emissions = torch::zeros({B, L, T}, torch::kDouble);
+    auto d_transitions = torch::zeros({T, T}, torch::kDouble);
+    auto d_start = torch::zeros({T}, torch::kDouble), d_end = torch::zeros({T}, torch::kDouble);
+    const double *ep = e.data_ptr<double>(), *trans = tr.data_ptr<double>(), *last = en.data_ptr<double>();
+    const double *a = alpha.data_ptr<double>(), *z = log_z.data_ptr<double>(), *g = grad.data_ptr<double>();
+    double *de = d_emissions.data_ptr<double>(), *dtr = d_transitions.data_ptr<double>();
+    double *dst = d_start.data_ptr<double>(), *den = d_end.data_ptr<double>();
+    std::vector<double> beta(L * T), terms(T);
+    for (int64_t b = 0; b < B; ++b) {
+      const int64_t n = lengths[b];
+      const double* eb = ep + b * L * T;
+      const double* ab = a + b * L * T;
+      double* deb = de + b * L * T;
+      // beta[t, i]: log-sum over suffixes after position t given tag i at t.
+      for (int64_t i = 0; i < T; ++i) beta[(n - 1) * T + i] = last[i];
+      for (int64_t t = n - 2; t >= 0; --t) {
+        for (int64_t i = 0; i < T; ++i) {
+          for (int64_t j = 0; j < T; ++j)
+            terms[j] = trans[i * T + j] + eb[(t + 1) * T + j] + beta[(t + 1) * T + j];
+          beta[t * T + i] = LogSumExp(terms);
+        }
+      }
+      const double scale = g[b];
+      for (int64_t t = 0; t < n; ++t)
+        for (int64_t j = 0; j < T; ++j)
+          deb[t * T + j] = scale * std::exp(ab[t * T + j] + beta[t * T + j] - z[b]);
+      for (int64_t j = 0; j < T; ++j) {
+        dst[j] += deb[j];
+        den[j] += scale * std::exp(ab[(n - 1) * T + j] + last[j] - z[b]);
+      }
+      for (int64_t t = 1; t < n; ++t)
+        for (int64_t i = 0; i < T; ++i)
+          for (int64_t j = 0; j < T; ++j)
+            dtr[i * T + j] += scale * std::exp(ab[(t - 1) * T + i] + trans[i * T + j] + eb[t * T + j] +
+                                               beta[t * T + j] - z[b]);
+    }
+    const auto out = [&](const torch::Tensor& t) { return t.to(dtype); };
+    return {out(d_emissions), out(d_transitions), out(d_start), out(d_end), torch::Tensor()};
+  }
+
+ private:
+  static torch::Tensor Host(const torch::Tensor& t) { return t.detach().to(torch::kDouble).contiguous(); }
+  static double LogSumExp(const std::vector<double>& x) {
+    double m = x[0];
+    for (const double v : x) m = std::max(m, v);
+    double sum = 0;
+    for (const double v : x) sum += std::exp(v - m);
+    return m + std::log(sum);
+  }
+};
+
+}  // namespace
+
 torch::Tensor CrfImpl::LogPartition(const torch::Tensor& emissions, const torch::Tensor& mask) {
+  if (emissions.device().is_cpu()) {
+    const auto counts = mask.sum(1).to(torch::kInt64).contiguous();
+    const int64_t* data = counts.data_ptr<int64_t>();
+    return CrfLogPartitionFunction::apply(emissions, transitions, start, end,
+                                          std::vector<int64_t>(data, data + counts.numel()));
+  }
   const int64_t L = emissions.size(1);
   auto alpha = start.unsqueeze(0) + emissions.select(1, 0);  // [B, T]
   const auto trans = transitions.unsqueeze(0);               // [1, T, T]
@@ -269,7 +428,7 @@ torch::Tensor RelationScorerImpl::PairMask(const torch::Tensor& entity_mask, boo
 
 torch::Tensor RelationScorerImpl::forward(const torch::Tensor& g, const torch::Tensor& entity_mask) {
   const int64_t K = distmult.size(0), p = distmult.size(1);
-  const auto x = F::dropout(g, F::DropoutFuncOptions().p(dropout_).training(is_training() && dropout_ > 0));
+  const auto x = Dropout(g, dropout_, is_training());
   const auto pairs = PairMask(entity_mask, ordered_);  // [B, E, E]
   // DistMult for every relation type and ordered pair in one batched matmul: [B, K, E, E].
   const auto xs = x.unsqueeze(1);

@@ -21,7 +21,89 @@ Key StateKey(const torch::Tensor& p) {
   }
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#define DTS_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define DTS_CLONES
+#endif
+
+// One coordinate loop per parameter, in the order of LibTorch's tensor ops (float arithmetic, the scalars
+// rounded to float as its CPU kernels do).
+DTS_CLONES void AdamUpdate(int64_t n, float* __restrict p, const float* __restrict grad, float* __restrict m,
+                           float* __restrict v, float beta1, float beta2, float weight_decay,
+                           float sqrt_bias_correction2, float eps, float step_size) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float g = grad[i] + weight_decay * p[i];
+    m[i] = m[i] * beta1 + g * (1.0f - beta1);
+    v[i] = v[i] * beta2 + (1.0f - beta2) * g * g;
+    const float denom = std::sqrt(v[i]) / sqrt_bias_correction2 + eps;
+    p[i] = p[i] - step_size * (m[i] / denom);
+  }
+}
+
+DTS_CLONES void NAdamUpdate(int64_t n, float* __restrict p, const float* __restrict grad, float* __restrict m,
+                            float* __restrict v, float beta1, float beta2, float weight_decay,
+                            float bias_correction2, float eps, float grad_coefficient,
+                            float momentum_coefficient) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float g = grad[i] + weight_decay * p[i];
+    m[i] = m[i] + (1.0f - beta1) * (g - m[i]);
+    v[i] = v[i] * beta2 + (1.0f - beta2) * g * g;
+    const float denom = std::sqrt(v[i] / bias_correction2) + eps;
+    p[i] = p[i] + grad_coefficient * (g / denom);
+    p[i] = p[i] + momentum_coefficient * (m[i] / denom);
+  }
+}
+#undef DTS_CLONES
+
+// The fused loops apply to dense, contiguous CPU float parameters and gradients.
+bool FusedUpdateApplies(const torch::Tensor& p) {
+  const auto& grad = p.grad();
+  return p.device().is_cpu() && p.scalar_type() == torch::kFloat && p.is_contiguous() && !grad.is_sparse() &&
+         grad.scalar_type() == torch::kFloat && grad.is_contiguous();
+}
+
 }  // namespace
+
+torch::Tensor Adam::step(LossClosure closure) {
+  for (const auto& group : param_groups_) {
+    if (static_cast<const torch::optim::AdamOptions&>(group.options()).amsgrad())
+      return torch::optim::Adam::step(std::move(closure));
+    for (const auto& p : group.params())
+      if (p.grad().defined() && !FusedUpdateApplies(p)) return torch::optim::Adam::step(std::move(closure));
+  }
+  torch::NoGradGuard no_grad;
+  torch::Tensor loss = {};
+  if (closure != nullptr) {
+    at::AutoGradMode enable_grad(true);
+    loss = closure();
+  }
+  for (auto& group : param_groups_) {
+    const auto& options = static_cast<const torch::optim::AdamOptions&>(group.options());
+    const auto [beta1, beta2] = options.betas();
+    for (auto& p : group.params()) {
+      if (!p.grad().defined()) continue;
+      const auto key = StateKey<std::decay_t<decltype(state_)>::key_type>(p);
+      auto it = state_.find(key);
+      if (it == state_.end()) {
+        auto state = std::make_unique<torch::optim::AdamParamState>();
+        state->exp_avg(torch::zeros_like(p, torch::MemoryFormat::Preserve));
+        state->exp_avg_sq(torch::zeros_like(p, torch::MemoryFormat::Preserve));
+        it = state_.emplace(key, std::move(state)).first;
+      }
+      auto& state = static_cast<torch::optim::AdamParamState&>(*it->second);
+      state.step(state.step() + 1);
+      const double bias_correction1 = 1 - std::pow(beta1, state.step());
+      const double bias_correction2 = 1 - std::pow(beta2, state.step());
+      AdamUpdate(p.numel(), p.data_ptr<float>(), p.grad().data_ptr<float>(),
+                 state.exp_avg().data_ptr<float>(), state.exp_avg_sq().data_ptr<float>(),
+                 static_cast<float>(beta1), static_cast<float>(beta2),
+                 static_cast<float>(options.weight_decay()), static_cast<float>(std::sqrt(bias_correction2)),
+                 static_cast<float>(options.eps()), static_cast<float>(options.lr() / bias_correction1));
+    }
+  }
+  return loss;
+}
 
 void NAdamOptions::serialize(torch::serialize::OutputArchive& archive) const {
   _TORCH_OPTIM_SERIALIZE_TORCH_ARG(lr);
@@ -95,11 +177,22 @@ torch::Tensor NAdam::step(LossClosure closure) {
       state.mu_product(mu_product);
       auto& m = state.exp_avg();
       auto& v = state.exp_avg_sq();
+      const double bias_correction2 = 1.0 - std::pow(beta2, static_cast<double>(t));
+      const double grad_coefficient = -options.lr() * (1.0 - mu) / (1.0 - mu_product);
+      const double momentum_coefficient = -options.lr() * mu_next / (1.0 - mu_product * mu_next);
+      if (FusedUpdateApplies(p) && m.is_contiguous() && v.is_contiguous()) {
+        NAdamUpdate(p.numel(), p.data_ptr<float>(), p.grad().data_ptr<float>(), m.data_ptr<float>(),
+                    v.data_ptr<float>(), static_cast<float>(beta1), static_cast<float>(beta2),
+                    static_cast<float>(options.weight_decay()), static_cast<float>(bias_correction2),
+                    static_cast<float>(options.eps()), static_cast<float>(grad_coefficient),
+                    static_cast<float>(momentum_coefficient));
+        continue;
+      }
       m.lerp_(grad, 1.0 - beta1);
       v.mul_(beta2).addcmul_(grad, grad, 1.0 - beta2);
-      const auto denom = (v / (1.0 - std::pow(beta2, static_cast<double>(t)))).sqrt_().add_(options.eps());
-      p.addcdiv_(grad, denom, -options.lr() * (1.0 - mu) / (1.0 - mu_product));
-      p.addcdiv_(m, denom, -options.lr() * mu_next / (1.0 - mu_product * mu_next));
+      const auto denom = (v / bias_correction2).sqrt_().add_(options.eps());
+      p.addcdiv_(grad, denom, grad_coefficient);
+      p.addcdiv_(m, denom, momentum_coefficient);
     }
   }
   return loss;
@@ -112,7 +205,7 @@ std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(const config::OptimConfig
                                                        std::vector<torch::Tensor> params) {
   switch (config.optimizer) {
     case config::OptimizerType::kAdam:
-      return std::make_unique<torch::optim::Adam>(std::move(params), torch::optim::AdamOptions(config.lr));
+      return std::make_unique<Adam>(std::move(params), torch::optim::AdamOptions(config.lr));
     case config::OptimizerType::kNadam:
       return std::make_unique<NAdam>(std::move(params), NAdamOptions(config.lr));
   }

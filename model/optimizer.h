@@ -1,6 +1,7 @@
-// Optimizers: LibTorch's Adam, and Nesterov Adam, which LibTorch 1.13 lacks. NAdam follows PyTorch's
-// torch.optim.NAdam (Dozat 2016 with the momentum schedule of Keras' Nadam, psi = momentum_decay = 0.004);
-// the update is written out in docs/model.md and checked step by step in tests/model/optimizer_test.cc.
+// Optimizers: LibTorch's Adam with a fused CPU update, and Nesterov Adam, which LibTorch 1.13 lacks. NAdam
+// follows PyTorch's torch.optim.NAdam (Dozat 2016 with the momentum schedule of Keras' Nadam, psi =
+// momentum_decay = 0.004); the update is written out in docs/model.md and checked step by step in
+// tests/model/optimizer_test.cc.
 #pragma once
 
 #include <torch/torch.h>
@@ -55,6 +56,15 @@ class NAdam : public torch::optim::Optimizer {
   static void serialize(Self& self, Archive& archive) {
     _TORCH_OPTIM_SERIALIZE_WITH_TEMPLATE_ARG(NAdam);
   }
+};
+
+// LibTorch's Adam (same options, state, checkpoints and update), with each CPU float parameter updated in
+// one vectorised pass instead of six tensor ops and their temporaries; other parameters (and amsgrad) take
+// LibTorch's own step.
+class Adam : public torch::optim::Adam {
+ public:
+  using torch::optim::Adam::Adam;
+  torch::Tensor step(LossClosure closure = nullptr) override;
 };
 
 // The optimizer [train] asks for, over `params` (pass JointModel::TrainableParameters()).

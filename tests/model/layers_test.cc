@@ -65,6 +65,35 @@ TEST(Crf, LogPartitionMatchesBruteForce) {
   }
 }
 
+// The gradient of log Z is the expected count of each feature under the CRF's distribution: marginals of
+// (position, tag) for the emissions, of the first and last tags for start and end, of consecutive tag pairs
+// for the transitions. Brute force over every path, against the backward pass.
+TEST(Crf, LogPartitionGradientIsTheBruteForceMarginals) {
+  auto c = MakeCrfCase();
+  c.emissions.requires_grad_(true);
+  const auto weights = torch::tensor({0.5, -1.25, 2.0}, torch::kDouble);  // a different dL/dlogZ per sentence
+  (c.crf->LogPartition(c.emissions, c.mask) * weights).sum().backward();
+  auto emissions = torch::zeros_like(c.emissions), transitions = torch::zeros({3, 3}, torch::kDouble);
+  auto start = torch::zeros({3}, torch::kDouble), end = torch::zeros({3}, torch::kDouble);
+  for (int b = 0; b < 3; ++b) {
+    double total = 0;
+    ForEachPath(c.lengths[b], 3,
+                [&](const auto& path) { total += std::exp(PathScore(c.crf, c.emissions, b, path)); });
+    const double w = weights[b].item<double>();
+    ForEachPath(c.lengths[b], 3, [&](const auto& path) {
+      const double p = w * std::exp(PathScore(c.crf, c.emissions, b, path)) / total;
+      for (std::size_t t = 0; t < path.size(); ++t) emissions[b][t][path[t]] += p;
+      for (std::size_t t = 1; t < path.size(); ++t) transitions[path[t - 1]][path[t]] += p;
+      start[path[0]] += p;
+      end[path.back()] += p;
+    });
+  }
+  EXPECT_TRUE(torch::allclose(c.emissions.grad(), emissions, 1e-9, 1e-12));  // zero at padding
+  EXPECT_TRUE(torch::allclose(c.crf->transitions.grad(), transitions, 1e-9, 1e-12));
+  EXPECT_TRUE(torch::allclose(c.crf->start.grad(), start, 1e-9, 1e-12));
+  EXPECT_TRUE(torch::allclose(c.crf->end.grad(), end, 1e-9, 1e-12));
+}
+
 TEST(Crf, SequenceScoreMatchesHandComputation) {
   auto c = MakeCrfCase();
   auto tags = torch::tensor({2, 0, 1, 1, 1, 0, 0, 0, 0, 2, 2, 0}, torch::kInt64).view({3, 4});
@@ -88,6 +117,33 @@ TEST(Crf, ViterbiMatchesBruteForce) {
     });
     EXPECT_EQ(paths[b], argmax) << "sentence " << b;
   }
+}
+
+TEST(Dropout, DropsTheRightShareScalesTheRestAndFollowsTheGlobalSeed) {
+  const auto x = torch::rand({64, 50, 30}) + 0.5;  // no zeros of its own
+  torch::manual_seed(11);
+  const auto y = Dropout(x, 0.3, /*training=*/true);
+  const auto dropped = (y == 0).to(torch::kDouble).mean().item<double>();
+  EXPECT_NEAR(dropped, 0.3, 0.01);
+  const auto kept = y != 0;
+  EXPECT_TRUE(torch::allclose(y.masked_select(kept), x.masked_select(kept) / 0.7));
+  // Neighbouring elements are independent: P(both dropped) = p^2.
+  const auto both =
+      ((y.flatten().narrow(0, 0, y.numel() - 1) == 0) & (y.flatten().narrow(0, 1, y.numel() - 1) == 0))
+          .to(torch::kDouble)
+          .mean()
+          .item<double>();
+  EXPECT_NEAR(both, 0.09, 0.01);
+  torch::manual_seed(11);
+  EXPECT_TRUE(torch::equal(Dropout(x, 0.3, true), y)) << "same global seed, same mask";
+  EXPECT_FALSE(torch::equal(Dropout(x, 0.3, true), y)) << "the next call draws a new mask";
+  EXPECT_TRUE(torch::equal(Dropout(x, 0.3, /*training=*/false), x));
+  EXPECT_TRUE(torch::equal(Dropout(x, 0.0, true), x));
+  // The gradient is the mask.
+  const auto leaf = x.clone().requires_grad_(true);
+  torch::manual_seed(11);
+  Dropout(leaf, 0.3, true).sum().backward();
+  EXPECT_TRUE(torch::allclose(leaf.grad(), y / x));
 }
 
 TEST(RelationScorer, MatchesPerPairLoop) {

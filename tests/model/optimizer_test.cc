@@ -46,6 +46,61 @@ TEST(NAdam, FollowsTheFormulaStepByStep) {
   }
 }
 
+// Float parameters take the fused update; it follows the same formula to float precision.
+TEST(NAdam, FusedFloatUpdateFollowsTheFormula) {
+  auto param = torch::tensor({0.5f, -1.5f, 2.0f}, torch::requires_grad(true));
+  NAdam optimizer({param}, NAdamOptions(0.01));
+  std::vector<ScalarNadam> reference;
+  for (int i = 0; i < 3; ++i)
+    reference.push_back({0.01, 0.9, 0.999, 1e-8, 4e-3, 0, 0, 1, param[i].item<double>()});
+  for (int step = 0; step < 6; ++step) {
+    optimizer.zero_grad();
+    (param.pow(3) / 3 + step * param).sum().backward();
+    const auto grad = param.grad().to(torch::kDouble);
+    optimizer.step();
+    for (int i = 0; i < 3; ++i) {
+      reference[i].Step(grad[i].item<double>());
+      EXPECT_NEAR(param[i].item<double>(), reference[i].theta, 1e-6)
+          << "step " << step << " coordinate " << i;
+    }
+  }
+}
+
+// dts's Adam is LibTorch's with a fused CPU update: the same parameters after every step (to float rounding),
+// the same state, and each loads the other's saved state.
+TEST(Adam, FusedUpdateMatchesLibTorchsAdamAndSharesItsState) {
+  torch::manual_seed(5);
+  const auto init = torch::randn({4, 7});
+  auto ours = init.clone().requires_grad_(true), theirs = init.clone().requires_grad_(true);
+  const auto options = torch::optim::AdamOptions(0.05).weight_decay(0.01);
+  Adam fused({ours}, options);
+  torch::optim::Adam reference({theirs}, options);
+  for (int step = 0; step < 20; ++step) {
+    fused.zero_grad();
+    reference.zero_grad();
+    (ours.pow(3) / 3 + step * ours).sum().backward();
+    (theirs.pow(3) / 3 + step * theirs).sum().backward();
+    fused.step();
+    reference.step();
+    ASSERT_TRUE(torch::allclose(ours, theirs, 1e-5, 1e-5)) << "step " << step;
+  }
+  torch::serialize::OutputArchive out;
+  reference.save(out);
+  std::stringstream bytes;
+  out.save_to(bytes);
+  Adam loaded({ours}, options);
+  torch::serialize::InputArchive in;
+  in.load_from(bytes);
+  loaded.load(in);
+  const auto& state = static_cast<const torch::optim::AdamParamState&>(
+      *loaded.state().at(c10::guts::to_string(ours.unsafeGetTensorImpl())));
+  EXPECT_EQ(state.step(), 20);
+  EXPECT_TRUE(torch::allclose(state.exp_avg(),
+                              static_cast<const torch::optim::AdamParamState&>(
+                                  *reference.state().at(c10::guts::to_string(theirs.unsafeGetTensorImpl())))
+                                  .exp_avg()));
+}
+
 TEST(NAdam, StateSurvivesSaveAndLoad) {
   auto a = torch::tensor({1.0, 2.0}, torch::requires_grad(true));
   NAdam first({a}, NAdamOptions(0.1));
