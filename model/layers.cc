@@ -193,12 +193,70 @@ EmbedderImpl::EmbedderImpl(const config::ModelConfig& config, int64_t words, int
   }
 }
 
+torch::Tensor CharStateCache::Lookup(
+    const torch::Tensor& char_ids, const torch::Tensor& char_lengths,
+    const std::vector<torch::Tensor>& weights,
+    const std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&)>& encode) {
+  std::vector<std::pair<const void*, uint32_t>> signature;
+  for (const auto& w : weights) signature.emplace_back(w.data_ptr(), w._version());
+  if (signature != signature_ || rows_ > kMaxEntries) {
+    signature_ = std::move(signature);
+    row_of_.clear();
+    rows_ = 0;
+  }
+  const auto ids = char_ids.contiguous();
+  const auto lengths = char_lengths.to(torch::kInt64).contiguous();
+  const int64_t U = ids.size(0), C = ids.size(1);
+  const int64_t* id = ids.data_ptr<int64_t>();
+  const int64_t* length = lengths.data_ptr<int64_t>();
+  std::vector<int64_t> rows(U), missing;
+  std::vector<std::string> missing_keys;
+  for (int64_t u = 0; u < U; ++u) {
+    std::string key(reinterpret_cast<const char*>(id + u * C), length[u] * sizeof(int64_t));
+    const auto it = row_of_.find(key);
+    if (it != row_of_.end()) {
+      rows[u] = it->second;
+      continue;
+    }
+    // A string repeated within the batch is encoded once.
+    const auto [pending, inserted] =
+        row_of_.emplace(std::move(key), rows_ + static_cast<int64_t>(missing.size()));
+    rows[u] = pending->second;
+    if (inserted) missing.push_back(u);
+  }
+  if (!missing.empty()) try {
+      const auto subset = torch::tensor(missing, torch::kInt64);
+      const auto sub_lengths = lengths.index_select(0, subset);
+      const auto states = encode(ids.index_select(0, subset).narrow(1, 0, sub_lengths.max().item<int64_t>()),
+                                 sub_lengths);  // [M, 2h]
+      const int64_t needed = rows_ + states.size(0);
+      if (!values_.defined() || values_.size(0) < needed) {
+        auto grown =
+            torch::empty({std::max<int64_t>(needed, 2 * rows_ + 1024), states.size(1)}, states.options());
+        if (rows_ > 0) grown.narrow(0, 0, rows_).copy_(values_.narrow(0, 0, rows_));
+        values_ = grown;
+      }
+      values_.narrow(0, rows_, states.size(0)).copy_(states);
+      rows_ = needed;
+    } catch (...) {
+      row_of_.clear();  // the pending rows were never filled
+      rows_ = 0;
+      throw;
+    }
+  return values_.index_select(0, torch::tensor(rows, torch::kInt64));
+}
+
 torch::Tensor EmbedderImpl::forward(const Batch& batch) {
   std::vector<torch::Tensor> parts{word_->forward(batch.words)};
   if (char_) {
-    const auto layout =
-        SequenceLayout::Make(batch.char_lengths, batch.char_ids.size(1), batch.char_ids.device());
-    auto per_string = char_rnn_->FinalStates(char_->forward(batch.char_ids), layout);  // [U, 2h]
+    const auto encode = [&](const torch::Tensor& ids, const torch::Tensor& lengths) {
+      const auto layout = SequenceLayout::Make(lengths, ids.size(1), ids.device());
+      return char_rnn_->FinalStates(char_->forward(ids), layout);  // [U, 2h]
+    };
+    const bool cached =
+        !is_training() && c10::InferenceMode::is_enabled() && batch.char_ids.device().is_cpu();
+    auto per_string = cached ? char_cache_.Lookup(batch.char_ids, batch.char_lengths, parameters(), encode)
+                             : encode(batch.char_ids, batch.char_lengths);
     per_string = torch::cat({per_string, per_string.new_zeros({1, per_string.size(1)})}, 0);
     parts.push_back(per_string.index_select(0, batch.token_types.reshape(-1))
                         .view({batch.size, batch.max_len, per_string.size(1)}));

@@ -5,6 +5,10 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "config/model_config.h"
@@ -75,6 +79,27 @@ class BiRnnStackImpl : public torch::nn::Module {
 };
 TORCH_MODULE(BiRnnStack);
 
+// The character BiRNN's output for each distinct character sequence seen at inference, kept across batches
+// while the character weights stay the same (same storage, same version): an evaluation pass then encodes
+// each distinct token string once, not once per batch. CPU only; cleared when the weights change.
+class CharStateCache {
+ public:
+  // States [U, 2h] for the batch's strings (char_ids [U, C], char_lengths [U], both on the CPU); `encode`
+  // computes the missing ones from a subset of rows (ids [M, C'], lengths [M]) -> [M, 2h].
+  torch::Tensor Lookup(
+      const torch::Tensor& char_ids, const torch::Tensor& char_lengths,
+      const std::vector<torch::Tensor>& weights,
+      const std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&)>& encode);
+  int64_t size() const { return rows_; }
+
+ private:
+  static constexpr int64_t kMaxEntries = 1 << 18;            // beyond this, start over (bounded memory)
+  std::vector<std::pair<const void*, uint32_t>> signature_;  // each weight's storage and version
+  std::unordered_map<std::string, int64_t> row_of_;          // character ids (bytes) -> row of values_
+  torch::Tensor values_;                                     // [capacity, 2h]
+  int64_t rows_ = 0;
+};
+
 // v_i = word ∘ char BiRNN ∘ casing one-hot ∘ scaled softmax mix of contextual layers (each part optional but
 // the word embedding).
 class EmbedderImpl : public torch::nn::Module {
@@ -90,6 +115,7 @@ class EmbedderImpl : public torch::nn::Module {
   torch::nn::Embedding word_{nullptr};
   torch::nn::Embedding char_{nullptr};
   BiRnnLayer char_rnn_{nullptr};
+  CharStateCache char_cache_;  // used under c10::InferenceMode in eval mode (JointModel::Predict)
   torch::Tensor mix_weights_;  // [contextual_layers], softmax-normalised in forward
   torch::Tensor mix_scale_;    // [1]
   int64_t output_size_ = 0;

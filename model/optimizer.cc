@@ -100,6 +100,7 @@ torch::Tensor Adam::step(LossClosure closure) {
                  static_cast<float>(beta1), static_cast<float>(beta2),
                  static_cast<float>(options.weight_decay()), static_cast<float>(std::sqrt(bias_correction2)),
                  static_cast<float>(options.eps()), static_cast<float>(options.lr() / bias_correction1));
+      p.unsafeGetTensorImpl()->bump_version();  // written through its pointer: tell whoever caches on it
     }
   }
   return loss;
@@ -186,6 +187,7 @@ torch::Tensor NAdam::step(LossClosure closure) {
                     static_cast<float>(options.weight_decay()), static_cast<float>(bias_correction2),
                     static_cast<float>(options.eps()), static_cast<float>(grad_coefficient),
                     static_cast<float>(momentum_coefficient));
+        p.unsafeGetTensorImpl()->bump_version();  // written through its pointer: tell whoever caches on it
         continue;
       }
       m.lerp_(grad, 1.0 - beta1);

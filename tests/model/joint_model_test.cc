@@ -130,6 +130,43 @@ TEST(JointModel, PaddingDoesNotChangeLossOrPredictions) {
   EXPECT_NEAR(together.re.item<double>() * 3, re, 1e-4);
 }
 
+// At inference the character BiRNN's states are cached across batches (CharStateCache): the embeddings must
+// be those computed afresh, also after the weights change in place (an optimizer step, a direct edit).
+TEST(Embedder, CachedCharacterStatesEqualFreshOnesAndFollowWeightChanges) {
+  Fixture f;
+  torch::manual_seed(5);
+  const auto config = TinyConfig();
+  Embedder embedder(config, f.vocabularies.words.Size(), f.vocabularies.chars.Size(), torch::Tensor());
+  embedder->eval();
+  const auto first = f.Make({&f.corpus[0], &f.corpus[1]}, false),
+             second = f.Make({&f.corpus[1], &f.corpus[2]}, false);
+  const auto fresh = [&](const Batch& batch) {
+    torch::NoGradGuard no_grad;  // not InferenceMode: no cache
+    return embedder->forward(batch);
+  };
+  const auto cached = [&](const Batch& batch) {
+    c10::InferenceMode inference;
+    return embedder->forward(batch).clone();
+  };
+  cached(first);
+  EXPECT_TRUE(torch::allclose(cached(second), fresh(second), 1e-6, 1e-7))
+      << "strings shared with the first batch";
+  EXPECT_TRUE(torch::allclose(cached(first), fresh(first), 1e-6, 1e-7));
+
+  const auto before = fresh(second);
+  {
+    torch::NoGradGuard no_grad;
+    embedder->named_parameters()["char.weight"].add_(0.25);
+  }
+  EXPECT_FALSE(torch::allclose(fresh(second), before));
+  EXPECT_TRUE(torch::allclose(cached(second), fresh(second), 1e-6, 1e-7)) << "after an in-place edit";
+
+  Adam optimizer(embedder->parameters(), torch::optim::AdamOptions(0.1));
+  for (auto& p : embedder->parameters()) p.mutable_grad() = torch::ones_like(p);
+  optimizer.step();  // writes the weights through their pointers
+  EXPECT_TRUE(torch::allclose(cached(second), fresh(second), 1e-6, 1e-7)) << "after an optimizer step";
+}
+
 TEST(JointModel, SameSeedSameModelAndLoss) {
   Fixture f;
   auto loss = [&] {
