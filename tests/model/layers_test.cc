@@ -285,6 +285,35 @@ TEST_P(BiRnnPadding, FusedLayerMatchesLibTorchModulesInValueAndGradient) {
         << "input " << i;
 }
 
+// Float recurrent products run a packed kernel (4-row blocks x 16-column panels, model/fused_rnn.cc): sizes
+// with several panels, a partial one and a row remainder, against the double path checked above.
+TEST_P(BiRnnPadding, FloatKernelMatchesDoubleAtSizesWithSeveralPanels) {
+  torch::manual_seed(13);
+  const int64_t I = 9, H = 20, L = 9;  // LSTM: 80 gate columns (5 panels); GRU: 60 (3 full + 1 partial)
+  const std::vector<int64_t> lengths = {9, 3, 7, 1, 9, 5, 2};  // 7 rows: a 4-row block and a 3-row remainder
+  const int64_t B = static_cast<int64_t>(lengths.size());
+  BiRnnLayer layer(GetParam(), I, H);
+  const auto layout = SequenceLayout::Make(torch::tensor(lengths), L, torch::kCPU);
+  const auto x = torch::randn({B, L, I});
+  const auto weighting = torch::randn({B, L, 2 * H});
+  auto run = [&](torch::ScalarType type) {
+    layer->to(type);
+    std::vector<torch::Tensor> inputs{x.to(type).requires_grad_(true)};
+    for (const auto& p : layer->parameters()) inputs.push_back(p);
+    const auto y = layer->forward(inputs[0], layout);
+    auto grads = torch::autograd::grad({(y * weighting.to(type)).sum()}, inputs);
+    grads.insert(grads.begin(), y);
+    for (auto& g : grads) g = g.detach().to(torch::kDouble);
+    return grads;
+  };
+  const auto reference = run(torch::kDouble);
+  const auto single = run(torch::kFloat);
+  for (std::size_t i = 0; i < reference.size(); ++i)
+    EXPECT_TRUE(torch::allclose(single[i], reference[i], 1e-4, 1e-5))
+        << (i == 0 ? "output" : "gradient " + std::to_string(i - 1)) << ", max difference "
+        << (single[i] - reference[i]).abs().max().item<double>();
+}
+
 INSTANTIATE_TEST_SUITE_P(Cells, BiRnnPadding,
                          ::testing::Values(config::CellType::kLstm, config::CellType::kGru),
                          [](const auto& info) {
