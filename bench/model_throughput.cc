@@ -81,8 +81,57 @@ std::vector<data::Sentence> Synthetic(int n) {
   return out;
 }
 
+// The model's arithmetic per sentence, from its matrix products (2 FLOPs per multiply-add): each BiRNN
+// layer's input projection and recurrent product on the real tokens, the character BiRNN on each batch's
+// distinct strings (what a training step computes; inference caches them across batches and does less), the
+// NER FFNNs on the real tokens, the relation scorer on the gold entities (DistMult and cosine over every
+// pair). Elementwise work (gates, CRF, softmax) is left out: it is small next to these. A training step's
+// backward pass computes two products per forward product (input and weight gradients): 3x in all.
+double ForwardFlopsPerSentence(const config::ModelConfig& c, const model::Vocabularies& v,
+                               const std::vector<model::Batch>& batches) {
+  const double gates = c.cell == config::CellType::kLstm ? 4 : 3;
+  const auto birnn = [&](double positions, double input, double hidden) {
+    return positions * 2 * (2 * input * gates * hidden + 2 * hidden * gates * hidden);  // two directions
+  };
+  const double H = c.hidden, T = v.NumTags(), K = v.relation_types.Size();
+  const double word_input =
+      c.word_dim + (c.char_dim > 0 ? 2 * c.char_hidden : 0) + (c.casing ? model::kCasingCount - 1 : 0);
+  const double pair_width = 2 * H + c.label_dim;
+  double flops = 0, sentences = 0;
+  for (const auto& batch : batches) {
+    double tokens = 0;
+    for (const int64_t n : batch.host_lengths) tokens += n;
+    sentences += batch.size;
+    if (c.char_dim > 0) flops += birnn(batch.char_lengths.sum().item<double>(), c.char_dim, c.char_hidden);
+    flops += birnn(tokens, word_input, H) +
+             (c.shared_layers - 1 + c.ner_layers + c.re_layers) * birnn(tokens, 2 * H, H);
+    flops += tokens * 2 * (2 * H * c.ner_ffnn_size + c.ner_ffnn_size * T);
+    const auto entities = batch.entity_mask.sum(1).to(torch::kDouble);
+    for (int64_t b = 0; b < batch.size; ++b) {
+      const double E = entities[b].item<double>();
+      flops += E * E * 2 * K * pair_width + E * 2 * pair_width * c.re_ffnn_size + E * E * 2 * c.re_ffnn_size;
+    }
+  }
+  return flops / sentences;
+}
+
+// Single-thread sgemm rate (GFLOP/s) for C[m, n] = A[m, k] · B[k, n] through torch::mm, over >= 0.5 CPU s.
+double SgemmRate(int64_t m, int64_t n, int64_t k) {
+  const auto a = torch::randn({m, k}), b = torch::randn({k, n});
+  auto c = torch::mm(a, b);
+  int64_t calls = 0;
+  const double start = Now();
+  double elapsed = 0;
+  while ((elapsed = Now() - start) < 0.5) {
+    for (int i = 0; i < 20; ++i) torch::mm_out(c, a, b);
+    calls += 20;
+  }
+  return 2.0 * m * n * k * calls / elapsed / 1e9;
+}
+
 struct Result {
   double train_per_s, infer_per_s;
+  double forward_flops;  // per sentence, ForwardFlopsPerSentence
   int64_t parameters;
   double batch_ms;                          // building one training batch (not in the rates)
   double forward_ms, backward_ms, step_ms;  // per training batch
@@ -147,6 +196,7 @@ Result Measure(const config::ModelConfig& config, const model::Vocabularies& voc
   const double infer_s = (Now() - start) / g_repeat;
   return {g_infer_only ? 0.0 : sentences.size() / train_s,
           sentences.size() / infer_s,
+          ForwardFlopsPerSentence(config, vocabularies, train_batches),
           net->TrainableParameterCount(),
           1000.0 * build_s / batches.size(),
           phase[0] * per_batch_ms,
@@ -194,6 +244,11 @@ int Run(const Options& options) {
       sentences.size(), source.c_str(), tokens / sentences.size(), g_device.str().c_str(), g_batch_size,
       g_device.is_cuda() ? "wall-clock" : "CPU");
   const auto vocabularies = model::BuildVocabularies(sentences, config::DataConfig{}, nullptr);
+  if (g_device.is_cpu())
+    std::printf(
+        "one-core sgemm (torch::mm): %.1f GFLOP/s at [352 x 155] x [155 x 512] (a batch's input projection), "
+        "%.1f at 1024^3\n",
+        SgemmRate(352, 512, 155), SgemmRate(1024, 1024, 1024));
   if (!profile.empty()) {
     config::ModelConfig config;
     config.hidden = 64;
@@ -214,8 +269,9 @@ int Run(const Options& options) {
   }
   std::printf(
       "| layers (shared+NER+RE) | cell | batches | parameters | train sent/s | inference sent/s | "
-      "ms/batch: build (not in the rates), forward, backward, step |\n");
-  std::printf("|---|---|---|---:|---:|---:|---|\n");
+      "ms/batch: build (not in the rates), forward, backward, step | forward MFLOP/sentence | GFLOP/s: "
+      "train (3x forward), inference |\n");
+  std::printf("|---|---|---|---:|---:|---:|---|---:|---:|\n");
   struct Case {
     int layers;
     config::CellType cell;
@@ -250,10 +306,12 @@ int Run(const Options& options) {
     config.cell = c.cell;
     config.shared_layers = config.ner_layers = config.re_layers = c.layers;
     const auto r = Measure(config, vocabularies, sentences, c.bucketed);
-    std::printf("| %d+%d+%d | %s | %s | %lld | %.0f | %.0f | %.1f, %.1f, %.1f, %.1f |\n", c.layers, c.layers,
-                c.layers, c.cell == config::CellType::kLstm ? "LSTM" : "GRU",
+    std::printf("| %d+%d+%d | %s | %s | %lld | %.0f | %.0f | %.1f, %.1f, %.1f, %.1f | %.1f | %.1f / %.1f |\n",
+                c.layers, c.layers, c.layers, c.cell == config::CellType::kLstm ? "LSTM" : "GRU",
                 c.bucketed ? "length-bucketed" : "file order", static_cast<long long>(r.parameters),
-                r.train_per_s, r.infer_per_s, r.batch_ms, r.forward_ms, r.backward_ms, r.step_ms);
+                r.train_per_s, r.infer_per_s, r.batch_ms, r.forward_ms, r.backward_ms, r.step_ms,
+                r.forward_flops / 1e6, 3 * r.forward_flops * r.train_per_s / 1e9,
+                r.forward_flops * r.infer_per_s / 1e9);
     std::fflush(stdout);
   }
   std::printf("peak RSS: %ld MiB\n", PeakRssMiB());

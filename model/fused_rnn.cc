@@ -71,16 +71,17 @@ DTS_INLINE T Sigmoid(T x) {
 }
 
 // One row (one sequence, one direction, one step) of each cell; H elements per gate. Forward: g holds the
-// input-side pre-activations on entry and the activated gates on exit; hg: h · W_hh^T; h, c: the running
-// state, updated; aux: LSTM cell state, GRU W_hn·h + b_hn.
+// input-side pre-activations on entry (x · W_ih^T + b_ih + b_hh, but the GRU candidate's b_hn: see
+// FusedBiRnnFunction::forward) and the activated gates on exit; hg: h · W_hh^T; h, c: the running state,
+// updated; aux: LSTM cell state, GRU W_hn·h + b_hn.
 template <typename T>
-DTS_INLINE void LstmForwardRow(int64_t H, T* __restrict g, const T* __restrict hg, const T* __restrict bias,
-                               T* __restrict c, T* __restrict h, T* __restrict out, T* __restrict aux) {
+DTS_INLINE void LstmForwardRow(int64_t H, T* __restrict g, const T* __restrict hg, T* __restrict c,
+                               T* __restrict h, T* __restrict out, T* __restrict aux) {
   for (int64_t j = 0; j < H; ++j) {
-    const T i = Sigmoid(g[j] + hg[j] + bias[j]);
-    const T f = Sigmoid(g[H + j] + hg[H + j] + bias[H + j]);
-    const T gg = Tanh(g[2 * H + j] + hg[2 * H + j] + bias[2 * H + j]);
-    const T o = Sigmoid(g[3 * H + j] + hg[3 * H + j] + bias[3 * H + j]);
+    const T i = Sigmoid(g[j] + hg[j]);
+    const T f = Sigmoid(g[H + j] + hg[H + j]);
+    const T gg = Tanh(g[2 * H + j] + hg[2 * H + j]);
+    const T o = Sigmoid(g[3 * H + j] + hg[3 * H + j]);
     const T cn = f * c[j] + i * gg;
     g[j] = i, g[H + j] = f, g[2 * H + j] = gg, g[3 * H + j] = o;
     aux[j] = c[j] = cn;
@@ -89,12 +90,13 @@ DTS_INLINE void LstmForwardRow(int64_t H, T* __restrict g, const T* __restrict h
 }
 
 template <typename T>
-DTS_INLINE void GruForwardRow(int64_t H, T* __restrict g, const T* __restrict hg, const T* __restrict bias,
-                              T* __restrict h, T* __restrict out, T* __restrict aux) {
+DTS_INLINE void GruForwardRow(int64_t H, T* __restrict g, const T* __restrict hg,
+                              const T* __restrict candidate_bias, T* __restrict h, T* __restrict out,
+                              T* __restrict aux) {
   for (int64_t j = 0; j < H; ++j) {
-    const T r = Sigmoid(g[j] + hg[j] + bias[j]);
-    const T z = Sigmoid(g[H + j] + hg[H + j] + bias[H + j]);
-    const T hn = hg[2 * H + j] + bias[2 * H + j];
+    const T r = Sigmoid(g[j] + hg[j]);
+    const T z = Sigmoid(g[H + j] + hg[H + j]);
+    const T hn = hg[2 * H + j] + candidate_bias[j];
     const T nn = Tanh(g[2 * H + j] + r * hn);
     g[j] = r, g[H + j] = z, g[2 * H + j] = nn;
     aux[j] = hn;
@@ -150,12 +152,12 @@ DTS_INLINE void GruBackwardRow(int64_t H, const T* __restrict g, const T* __rest
 #define DTS_CLONES
 #endif
 DTS_CLONES void ForwardRow(bool lstm, int64_t H, float* __restrict g, const float* __restrict hg,
-                           const float* __restrict bias, float* __restrict c, float* __restrict h,
+                           const float* __restrict b_hh, float* __restrict c, float* __restrict h,
                            float* __restrict out, float* __restrict aux) {
   if (lstm)
-    LstmForwardRow(H, g, hg, bias, c, h, out, aux);
+    LstmForwardRow(H, g, hg, c, h, out, aux);
   else
-    GruForwardRow(H, g, hg, bias, h, out, aux);
+    GruForwardRow(H, g, hg, b_hh + 2 * H, h, out, aux);
 }
 DTS_CLONES void LstmBackward(int64_t H, const float* __restrict g, const float* __restrict c,
                              const float* __restrict c_prev, const float* __restrict dy,
@@ -169,12 +171,12 @@ DTS_CLONES void GruBackward(int64_t H, const float* __restrict g, const float* _
   GruBackwardRow(H, g, hn, hp, dy, dh, di, st, direct);
 }
 void ForwardRow(bool lstm, int64_t H, double* __restrict g, const double* __restrict hg,
-                const double* __restrict bias, double* __restrict c, double* __restrict h,
+                const double* __restrict b_hh, double* __restrict c, double* __restrict h,
                 double* __restrict out, double* __restrict aux) {
   if (lstm)
-    LstmForwardRow(H, g, hg, bias, c, h, out, aux);
+    LstmForwardRow(H, g, hg, c, h, out, aux);
   else
-    GruForwardRow(H, g, hg, bias, h, out, aux);
+    GruForwardRow(H, g, hg, b_hh + 2 * H, h, out, aux);
 }
 void LstmBackward(int64_t H, const double* __restrict g, const double* __restrict c,
                   const double* __restrict c_prev, const double* __restrict dy, const double* __restrict dh,
@@ -244,8 +246,14 @@ DTS_CLONES void MultiplyPacked(int64_t M, int64_t N, int64_t K, const float* __r
     const int64_t columns = std::min<int64_t>(16, N - p * 16);
     float* cp = c + p * 16;
     int64_t r = 0;
-    for (; r + 4 <= M; r += 4) MultiplyBlock<4>(a + r * lda, lda, panel, K, cp + r * ldc, ldc, columns);
+    for (; r + 6 <= M; r += 6) MultiplyBlock<6>(a + r * lda, lda, panel, K, cp + r * ldc, ldc, columns);
     switch (M - r) {
+      case 5:
+        MultiplyBlock<5>(a + r * lda, lda, panel, K, cp + r * ldc, ldc, columns);
+        break;
+      case 4:
+        MultiplyBlock<4>(a + r * lda, lda, panel, K, cp + r * ldc, ldc, columns);
+        break;
       case 3:
         MultiplyBlock<3>(a + r * lda, lda, panel, K, cp + r * ldc, ldc, columns);
         break;
@@ -329,10 +337,10 @@ struct ActiveRows {
   }
 };
 
-// Forward pass. gates [tokens, 2·GH] holds x·W_ih^T + b_ih on entry and the activated gates on exit (LSTM: i,
-// f, g, o; GRU: r, z, n); aux [tokens, 2H]: LSTM cell state, GRU W_hn·h + b_hn; h_prev [tokens, 2H]: the
-// state each position started from (all three packed); y [B · L, 2H] (padded), zero at padding on entry. The
-// running state is kept by rank (ActiveRows), not by batch row.
+// Forward pass. gates [tokens, 2·GH] holds the input-side pre-activations on entry and the activated gates on
+// exit (LSTM: i, f, g, o; GRU: r, z, n); aux [tokens, 2H]: LSTM cell state, GRU W_hn·h + b_hn; h_prev
+// [tokens, 2H]: the state each position started from (all three packed); y [B · L, 2H] (padded), zero at
+// padding on entry. The running state is kept by rank (ActiveRows), not by batch row.
 template <typename T>
 void ForwardLoop(const Dims& k, const T* const w_hh[2], const T* const b_hh[2], T* gates, T* aux, T* h_prev,
                  T* y) {
@@ -415,7 +423,13 @@ class FusedBiRnnFunction : public torch::autograd::Function<FusedBiRnnFunction> 
     const auto x2 = x.reshape({k.B * k.L, k.I});
     const auto x_rows = k.padded() ? x2.index_select(0, k.PaddedRows(x.device())) : x2;  // [tokens, I]
     const auto w_ih = torch::cat({w_ih_f, w_ih_b}, 0);                                   // [2·GH, I]
-    auto gates = torch::addmm(torch::cat({b_ih_f, b_ih_b}, 0), x_rows, w_ih.t()).contiguous();
+    // b_hh adds to each gate's pre-activation as b_ih does, except for the GRU candidate's b_hn (inside
+    // r · (W_hn h + b_hn)): those go into the input projection's bias, once, not into every step.
+    const auto outside = [&](const torch::Tensor& b_hh) {
+      return lstm ? b_hh : torch::cat({b_hh.narrow(0, 0, 2 * k.H), torch::zeros({k.H}, b_hh.options())});
+    };
+    const auto input_bias = torch::cat({b_ih_f + outside(b_hh_f), b_ih_b + outside(b_hh_b)}, 0);
+    auto gates = torch::addmm(input_bias, x_rows, w_ih.t()).contiguous();
     const auto opts = x.options();
     // Every packed row of aux and h_prev is written by the loop; y is zero at padding.
     auto aux = torch::empty({k.tokens, 2 * k.H}, opts), h_prev = torch::empty({k.tokens, 2 * k.H}, opts);
@@ -457,12 +471,15 @@ class FusedBiRnnFunction : public torch::autograd::Function<FusedBiRnnFunction> 
                                  .index_copy_(0, k.PaddedRows(dx_rows.device()), dx_rows)
                            : dx_rows)
                    .view({k.B, k.L, k.I});
+    // Both directions' input weights and biases share their input: one product and one sum for the two.
+    const auto d_w_ih = torch::mm(d_input.t(), x_rows);  // [2·GH, I]
+    const auto d_b_ih = d_input.sum(0);
+    const auto d_b_hh = k.lstm ? d_b_ih : d_hidden.sum(0);
     for (int d = 0; d < 2; ++d) {
-      const auto di = d_input.narrow(1, d * GH, GH), dh = d_hidden.narrow(1, d * GH, GH);
-      grads[1 + 4 * d] = torch::mm(di.t(), x_rows);
-      grads[2 + 4 * d] = torch::mm(dh.t(), h_prev.narrow(1, d * H, H));
-      grads[3 + 4 * d] = di.sum(0);
-      grads[4 + 4 * d] = dh.sum(0);
+      grads[1 + 4 * d] = d_w_ih.narrow(0, d * GH, GH);
+      grads[2 + 4 * d] = torch::mm(d_hidden.narrow(1, d * GH, GH).t(), h_prev.narrow(1, d * H, H));
+      grads[3 + 4 * d] = d_b_ih.narrow(0, d * GH, GH);
+      grads[4 + 4 * d] = d_b_hh.narrow(0, d * GH, GH);
     }
     return grads;
   }
