@@ -210,7 +210,7 @@ class RecurrentProduct {
   bool transpose_;
 };
 
-typedef float Float8 __attribute__((vector_size(32)));
+using Float8 = float __attribute__((vector_size(32)));
 
 template <int Rows>
 DTS_INLINE void MultiplyBlock(const float* __restrict a, int64_t lda, const float* __restrict panel,
