@@ -15,30 +15,34 @@ using torch::autograd::variable_list;
 
 namespace {
 
+#define DTS_INLINE inline __attribute__((always_inline))  // each target clone gets its own vectorised copy
 #if defined(__x86_64__) && defined(__GNUC__)
 #define DTS_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define DTS_CLONES
 #endif
-// mask[i] = scale if hash(i) >= threshold else 0. The hash is a 32-bit integer mixer (Wellons' lowbias32) of
-// the index and the seed: independent per element, and the loop vectorises (no sequential generator state).
+// mask[i] = scale if hash(i) >= threshold else 0. The hash is two rounds of a 32-bit integer mixer (Wellons'
+// lowbias32): the first over the index and the seed's low half, the second after the high half is mixed in,
+// so every seed bit reaches every output bit. Independent per element, and the loop vectorises (no
+// sequential generator state).
+DTS_INLINE uint32_t Mix32(uint32_t x) {
+  x ^= x >> 16;
+  x *= 0x7feb352du;
+  x ^= x >> 15;
+  x *= 0x846ca68bu;
+  x ^= x >> 16;
+  return x;
+}
 DTS_CLONES void FillDropoutMask(float* __restrict mask, int64_t n, uint64_t seed, uint32_t threshold,
                                 float scale) {
   const auto low = static_cast<uint32_t>(seed), high = static_cast<uint32_t>(seed >> 32);
   for (int64_t i = 0; i < n; ++i) {
-    uint32_t x = static_cast<uint32_t>(i) * 0x9e3779b9u + low;
-    x ^= x >> 16;
-    x *= 0x7feb352du;
-    x ^= x >> 15;
-    x *= 0x846ca68bu;
-    x ^= x >> 16;
-    x ^= high;
-    x *= 0x7feb352du;
-    x ^= x >> 15;
+    const uint32_t x = Mix32(Mix32(static_cast<uint32_t>(i) * 0x9e3779b9u + low) ^ high);
     mask[i] = x >= threshold ? scale : 0.0f;
   }
 }
 #undef DTS_CLONES
+#undef DTS_INLINE
 
 uint64_t DrawFromGlobalGenerator() {
   auto generator = at::detail::getDefaultCPUGenerator();
