@@ -340,13 +340,15 @@ struct ActiveRows {
 // Forward pass. gates [tokens, 2·GH] holds the input-side pre-activations on entry and the activated gates on
 // exit (LSTM: i, f, g, o; GRU: r, z, n); aux [tokens, 2H]: LSTM cell state, GRU W_hn·h + b_hn; h_prev
 // [tokens, 2H]: the state each position started from (all three packed); y [B · L, 2H] (padded), zero at
-// padding on entry. The running state is kept by rank (ActiveRows), not by batch row.
+// padding on entry. aux and h_prev are null when no backward pass will follow (inference). The running state
+// is kept by rank (ActiveRows), not by batch row.
 template <typename T>
 void ForwardLoop(const Dims& k, const T* const w_hh[2], const T* const b_hh[2], T* gates, T* aux, T* h_prev,
                  T* y) {
   const int64_t B = k.B, H = k.H, GH = k.GH;
   const ActiveRows rows(B, k.L, k.lengths.data());
   std::vector<T> state(2 * B * H, T(0)), cell(2 * B * H, T(0)), hidden_gates(B * GH);
+  std::vector<T> unsaved_aux(aux != nullptr ? 0 : H);  // where aux goes when no backward pass will read it
   const RecurrentProduct<T> recurrent[2] = {{w_hh[0], H, GH, true}, {w_hh[1], H, GH, true}};  // h · W_hh^T
   for (int64_t s = 0; s < k.L; ++s) {
     const int64_t active = rows.active[s];
@@ -362,8 +364,8 @@ void ForwardLoop(const Dims& k, const T* const w_hh[2], const T* const b_hh[2], 
         const T* hg = hidden_gates.data() + r * GH;
         T* hr = h + r * H;
         T* out = y + k.Padded(b, t) * 2 * H + d * H;
-        T* a = aux + n * 2 * H + d * H;
-        std::memcpy(h_prev + n * 2 * H + d * H, hr, H * sizeof(T));
+        T* a = aux != nullptr ? aux + n * 2 * H + d * H : unsaved_aux.data();
+        if (h_prev != nullptr) std::memcpy(h_prev + n * 2 * H + d * H, hr, H * sizeof(T));
         ForwardRow(k.lstm, H, g, hg, b_hh[d], c + r * H, hr, out, a);
       }
     }
@@ -418,7 +420,8 @@ class FusedBiRnnFunction : public torch::autograd::Function<FusedBiRnnFunction> 
                                const torch::Tensor& w_hh_f, const torch::Tensor& b_ih_f,
                                const torch::Tensor& b_hh_f, const torch::Tensor& w_ih_b,
                                const torch::Tensor& w_hh_b, const torch::Tensor& b_ih_b,
-                               const torch::Tensor& b_hh_b, bool lstm, const std::vector<int64_t>& lengths) {
+                               const torch::Tensor& b_hh_b, bool lstm, const std::vector<int64_t>& lengths,
+                               bool for_backward) {
     const Dims k(x.size(0), x.size(1), x.size(2), w_hh_f.size(1), w_hh_f.size(0), lstm, lengths);
     const auto x2 = x.reshape({k.B * k.L, k.I});
     const auto x_rows = k.padded() ? x2.index_select(0, k.PaddedRows(x.device())) : x2;  // [tokens, I]
@@ -432,17 +435,21 @@ class FusedBiRnnFunction : public torch::autograd::Function<FusedBiRnnFunction> 
     auto gates = torch::addmm(input_bias, x_rows, w_ih.t()).contiguous();
     const auto opts = x.options();
     // Every packed row of aux and h_prev is written by the loop; y is zero at padding.
-    auto aux = torch::empty({k.tokens, 2 * k.H}, opts), h_prev = torch::empty({k.tokens, 2 * k.H}, opts);
+    // Saved for the backward pass only if there will be one (not at inference).
+    torch::Tensor aux, h_prev;
+    if (for_backward)
+      aux = torch::empty({k.tokens, 2 * k.H}, opts), h_prev = torch::empty({k.tokens, 2 * k.H}, opts);
     auto y = k.padded() ? torch::zeros({k.B * k.L, 2 * k.H}, opts) : torch::empty({k.B * k.L, 2 * k.H}, opts);
     const auto w_hh = std::vector<torch::Tensor>{w_hh_f.contiguous(), w_hh_b.contiguous()};
     const auto b_hh = std::vector<torch::Tensor>{b_hh_f.contiguous(), b_hh_b.contiguous()};
     AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "FusedBiRnn", [&] {
       const scalar_t* wh[2] = {w_hh[0].data_ptr<scalar_t>(), w_hh[1].data_ptr<scalar_t>()};
       const scalar_t* bh[2] = {b_hh[0].data_ptr<scalar_t>(), b_hh[1].data_ptr<scalar_t>()};
-      ForwardLoop<scalar_t>(k, wh, bh, gates.data_ptr<scalar_t>(), aux.data_ptr<scalar_t>(),
-                            h_prev.data_ptr<scalar_t>(), y.data_ptr<scalar_t>());
+      ForwardLoop<scalar_t>(k, wh, bh, gates.data_ptr<scalar_t>(),
+                            for_backward ? aux.data_ptr<scalar_t>() : nullptr,
+                            for_backward ? h_prev.data_ptr<scalar_t>() : nullptr, y.data_ptr<scalar_t>());
     });
-    ctx->save_for_backward({x_rows, w_ih, w_hh[0], w_hh[1], gates, aux, h_prev});
+    if (for_backward) ctx->save_for_backward({x_rows, w_ih, w_hh[0], w_hh[1], gates, aux, h_prev});
     ctx->saved_data["lstm"] = lstm;
     ctx->saved_data["lengths"] = lengths;
     ctx->saved_data["max_len"] = k.L;
@@ -465,7 +472,7 @@ class FusedBiRnnFunction : public torch::autograd::Function<FusedBiRnnFunction> 
                              h_prev.data_ptr<scalar_t>(), dy.data_ptr<scalar_t>(),
                              d_input.data_ptr<scalar_t>(), d_hidden.data_ptr<scalar_t>());
     });
-    variable_list grads(11);
+    variable_list grads(12);
     const auto dx_rows = torch::mm(d_input, w_ih);  // [tokens, I]
     grads[0] = (k.padded() ? torch::zeros({k.B * k.L, k.I}, dx_rows.options())
                                  .index_copy_(0, k.PaddedRows(dx_rows.device()), dx_rows)
@@ -493,9 +500,14 @@ torch::Tensor FusedBiRnn(config::CellType cell, const torch::Tensor& x, const st
     throw std::invalid_argument("FusedBiRnn: expects CPU input [B, L, I] and B lengths");
   for (const int64_t n : lengths)
     if (n < 1 || n > x.size(1)) throw std::invalid_argument("FusedBiRnn: a length is outside [1, L]");
+  bool for_backward = false;
+  if (torch::GradMode::is_enabled())
+    for (const auto* t : {&x, &forward.w_ih, &forward.w_hh, &forward.b_ih, &forward.b_hh, &backward.w_ih,
+                          &backward.w_hh, &backward.b_ih, &backward.b_hh})
+      for_backward = for_backward || t->requires_grad();
   return FusedBiRnnFunction::apply(x, forward.w_ih, forward.w_hh, forward.b_ih, forward.b_hh, backward.w_ih,
                                    backward.w_hh, backward.b_ih, backward.b_hh,
-                                   cell == config::CellType::kLstm, lengths);
+                                   cell == config::CellType::kLstm, lengths, for_backward);
 }
 
 }  // namespace dts::model
