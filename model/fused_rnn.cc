@@ -481,7 +481,9 @@ class FusedBiRnnFunction : public torch::autograd::Function<FusedBiRnnFunction> 
     // Both directions' input weights and biases share their input: one product and one sum for the two.
     const auto d_w_ih = torch::mm(d_input.t(), x_rows);  // [2·GH, I]
     const auto d_b_ih = d_input.sum(0);
-    const auto d_b_hh = k.lstm ? d_b_ih : d_hidden.sum(0);
+    // The LSTM's b_hh has b_ih's gradient, as a tensor of its own: autograd may keep an incoming gradient as
+    // the parameter's .grad, and two parameters sharing one would each accumulate both.
+    const auto d_b_hh = k.lstm ? d_b_ih.clone() : d_hidden.sum(0);
     for (int d = 0; d < 2; ++d) {
       grads[1 + 4 * d] = d_w_ih.narrow(0, d * GH, GH);
       grads[2 + 4 * d] = torch::mm(d_hidden.narrow(1, d * GH, GH).t(), h_prev.narrow(1, d * H, H));

@@ -318,6 +318,26 @@ TEST_P(BiRnnPadding, FloatKernelMatchesDoubleAtSizesWithSeveralPanels) {
         << (single[i] - reference[i]).abs().max().item<double>();
 }
 
+// Autograd keeps the first gradient it receives as the parameter's .grad; the layer's gradients must be
+// tensors of their own (the LSTM's b_ih and b_hh have equal gradients), or a later backward pass would
+// accumulate one parameter's gradient into another's.
+TEST_P(BiRnnPadding, AccumulatedGradientsStayThoseOfEachParameter) {
+  torch::manual_seed(17);
+  BiRnnLayer layer(GetParam(), 5, 6);
+  const auto layout = SequenceLayout::Make(torch::tensor({4, 2, 3}), 4, torch::kCPU);
+  const auto x = torch::randn({3, 4, 5});
+  const auto loss = [&] { return (layer->forward(x, layout) * torch::linspace(-1, 1, 12)).sum(); };
+  const auto expected = torch::autograd::grad({loss()}, layer->parameters());
+  for (int step = 0; step < 3; ++step) {
+    for (auto& p : layer->parameters())
+      if (p.grad().defined()) p.mutable_grad().zero_();
+    loss().backward();
+    const auto params = layer->parameters();
+    for (std::size_t i = 0; i < params.size(); ++i)
+      EXPECT_TRUE(torch::allclose(params[i].grad(), expected[i])) << "step " << step << ", parameter " << i;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Cells, BiRnnPadding,
                          ::testing::Values(config::CellType::kLstm, config::CellType::kGru),
                          [](const auto& info) {
