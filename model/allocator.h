@@ -8,8 +8,16 @@
 namespace dts::model {
 
 // Makes the C allocator keep freed memory for reuse: no mmap for blocks under 32 MiB, no trimming of the
-// heap top below 1 GiB free. Peak memory is unchanged (the same blocks are reused); the process simply does
-// not give memory back between steps. Call once at start-up, before any tensor is allocated.
+// heap top below 1 GiB free. The training steps' peak is unchanged (the same blocks are reused); the process
+// simply does not give memory back between steps. But what other phases free stays too, and even blocks over
+// 32 MiB come from the heap while its top has room (64 MiB of top pad): see ReturnFreedMemory. Call once at
+// start-up, before any tensor is allocated.
 void KeepFreedMemoryForReuse();
+
+// Gives the freed memory kept for reuse back to the system. For a phase whose allocations cannot reuse it
+// (a trial file's in-memory image is a mapping of its own, schema/internal/h5.h): without this the process
+// would hold both, the training steps' freed memory and the phase's. The next training step faults its pages
+// in again, once.
+void ReturnFreedMemory();
 
 }  // namespace dts::model

@@ -9,32 +9,53 @@
 
 namespace dts::model {
 
-std::string SaveCheckpoint(const config::TrainConfig& config, const JointModel& model,
-                           const torch::optim::Optimizer* optimizer) {
-  torch::serialize::OutputArchive archive;
-  archive.write("version", c10::IValue(kCheckpointVersion));
-  archive.write("config_ini", c10::IValue(config::TrainSchema().CanonicalIni(config)));
-  archive.write("vocabularies", c10::IValue(model->vocabularies().ToJson().dump()));
+CheckpointWriter::CheckpointWriter(const config::TrainConfig& config, const JointModel& model,
+                                   const torch::optim::Optimizer* optimizer) {
+  // The archive refers to the model's and the optimizer's tensors; it copies none of them.
+  archive_.write("version", c10::IValue(kCheckpointVersion));
+  archive_.write("config_ini", c10::IValue(config::TrainSchema().CanonicalIni(config)));
+  archive_.write("vocabularies", c10::IValue(model->vocabularies().ToJson().dump()));
   torch::serialize::OutputArchive weights;
   model->save(weights);
-  archive.write("model", weights);
-  archive.write("has_optimizer", c10::IValue(optimizer != nullptr));
+  archive_.write("model", weights);
+  archive_.write("has_optimizer", c10::IValue(optimizer != nullptr));
   if (optimizer != nullptr) {
     torch::serialize::OutputArchive state;
     optimizer->save(state);
-    archive.write("optimizer", state);
+    archive_.write("optimizer", state);
   }
-  std::ostringstream out;
-  archive.save_to(out);
-  return out.str();
+}
+
+std::uint64_t CheckpointWriter::Size() {
+  std::uint64_t size = 0;
+  archive_.save_to([&size](const void*, std::size_t n) {
+    size += n;
+    return n;
+  });
+  return size;
+}
+
+void CheckpointWriter::WriteTo(const Sink& sink) {
+  archive_.save_to([&sink](const void* data, std::size_t n) {
+    sink(static_cast<const char*>(data), n);
+    return n;
+  });
+}
+
+std::string SaveCheckpoint(const config::TrainConfig& config, const JointModel& model,
+                           const torch::optim::Optimizer* optimizer) {
+  CheckpointWriter writer(config, model, optimizer);
+  std::string bytes;
+  bytes.reserve(writer.Size());
+  writer.WriteTo([&bytes](const char* data, std::size_t n) { bytes.append(data, n); });
+  return bytes;
 }
 
 Checkpoint LoadCheckpoint(const std::string& bytes, const torch::Device& device, const std::string& source) {
   Checkpoint checkpoint;
   try {
-    std::istringstream in(bytes);
     torch::serialize::InputArchive archive;
-    archive.load_from(in, device);
+    archive.load_from(bytes.data(), bytes.size(), device);  // reads `bytes` in place, no copy
     c10::IValue value;
     archive.read("version", value);
     if (value.toInt() != kCheckpointVersion)

@@ -5,6 +5,9 @@
 
 #include <torch/torch.h>
 
+#include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -15,6 +18,25 @@ namespace dts::model {
 
 // Bumped whenever the layout below changes incompatibly; LoadCheckpoint refuses other versions.
 inline constexpr int64_t kCheckpointVersion = 1;
+
+// A checkpoint serialised on demand, for writers that stream it to its destination instead of holding it:
+// with the optimizer state a checkpoint is tens of MB, and a serialisation buffer (grown by doubling) plus
+// its copy held two to three times that at once. Size() and WriteTo() serialise it anew each time and see
+// the same bytes while the model and the optimizer stay unchanged in between.
+class CheckpointWriter {
+ public:
+  using Sink = std::function<void(const char* data, std::size_t size)>;
+
+  // `optimizer` may be null (a model alone, as the best model is stored); both must outlive the writer.
+  CheckpointWriter(const config::TrainConfig& config, const JointModel& model,
+                   const torch::optim::Optimizer* optimizer);
+  std::uint64_t Size();
+  // Hands the bytes to `sink` in order, in pieces of any size.
+  void WriteTo(const Sink& sink);
+
+ private:
+  torch::serialize::OutputArchive archive_;
+};
 
 std::string SaveCheckpoint(const config::TrainConfig& config, const JointModel& model,
                            const torch::optim::Optimizer* optimizer);

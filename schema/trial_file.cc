@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <filesystem>
 #include <iterator>
+#include <optional>
 #include <sstream>
 
 #include "common/error.h"
@@ -151,7 +153,28 @@ std::map<std::string, std::string> ParseConfigIni(const std::string& text, const
   return values;
 }
 
+BlobSource BlobSource::Bytes(const std::string& bytes) {
+  BlobSource source(Kind::kBytes);
+  source.bytes_ = &bytes;
+  return source;
+}
+
+BlobSource BlobSource::Produced(std::uint64_t size, Producer produce) {
+  BlobSource source(Kind::kProduced);
+  source.size_ = size;
+  source.produce_ = std::move(produce);
+  return source;
+}
+
 void WriteTrialFile(const std::string& path, const TrialFile& trial) {
+  const auto held = [](const std::optional<std::string>& blob) {
+    return blob ? BlobSource::Bytes(*blob) : BlobSource::None();
+  };
+  WriteTrialFile(path, trial, held(trial.best_model), held(trial.resume));
+}
+
+void WriteTrialFile(const std::string& path, const TrialFile& trial, const BlobSource& best_model,
+                    const BlobSource& resume) {
   CheckWritable(path, trial);
   std::map<std::string, std::string> config;
   try {
@@ -199,9 +222,47 @@ void WriteTrialFile(const std::string& path, const TrialFile& trial) {
     file.WriteStrings(root, kPredictionsDataset, trial.predictions);
 
     Handle checkpoint = file.CreateGroup(root, kCheckpointGroup);
-    if (trial.best_model) file.WriteBytes(checkpoint, kBestModelDataset, *trial.best_model);
-    if (trial.resume) file.WriteBytes(checkpoint, kResumeDataset, *trial.resume);
+    // The file being replaced, when a blob is carried over from it; open (read-only) until it is copied.
+    std::optional<File> previous;
+    Handle previous_checkpoint;
+    const bool carries_over =
+        best_model.kind() == BlobSource::Kind::kPrevious || resume.kind() == BlobSource::Kind::kPrevious;
+    if (carries_over && std::filesystem::exists(path)) {
+      previous = File::OpenChecked(path, kTrialFormat, kTrialSchemaVersion);
+      previous_checkpoint =
+          previous->OpenGroup(previous->root(), kCheckpointGroup, std::string("/") + kCheckpointGroup);
+    }
+    const auto write_blob = [&](const char* name, const BlobSource& source) {
+      switch (source.kind()) {
+        case BlobSource::Kind::kNone:
+          break;
+        case BlobSource::Kind::kBytes:
+          file.WriteBytes(checkpoint, name, source.bytes());
+          break;
+        case BlobSource::Kind::kPrevious:
+          if (previous && previous->Exists(previous_checkpoint, name))
+            file.CopyObject(previous_checkpoint, name, checkpoint);
+          break;
+        case BlobSource::Kind::kProduced:
+          file.WriteProducedBytes(checkpoint, name, source.size(), source.producer());
+          break;
+      }
+    };
+    write_blob(kBestModelDataset, best_model);
+    write_blob(kResumeDataset, resume);
   });
+}
+
+std::optional<std::string> ReadCheckpointBlob(const std::string& path, const char* dataset) {
+  File file = File::OpenChecked(path, kTrialFormat, kTrialSchemaVersion);
+  const std::string group_where = std::string("/") + kCheckpointGroup;
+  Handle checkpoint = file.OpenGroup(file.root(), kCheckpointGroup, group_where);
+  std::optional<std::string> bytes;
+  if (file.Exists(checkpoint, dataset))
+    bytes = file.ReadBytes(checkpoint, dataset, group_where + "/" + dataset);
+  checkpoint.Close();
+  file.Close();
+  return bytes;
 }
 
 TrialFile ReadTrialFile(const std::string& path, bool with_checkpoints) {

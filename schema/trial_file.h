@@ -5,7 +5,9 @@
 // report (reports/) calls ReadTrialFile. Nothing here knows about LibTorch: checkpoints are opaque bytes.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -114,9 +116,50 @@ struct TrialFile {
 // failure class and a malformed config_ini line: such a file would not read back.
 void WriteTrialFile(const std::string& path, const TrialFile& trial);
 
+// Where WriteTrialFile takes a checkpoint blob from when the caller does not hold it in memory: a model with
+// its optimizer state is tens of MB, and the trainer keeps neither blob between its saves (each save already
+// stores them in the file).
+class BlobSource {
+ public:
+  using Sink = std::function<void(const char* data, std::size_t size)>;
+  using Producer = std::function<void(const Sink& sink)>;
+
+  static BlobSource None() { return BlobSource(Kind::kNone); }
+  // `bytes` must outlive the write.
+  static BlobSource Bytes(const std::string& bytes);
+  // The blob of the trial file being replaced at the written path, copied over as stored; none when that
+  // file does not exist or has no such blob.
+  static BlobSource Previous() { return BlobSource(Kind::kPrevious); }
+  // `size` bytes that `produce` hands to its sink, in order and in pieces of any size, while the blob is
+  // written: it is never in memory whole. Producing another number of bytes fails the write.
+  static BlobSource Produced(std::uint64_t size, Producer produce);
+
+  enum class Kind { kNone, kBytes, kPrevious, kProduced };
+  Kind kind() const { return kind_; }
+  const std::string& bytes() const { return *bytes_; }
+  std::uint64_t size() const { return size_; }
+  const Producer& producer() const { return produce_; }
+
+ private:
+  explicit BlobSource(Kind kind) : kind_(kind) {}
+  Kind kind_;
+  const std::string* bytes_ = nullptr;
+  std::uint64_t size_ = 0;
+  Producer produce_;
+};
+
+// As above, with the checkpoint blobs taken from `best_model` and `resume`; trial.best_model and trial.resume
+// are not used.
+void WriteTrialFile(const std::string& path, const TrialFile& trial, const BlobSource& best_model,
+                    const BlobSource& resume);
+
 // Throws IoError naming the path for a missing, truncated, corrupt or foreign file, or another
 // schema_version. with_checkpoints=false skips reading the (possibly large) checkpoint blobs.
 TrialFile ReadTrialFile(const std::string& path, bool with_checkpoints = false);
+
+// One checkpoint blob (kBestModelDataset or kResumeDataset) of the trial file at `path`, without reading
+// the rest; nullopt when the file has none. Throws like ReadTrialFile.
+std::optional<std::string> ReadCheckpointBlob(const std::string& path, const char* dataset);
 
 // Read (with checkpoints), let `update` change the struct, write atomically. For per-epoch saves: the file is
 // rewritten in full, which costs one copy of the checkpoints (tens of MB: well under a second).

@@ -7,9 +7,11 @@
 #include <iostream>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
 #include "common/stop.h"
+#include "model/allocator.h"
 #include "model/checkpoint.h"
 #include "worker/evaluation.h"
 
@@ -68,12 +70,9 @@ void EarlyStopper::AfterEpoch(TrainState& state, EpochEnd& end) {
 }
 
 void Checkpointer::AfterEpochClosed(const TrainState& state, const EpochEnd& end) {
-  if (end.improved) {
-    trial_.best_model = model::SaveCheckpoint(config_, learner_.model, nullptr);
-    trial_.dev = ToSchemaMetrics(end.dev);
-  }
+  if (end.improved) trial_.dev = ToSchemaMetrics(end.dev);
   trial_.epochs.push_back(end.row);
-  Save(schema::TrialStatus::kRunning, state);
+  Write(schema::TrialStatus::kRunning, state, /*new_best_model=*/end.improved);
 }
 
 void Checkpointer::OnStop(const TrainState& state, StopReason reason) {
@@ -86,18 +85,42 @@ void Checkpointer::OnStop(const TrainState& state, StopReason reason) {
 }
 
 void Checkpointer::Save(schema::TrialStatus status, const TrainState& state) {
+  Write(status, state, /*new_best_model=*/false);
+}
+
+// The checkpoints are streamed into the file as it is written, and the ones that did not change are copied
+// from the file being replaced: the trial never holds a serialised checkpoint in memory.
+void Checkpointer::Write(schema::TrialStatus status, const TrainState& state, bool new_best_model) {
   trial_.status = status;
   trial_.best_epoch = state.best_epoch;
   trial_.epochs_run = state.epoch;
-  // A completed trial keeps the resume point of its last epoch: a larger train.max_epochs continues it.
-  if (status == schema::TrialStatus::kRunning || status == schema::TrialStatus::kInterrupted) {
-    ResumePoint point;
-    point.state = state;
-    point.checkpoint = model::SaveCheckpoint(config_, learner_.model, learner_.optimizer.get());
-    point.cpu_rng_state = CpuRngState();
-    trial_.resume = PackResumePoint(point);
+  // The training steps' freed memory, kept for their reuse, is of no use to the file's in-memory image.
+  model::ReturnFreedMemory();
+
+  std::optional<model::CheckpointWriter> best_model_writer;
+  schema::BlobSource best_model = schema::BlobSource::Previous();
+  if (new_best_model) {
+    best_model_writer.emplace(config_, learner_.model, nullptr);
+    best_model = schema::BlobSource::Produced(
+        best_model_writer->Size(),
+        [&](const schema::BlobSource::Sink& sink) { best_model_writer->WriteTo(sink); });
   }
-  schema::WriteTrialFile(path_, trial_);
+
+  // A completed trial keeps the resume point of its last epoch: a larger train.max_epochs continues it.
+  std::optional<model::CheckpointWriter> resume_writer;
+  std::string resume_head;
+  schema::BlobSource resume = schema::BlobSource::Previous();
+  if (status == schema::TrialStatus::kRunning || status == schema::TrialStatus::kInterrupted) {
+    resume_writer.emplace(config_, learner_.model, learner_.optimizer.get());
+    const std::uint64_t checkpoint_size = resume_writer->Size();
+    resume_head = ResumePointHead(state, CpuRngState(), checkpoint_size);
+    resume = schema::BlobSource::Produced(resume_head.size() + checkpoint_size,
+                                          [&](const schema::BlobSource::Sink& sink) {
+                                            sink(resume_head.data(), resume_head.size());
+                                            resume_writer->WriteTo(sink);
+                                          });
+  }
+  schema::WriteTrialFile(path_, trial_, best_model, resume);
 }
 
 void ProgressReporter::AfterEpochClosed(const TrainState& state, const EpochEnd& end) {

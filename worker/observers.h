@@ -45,7 +45,8 @@ class EarlyStopper : public TrainObserver {
 // Keeps the trial file current. After every epoch it adds the row, the model when it is the best so far and
 // a resume point; on a stop signal it saves a resume point inside the epoch. The trainer calls Save at the
 // start, the end and on failure. Each save replaces the whole file atomically (schema::WriteTrialFile), so a
-// kill -9 at any moment leaves the last save intact to resume from.
+// kill -9 at any moment leaves the last save intact to resume from. The checkpoints live in the file alone:
+// a save streams the new ones into it and copies the others from the file it replaces.
 class Checkpointer : public TrainObserver {
  public:
   Checkpointer(std::string path, const config::TrainConfig& config, const Learner& learner,
@@ -57,6 +58,9 @@ class Checkpointer : public TrainObserver {
   void Save(schema::TrialStatus status, const TrainState& state);
 
  private:
+  // Save, where `new_best_model` stores the current model as the best one (else the file's is kept).
+  void Write(schema::TrialStatus status, const TrainState& state, bool new_best_model);
+
   std::string path_;
   const config::TrainConfig& config_;
   const Learner& learner_;

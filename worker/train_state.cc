@@ -48,39 +48,44 @@ TrainState FromJson(const nlohmann::json& j) {
 
 }  // namespace
 
-std::string PackResumePoint(const ResumePoint& point) {
-  std::string out = kMagic;
-  const std::string state = ToJson(point.state).dump();
-  for (const std::string* part : {&state, &point.cpu_rng_state, &point.checkpoint}) {
-    out += std::to_string(part->size()) + "\n";
-    out += *part;
+std::string ResumePointHead(const TrainState& state, const std::string& cpu_rng_state,
+                            std::uint64_t checkpoint_size) {
+  std::string head = kMagic;
+  const std::string state_json = ToJson(state).dump();
+  for (const std::string* part : {&state_json, &cpu_rng_state}) {
+    head += std::to_string(part->size()) + "\n";
+    head += *part;
   }
-  return out;
+  head += std::to_string(checkpoint_size) + "\n";
+  return head;
 }
 
-ResumePoint UnpackResumePoint(const std::string& bytes, const std::string& source) {
+ResumePoint UnpackResumePoint(std::string bytes, const std::string& source) {
   const std::string magic = kMagic;
   if (bytes.compare(0, magic.size(), magic) != 0)
     throw IoError(source, "resume checkpoint has an unknown format");
   size_t pos = magic.size();
-  std::string parts[3];
-  for (auto& part : parts) {
+  // Where each part's bytes start and how many there are: the state, the generator state, the checkpoint.
+  size_t starts[3], sizes[3];
+  for (int i = 0; i < 3; ++i) {
     const size_t newline = bytes.find('\n', pos);
     if (newline == std::string::npos) throw IoError(source, "resume checkpoint is truncated");
-    const size_t size = std::stoull(bytes.substr(pos, newline - pos));
+    sizes[i] = std::stoull(bytes.substr(pos, newline - pos));
     pos = newline + 1;
-    if (pos + size > bytes.size()) throw IoError(source, "resume checkpoint is truncated");
-    part = bytes.substr(pos, size);
-    pos += size;
+    if (pos + sizes[i] > bytes.size()) throw IoError(source, "resume checkpoint is truncated");
+    starts[i] = pos;
+    pos += sizes[i];
   }
   ResumePoint point;
   try {
-    point.state = FromJson(nlohmann::json::parse(parts[0]));
+    point.state = FromJson(nlohmann::json::parse(bytes.substr(starts[0], sizes[0])));
   } catch (const nlohmann::json::exception& e) {
     throw IoError(source, std::string("resume checkpoint loop state: ") + e.what());
   }
-  point.cpu_rng_state = std::move(parts[1]);
-  point.checkpoint = std::move(parts[2]);
+  point.cpu_rng_state = bytes.substr(starts[1], sizes[1]);
+  bytes.erase(0, starts[2]);  // moves the checkpoint to the front within the same buffer
+  bytes.resize(sizes[2]);
+  point.checkpoint = std::move(bytes);
   return point;
 }
 

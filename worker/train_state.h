@@ -3,6 +3,7 @@
 // same dropout draws as one never interrupted).
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace dts::worker {
@@ -32,9 +33,13 @@ struct ResumePoint {
 
 // A small framed container: "dts-resume 1\n", then "<bytes>\n" + payload for the state (JSON), the generator
 // state and the checkpoint. The format is part of the trial file: a trial written earlier must still resume.
-std::string PackResumePoint(const ResumePoint& point);
+// The packed bytes are this head followed by the checkpoint's `checkpoint_size` bytes, so that a writer can
+// stream the checkpoint (tens of MB with the optimizer state) after it instead of packing a copy.
+std::string ResumePointHead(const TrainState& state, const std::string& cpu_rng_state,
+                            std::uint64_t checkpoint_size);
 // Throws IoError naming `source` for unknown, truncated or malformed bytes.
-ResumePoint UnpackResumePoint(const std::string& bytes, const std::string& source);
+// The checkpoint is cut out of `bytes` in place: pass them with std::move to avoid a copy of tens of MB.
+ResumePoint UnpackResumePoint(std::string bytes, const std::string& source);
 
 // Dropout draws from LibTorch's default CPU generator, so its state is part of an exact resume.
 std::string CpuRngState();

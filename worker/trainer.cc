@@ -18,6 +18,8 @@
 #include "model/checkpoint.h"
 #include "model/device.h"
 #include "schema/trial_contract.h"
+#include "schema/trial_file.h"
+#include "schema/trial_schema.h"
 #include "worker/evaluation.h"
 #include "worker/learner.h"
 #include "worker/train_loop.h"
@@ -135,7 +137,9 @@ bool TrialRun::OpenTrialFile() {
   if (!options_.resume)
     throw UsageError(options_.out_path +
                      ": trial file exists; pass --resume to continue it, or choose another --out");
-  trial_ = schema::ReadTrialFile(options_.out_path, /*with_checkpoints=*/true);
+  // Of the checkpoints, only the resume point is read: the best model stays in the file until the end.
+  trial_ = schema::ReadTrialFile(options_.out_path);
+  trial_.resume = schema::ReadCheckpointBlob(options_.out_path, schema::kResumeDataset);
   if (const auto difference = FirstDifferenceBesidesBudget(trial_.config_ini, config_ini_))
     throw ConfigError("", difference->key,
                       options_.out_path +
@@ -168,7 +172,9 @@ void TrialRun::SetUp() {
 }
 
 void TrialRun::RestoreResumePoint() {
-  ResumePoint point = UnpackResumePoint(*trial_.resume, options_.out_path);
+  ResumePoint point = UnpackResumePoint(std::move(*trial_.resume), options_.out_path);
+  // The file keeps it, and the checkpointer copies it from there while it is the latest.
+  trial_.resume.reset();
   auto restored = model::LoadCheckpoint(point.checkpoint, learner_.device, options_.out_path);
   if (!restored.optimizer) throw IoError(options_.out_path, "resume checkpoint has no optimizer state");
   learner_.model = restored.model;
@@ -214,8 +220,11 @@ StopReason TrialRun::Train() {
 
 // The selected epoch's model on dev (choosing theta_r) and on test; the trial is then complete.
 void TrialRun::Finish() {
-  if (trial_.best_model)
-    learner_.model = model::LoadCheckpoint(*trial_.best_model, learner_.device, options_.out_path).model;
+  // Training is over: the optimizer state (with Adam twice the model's size) and the last epoch's model go
+  // before the best one comes in.
+  learner_.optimizer.reset();
+  if (const auto best_model = schema::ReadCheckpointBlob(options_.out_path, schema::kBestModelDataset))
+    learner_.model = model::LoadCheckpoint(*best_model, learner_.device, options_.out_path).model;
   std::vector<SentencePrediction> dev_predictions;
   learner_.Evaluate(learner_.dataset.dev, static_cast<float>(config_.eval.theta_r), &dev_predictions);
   const float theta = SelectTheta(dev_predictions);

@@ -1,6 +1,7 @@
 #include "schema/internal/h5.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <mutex>
 
@@ -152,29 +154,37 @@ void Handle::Close() noexcept {
   id_ = H5I_INVALID_HID;
 }
 
-MemoryImage::~MemoryImage() { std::free(data_); }
+MemoryImage::~MemoryImage() {
+  if (data_ != nullptr) ::munmap(data_, size_);
+}
 
 void* MemoryImage::Realloc(void* ptr, std::size_t size, H5FD_file_image_op_t /*op*/, void* udata) {
   auto* image = static_cast<MemoryImage*>(udata);
-  void* grown = std::realloc(ptr, size);  // NOLINT(cppcoreguidelines-no-malloc): HDF5 owns it meanwhile
-  if (grown != nullptr) {
-    image->data_ = grown;
-    image->size_ = size;
-  }
+  // The core driver has one buffer per file, so `ptr` is null (a first allocation) or this image's.
+  if ((ptr != nullptr && ptr != image->data_) || size == 0) return nullptr;
+  void* grown = ptr == nullptr
+                    ? ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+                    : ::mremap(ptr, image->size_, size, MREMAP_MAYMOVE);
+  if (grown == MAP_FAILED) return nullptr;
+  image->data_ = grown;
+  image->size_ = size;
   return grown;
 }
 
 herr_t MemoryImage::Free(void* ptr, H5FD_file_image_op_t op, void* udata) {
   auto* image = static_cast<MemoryImage*>(udata);
-  if (ptr == image->data_) {
-    if (op == H5FD_FILE_IMAGE_OP_FILE_CLOSE) {
-      image->closed_ = true;  // kept: the file's bytes, freed by ~MemoryImage
-      return 0;
-    }
-    image->data_ = nullptr;
-    image->size_ = 0;
+  if (ptr == nullptr) return 0;
+  if (ptr != image->data_) {
+    std::free(ptr);  // NOLINT(cppcoreguidelines-no-malloc): a buffer HDF5 allocated itself, not the image
+    return 0;
   }
-  std::free(ptr);  // NOLINT(cppcoreguidelines-no-malloc)
+  if (op == H5FD_FILE_IMAGE_OP_FILE_CLOSE) {
+    image->closed_ = true;  // kept: the file's bytes, unmapped by ~MemoryImage
+    return 0;
+  }
+  ::munmap(image->data_, image->size_);
+  image->data_ = nullptr;
+  image->size_ = 0;
   return 0;
 }
 
@@ -456,17 +466,74 @@ std::vector<std::string> File::ReadStrings(hid_t parent, const char* name, const
   return values;
 }
 
-void File::WriteBytes(hid_t parent, const char* name, const std::string& bytes) const {
-  const hsize_t dims[1] = {bytes.size()};
+namespace {
+// The dataset of a byte blob of `size` bytes: chunks of at most kBlobChunkBytes, each checksummed.
+Handle CreateBytesDataset(const File& file, hid_t parent, const char* name, hsize_t size) {
+  const hsize_t dims[1] = {size};
   const hsize_t max_dims[1] = {H5S_UNLIMITED};  // lets an empty blob have a chunk size
-  Handle space(Check(H5Screate_simple(1, dims, max_dims), "dataspace"));
-  const hsize_t chunk = std::clamp<hsize_t>(bytes.size(), 1, kBlobChunkBytes);
-  Handle dcpl = ChecksummedChunks(*this, chunk, name);
-  Handle dataset(Check(H5Dcreate2(parent, name, H5T_STD_U8LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
-                       std::string("cannot create dataset ") + name));
+  Handle space(file.Check(H5Screate_simple(1, dims, max_dims), "dataspace"));
+  const hsize_t chunk = std::clamp<hsize_t>(size, 1, kBlobChunkBytes);
+  Handle dcpl = ChecksummedChunks(file, chunk, name);
+  return Handle(file.Check(H5Dcreate2(parent, name, H5T_STD_U8LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
+                           std::string("cannot create dataset ") + name));
+}
+}  // namespace
+
+void File::WriteBytes(hid_t parent, const char* name, const std::string& bytes) const {
+  Handle dataset = CreateBytesDataset(*this, parent, name, bytes.size());
   if (bytes.empty()) return;
   Check(H5Dwrite(dataset, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()),
         std::string("cannot write dataset ") + name);
+}
+
+void File::WriteProducedBytes(hid_t parent, const char* name, std::uint64_t size,
+                              const std::function<void(const ByteSink&)>& produce) const {
+  Handle dataset = CreateBytesDataset(*this, parent, name, size);
+  Handle file_space(Check(H5Dget_space(dataset), std::string("dataspace of ") + name));
+  // Whole chunks at a time: HDF5 then never reads a chunk back to complete it.
+  std::vector<char> chunk(static_cast<std::size_t>(std::clamp<hsize_t>(size, 1, kBlobChunkBytes)));
+  std::size_t filled = 0;
+  hsize_t written = 0;
+  const auto write_chunk = [&] {
+    const hsize_t start[1] = {written}, count[1] = {filled};
+    Check(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, nullptr, count, nullptr),
+          std::string("selection in dataset ") + name);
+    Handle memory_space(Check(H5Screate_simple(1, count, nullptr), "dataspace"));
+    Check(H5Dwrite(dataset, H5T_NATIVE_UINT8, memory_space, file_space, H5P_DEFAULT, chunk.data()),
+          std::string("cannot write dataset ") + name);
+    written += filled;
+    filled = 0;
+  };
+  std::uint64_t produced = 0;
+  // A failed write is kept for after `produce` returns: the producer may call the sink from C code
+  // (LibTorch's zip writer), which an exception must not unwind.
+  std::exception_ptr write_error;
+  produce([&](const char* data, std::size_t n) {
+    produced += n;
+    if (produced > size || write_error) return;  // reported below, once the producer is done
+    try {
+      while (n > 0) {
+        const std::size_t take = std::min(n, chunk.size() - filled);
+        std::memcpy(chunk.data() + filled, data, take);
+        filled += take;
+        data += take;
+        n -= take;
+        if (filled == chunk.size()) write_chunk();
+      }
+    } catch (...) {
+      write_error = std::current_exception();
+    }
+  });
+  if (write_error) std::rethrow_exception(write_error);
+  if (produced != size)
+    Fail("dataset " + std::string(name) + ": " + std::to_string(produced) + " bytes produced, " +
+         std::to_string(size) + " announced");
+  if (filled > 0) write_chunk();
+}
+
+void File::CopyObject(hid_t source_parent, const char* name, hid_t parent) const {
+  Check(H5Ocopy(source_parent, name, parent, name, H5P_DEFAULT, H5P_DEFAULT),
+        std::string("cannot copy ") + name + " from the previous file");
 }
 
 std::uint64_t File::BytesSize(hid_t parent, const char* name, const std::string& where) const {

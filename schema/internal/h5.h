@@ -39,6 +39,9 @@ class Handle {
 
 // The bytes of a file that HDF5 builds in memory (File::CreateInMemory): HDF5's core driver grows the buffer
 // through callbacks into this object and, when it closes the file, hands it over here instead of freeing it.
+// The buffer is a memory mapping of its own, not a heap block: growing it moves no bytes (mremap), so a
+// trial file's tens of MB are never held twice, and freeing it returns its pages to the system at once,
+// whatever the C allocator keeps (model/allocator.h).
 class MemoryImage {
  public:
   MemoryImage() = default;
@@ -104,6 +107,14 @@ class File {
   void WriteStrings(hid_t parent, const char* name, const std::vector<std::string>& values) const;
   std::vector<std::string> ReadStrings(hid_t parent, const char* name, const std::string& where) const;
   void WriteBytes(hid_t parent, const char* name, const std::string& bytes) const;
+  using ByteSink = std::function<void(const char* data, std::size_t size)>;
+  // A byte dataset like WriteBytes', of `size` bytes that `produce` hands to its sink in pieces of any size:
+  // they are written a chunk at a time, never held whole. Another number of bytes than `size` fails.
+  void WriteProducedBytes(hid_t parent, const char* name, std::uint64_t size,
+                          const std::function<void(const ByteSink&)>& produce) const;
+  // Copies the object `name` of `source_parent` (in another file) to `parent`, as stored: chunks, filters and
+  // checksums included, a chunk at a time.
+  void CopyObject(hid_t source_parent, const char* name, hid_t parent) const;
   std::uint64_t BytesSize(hid_t parent, const char* name, const std::string& where) const;
   std::string ReadBytes(hid_t parent, const char* name, const std::string& where) const;
 

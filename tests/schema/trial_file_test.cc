@@ -4,6 +4,8 @@
 #include <hdf5.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -217,6 +219,85 @@ TEST_F(TrialFileTest, UpdateReplacesCheckpointAndKeepsTheRest) {
   EXPECT_EQ(out.best_model, MakeTrial().best_model);
   // The rewrite must not grow the file by the old checkpoint's size.
   EXPECT_LT(fs::file_size(path), 1024u * 1024u);
+}
+
+// Bytes that differ from position to position, so that a misplaced piece shows.
+std::string PatternBytes(std::size_t size) {
+  std::string bytes(size, '\0');
+  for (std::size_t i = 0; i < size; ++i) bytes[i] = static_cast<char>((i * 131 + i / 251) & 0xff);
+  return bytes;
+}
+
+// A producer that hands `bytes` to the sink in uneven pieces (chunk boundaries fall inside them).
+BlobSource ProducedInPieces(const std::string& bytes) {
+  return BlobSource::Produced(bytes.size(), [&bytes](const BlobSource::Sink& sink) {
+    std::size_t at = 0;
+    for (std::size_t piece = 1; at < bytes.size(); piece = piece * 3 + 7) {
+      const std::size_t n = std::min(piece, bytes.size() - at);
+      sink(bytes.data() + at, n);
+      at += n;
+    }
+  });
+}
+
+TEST_F(TrialFileTest, ProducedBlobsReadBackAsWritten) {
+  const std::string path = Path("trial.h5");
+  TrialFile trial = MakeTrial();
+  trial.best_model.reset();
+  trial.resume.reset();
+  const std::string model = PatternBytes(5), resume = PatternBytes(2 * 1024 * 1024 + 12345);
+  WriteTrialFile(path, trial, ProducedInPieces(model), ProducedInPieces(resume));
+  const TrialFile out = ReadTrialFile(path, true);
+  EXPECT_EQ(out.best_model, model);
+  EXPECT_EQ(out.resume, resume);
+  EXPECT_EQ(ReadCheckpointBlob(path, kResumeDataset), resume);
+  EXPECT_EQ(ReadCheckpointBlob(path, kBestModelDataset), model);
+}
+
+TEST_F(TrialFileTest, ProducerThatBreaksItsWordFailsAndKeepsTheOldFile) {
+  const std::string path = Path("trial.h5");
+  WriteTrialFile(path, MakeTrial());
+  const std::string bytes = PatternBytes(3000);
+  for (const std::uint64_t announced : {std::uint64_t{2999}, std::uint64_t{3001}}) {
+    const BlobSource wrong = BlobSource::Produced(
+        announced, [&bytes](const BlobSource::Sink& sink) { sink(bytes.data(), bytes.size()); });
+    try {
+      WriteTrialFile(path, MakeTrial(), BlobSource::None(), wrong);
+      ADD_FAILURE() << "a producer of " << bytes.size() << " bytes announced as " << announced;
+    } catch (const IoError& e) {
+      EXPECT_EQ(e.path(), path);
+      EXPECT_NE(std::string(e.what()).find("3000 bytes produced"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(ReadTrialFile(path, true).resume, MakeTrial().resume);
+  EXPECT_FALSE(fs::exists(path + ".tmp"));
+}
+
+TEST_F(TrialFileTest, PreviousBlobsAreCarriedOverFromTheFileBeingReplaced) {
+  const std::string path = Path("trial.h5");
+  // No file yet: nothing to carry over.
+  TrialFile trial = MakeTrial();
+  trial.best_model.reset();
+  trial.resume.reset();
+  WriteTrialFile(path, trial, BlobSource::Previous(), BlobSource::Previous());
+  EXPECT_FALSE(ReadCheckpointBlob(path, kBestModelDataset).has_value());
+  EXPECT_FALSE(ReadCheckpointBlob(path, kResumeDataset).has_value());
+
+  WriteTrialFile(path, MakeTrial());
+  trial.epochs_run = 72;
+  const std::string new_resume = PatternBytes(1500);
+  WriteTrialFile(path, trial, BlobSource::Previous(), BlobSource::Bytes(new_resume));
+  TrialFile out = ReadTrialFile(path, true);
+  EXPECT_EQ(out.epochs_run, 72);
+  EXPECT_EQ(out.best_model, MakeTrial().best_model);
+  EXPECT_EQ(out.resume, new_resume);
+
+  // Carried over twice, and with the other blob dropped.
+  WriteTrialFile(path, trial, BlobSource::Previous(), BlobSource::None());
+  WriteTrialFile(path, trial, BlobSource::Previous(), BlobSource::Previous());
+  out = ReadTrialFile(path, true);
+  EXPECT_EQ(out.best_model, MakeTrial().best_model);
+  EXPECT_FALSE(out.resume.has_value());
 }
 
 TEST_F(TrialFileTest, StaleTemporaryDoesNotAffectReadingOrWriting) {

@@ -16,11 +16,14 @@
 #include "common/exit_codes.h"
 #include "common/stop.h"
 #include "config/identity.h"
+#include "model/checkpoint.h"
 #include "schema/trial_file.h"
+#include "schema/trial_schema.h"
 #include "worker/evaluation.h"
 #include "worker/learner.h"
 #include "worker/observers.h"
 #include "worker/train_loop.h"
+#include "worker/train_state.h"
 
 namespace dts::worker {
 namespace {
@@ -246,6 +249,21 @@ TEST_F(TrainerTest, ResumingACompletedTrialWithMoreEpochsContinuesIt) {
   EXPECT_EQ(again.trial.epochs_run, 4);
 }
 
+TEST_F(TrainerTest, StoredCheckpointsLoadAndTheResumePointIsTheLastEpochs) {
+  // The checkpoints are streamed into the file and carried over from save to save (never held in memory):
+  // both must still be whole, loadable checkpoints, the resume point with its optimizer state.
+  Run(DemoConfig(2), "t.h5");
+  const std::string path = (dir_ / "t.h5").string();
+  const auto best_model = schema::ReadCheckpointBlob(path, schema::kBestModelDataset);
+  ASSERT_TRUE(best_model.has_value());
+  EXPECT_EQ(model::LoadCheckpoint(*best_model, torch::kCPU).optimizer, nullptr);
+  auto resume_bytes = schema::ReadCheckpointBlob(path, schema::kResumeDataset);
+  ASSERT_TRUE(resume_bytes.has_value());
+  const ResumePoint point = UnpackResumePoint(std::move(*resume_bytes), path);
+  EXPECT_EQ(point.state.epoch, 2);
+  EXPECT_NE(model::LoadCheckpoint(point.checkpoint, torch::kCPU).optimizer, nullptr);
+}
+
 TEST_F(TrainerTest, DivergenceIsRecordedAndClassified) {
   auto config = DemoConfig(3);
   config.debug.fault = config::Fault::kNan;
@@ -413,6 +431,23 @@ TEST(TrainLoop, PendingSignalStopsBeforeAnyEpochStarts) {
   ClearStopRequest();
   EXPECT_EQ(log.events, std::vector<std::string>{
                             "stop " + std::to_string(static_cast<int>(StopReason::kSignal)) + " at 0"});
+}
+
+TEST(ResumePoint, HeadThenCheckpointUnpacksIntoItsParts) {
+  TrainState state;
+  state.epoch = 3;
+  state.next_batch = 17;
+  state.best_score = 61.5;
+  const std::string rng("\x00\x01\n\xff", 4), checkpoint("model\nbytes\x00!", 13);
+  const std::string packed = ResumePointHead(state, rng, checkpoint.size()) + checkpoint;
+  const ResumePoint point = UnpackResumePoint(packed, "t.h5");
+  EXPECT_EQ(point.state.epoch, 3);
+  EXPECT_EQ(point.state.next_batch, 17);
+  EXPECT_EQ(point.state.best_score, 61.5);
+  EXPECT_EQ(point.cpu_rng_state, rng);
+  EXPECT_EQ(point.checkpoint, checkpoint);
+  EXPECT_THROW(UnpackResumePoint(packed.substr(0, packed.size() - 1), "t.h5"), IoError);
+  EXPECT_THROW(UnpackResumePoint("dts-resume 2\n", "t.h5"), IoError);
 }
 
 TEST(SelectsOnMicro, FollowsTheCorpusConventionUnlessSet) {
