@@ -4,9 +4,12 @@
   bench/compare_peer.py [--core 0] [--repeats 2] [--sentences 3460]
 
 Runs build/bench/model_throughput and `bench.py --one` for 1+1+1 and 3+3+3, LSTM and GRU (H = 64, batch 16),
-interleaved repeat by repeat, each pinned with taskset to the same core, and prints the medians and the ratios.
+interleaved repeat by repeat, each pinned with taskset to the same core, and prints the medians and the ratios,
+then model_throughput's own table of its last repeat (FLOPs per sentence and the GFLOP/s reached against the
+one-core sgemm rate).
 Both report sentences per CPU second of the measuring process (model_throughput's table, bench.py's
-train_cpu_sps / infer_cpu_sps). Like for like: dts in file order (model_throughput --file-order-all 1) against
+train_cpu_sps / infer_cpu_sps), and both build their batches before the timed loops (bench.py times that
+separately; model_throughput prints it beside the rates). Like for like: dts in file order (model_throughput --file-order-all 1) against
 the peer's unbucketed batches; as dts trains: its length-bucketed batches. Absolute figures move
 between machines (1.7x here); compare only within one run.
 """
@@ -23,7 +26,7 @@ CONFIGS = [("1+1+1", "lstm"), ("1+1+1", "gru"), ("3+3+3", "lstm"), ("3+3+3", "gr
 
 
 def run_dts(args):
-    """{(layers, cell, batches): (train, infer)} from model_throughput's Markdown table."""
+    """{(layers, cell, batches): (train, infer)} from model_throughput's Markdown table, and its output."""
     out = subprocess.run(["taskset", "-c", str(args.core), args.dts, "--sentences", str(args.sentences),
                           "--file-order-all", "1"],
                          check=True, capture_output=True, text=True, cwd=ROOT).stdout
@@ -34,7 +37,7 @@ def run_dts(args):
             rows[(m.group(1), m.group(2).lower(), m.group(3))] = (float(m.group(4)), float(m.group(5)))
     if not rows:
         sys.exit("compare_peer: no rows in model_throughput's output:\n" + out)
-    return rows
+    return rows, out
 
 
 def run_peer(args, layers, cell):
@@ -54,8 +57,10 @@ def main():
     ap.add_argument("--peer", default=os.path.join(ROOT, "..", "shared", "peer", "bench.py"))
     args = ap.parse_args()
     dts, peer = {}, {}
+    dts_output = ""
     for r in range(args.repeats):
-        for key, value in run_dts(args).items():
+        rows, dts_output = run_dts(args)
+        for key, value in rows.items():
             dts.setdefault(key, []).append(value)
         for layers, cell in CONFIGS:
             peer.setdefault((layers, cell), []).append(run_peer(args, layers, cell))
@@ -85,6 +90,10 @@ def main():
         print(f"| {layers} {cell.upper()} | {cell_text(dt_f)} | {cell_text(dt_b)} | {cell_text(pt)} | "
               f"{ratio(dt_f, pt)} | {ratio(dt_b, pt)} | {cell_text(di_f)} | {cell_text(di_b)} | {cell_text(pi)} | "
               f"{ratio(di_f, pi)} | {ratio(di_b, pi)} |")
+    # model_throughput's own table (last repeat): build time, phases, FLOPs per sentence and GFLOP/s reached
+    # against the one-core sgemm rate it measures.
+    print("\nmodel_throughput, last repeat:")
+    print(dts_output.rstrip())
 
 
 if __name__ == "__main__":
