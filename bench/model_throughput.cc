@@ -172,7 +172,7 @@ Result Measure(const config::ModelConfig& config, const model::Vocabularies& voc
   double phase[3] = {0, 0, 0};
   auto train = [&](const model::Batch& batch) {
     double t1 = Now();
-    optimizer->zero_grad();
+    model::ClearGradients(*optimizer);
     const auto loss = net->Loss(batch, 5.0).total;
     double t2 = Now();
     loss.backward();
@@ -261,7 +261,7 @@ int Run(const Options& options) {
       std::vector<const data::Sentence*> ptrs;
       for (int i : batches[b]) ptrs.push_back(&sentences[i]);
       const auto batch = model::MakeBatch(ptrs, vocabularies, torch::kCPU, true);
-      optimizer->zero_grad();
+      model::ClearGradients(*optimizer);
       net->Loss(batch, 5.0).total.backward();
       optimizer->step();
     }

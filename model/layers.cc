@@ -489,17 +489,17 @@ torch::Tensor RelationScorerImpl::PairMask(const torch::Tensor& entity_mask, boo
 }
 
 torch::Tensor RelationScorerImpl::forward(const torch::Tensor& g, const torch::Tensor& entity_mask) {
-  const int64_t K = distmult.size(0), p = distmult.size(1);
   const auto x = Dropout(g, dropout_, is_training());
   const auto pairs = PairMask(entity_mask, ordered_);  // [B, E, E]
-  // DistMult for every relation type and ordered pair in one batched matmul: [B, K, E, E].
-  const auto xs = x.unsqueeze(1);
-  const auto dm = torch::matmul(xs * distmult.view({1, K, 1, p}), xs.transpose(2, 3)).permute({0, 2, 3, 1});
+  // DistMult for every relation type and ordered pair, sum_p x_ip m_kp x_jp: one elementwise product over the
+  // pairs and one product with the diagonals ([B·E·E, p] · [p, K]). E is small; a batched matmul of B·K tiny
+  // matrices costs LibTorch a loop of per-matrix ops, forward and backward, slower than the arithmetic.
+  const auto dm = torch::matmul(x.unsqueeze(2) * x.unsqueeze(1), distmult.t());  // [B, E, E, K]
   const auto f =
       F::normalize(Activate(activation_, r1->forward(x)), F::NormalizeFuncOptions().dim(-1).eps(1e-8));
-  const auto cosine_distance = 1.0 - torch::matmul(f, f.transpose(1, 2));     // [B, E, E]
-  const auto features = torch::cat({dm, cosine_distance.unsqueeze(-1)}, -1);  // [B, E, E, K + 1]
-  auto logits = r2->forward(features.index({pairs}));                         // [P, K]
+  const auto cosine_distance = 1.0 - (f.unsqueeze(2) * f.unsqueeze(1)).sum(-1);  // [B, E, E]
+  const auto features = torch::cat({dm, cosine_distance.unsqueeze(-1)}, -1);     // [B, E, E, K + 1]
+  auto logits = r2->forward(features.index({pairs}));                            // [P, K]
   if (ordered_) {
     // head_k · g_i + tail_k · g_j for every ordered pair: [B, E, 1, K] + [B, 1, E, K].
     const auto as_head = torch::matmul(x, head.t()).unsqueeze(2),

@@ -203,6 +203,11 @@ torch::Tensor NAdam::step(LossClosure closure) {
 void NAdam::save(torch::serialize::OutputArchive& archive) const { serialize(*this, archive); }
 void NAdam::load(torch::serialize::InputArchive& archive) { serialize(*this, archive); }
 
+void ClearGradients(torch::optim::Optimizer& optimizer) {
+  for (auto& group : optimizer.param_groups())
+    for (auto& p : group.params()) p.mutable_grad() = torch::Tensor();
+}
+
 std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(const config::OptimConfig& config,
                                                        std::vector<torch::Tensor> params) {
   switch (config.optimizer) {

@@ -67,6 +67,11 @@ class Adam : public torch::optim::Adam {
   torch::Tensor step(LossClosure closure = nullptr) override;
 };
 
+// Drops every parameter's gradient, as PyTorch's zero_grad(set_to_none=True) (its default since 2.0): the
+// next backward pass hands each parameter its gradient as is, without zero-filling it first and adding into
+// it (for the word embedding, megabytes per step); the optimizers skip a parameter that received none.
+void ClearGradients(torch::optim::Optimizer& optimizer);
+
 // The optimizer [train] asks for, over `params` (pass JointModel::TrainableParameters()).
 std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(const config::OptimConfig& config,
                                                        std::vector<torch::Tensor> params);

@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "common/hash.h"
 #include "model/batch.h"
+#include "model/optimizer.h"
 
 namespace dts::worker {
 
@@ -84,7 +85,7 @@ model::Batch TrainLoop::NextBatch() const {
 
 void TrainLoop::TrainBatch() {
   const model::Batch batch = NextBatch();
-  learner_.optimizer->zero_grad();
+  model::ClearGradients(*learner_.optimizer);
   const model::Losses losses = learner_.model->Loss(batch, train_.lambda_r);
   torch::Tensor total = losses.total;
   for (TrainObserver* observer : observers_) observer->OnBatchLoss(state_, total);

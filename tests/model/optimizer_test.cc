@@ -100,6 +100,20 @@ TEST(Adam, FusedUpdateMatchesLibTorchsAdamAndSharesItsState) {
   EXPECT_TRUE(torch::equal(state.exp_avg_sq(), saved.exp_avg_sq()));
 }
 
+TEST(ClearGradients, LeavesNoGradientAndTheNextBackwardGivesExactlyTheNewOne) {
+  auto a = torch::tensor({1.0f, -2.0f}, torch::requires_grad(true)),
+       b = torch::tensor({3.0f}, torch::requires_grad(true));
+  Adam optimizer({a, b}, torch::optim::AdamOptions(0.1));
+  (a * a).sum().backward();
+  (b * a.sum()).sum().backward();  // accumulates into a's gradient
+  ClearGradients(optimizer);
+  EXPECT_FALSE(a.grad().defined());
+  EXPECT_FALSE(b.grad().defined());
+  (a * b).sum().backward();
+  EXPECT_TRUE(torch::equal(a.grad(), torch::tensor({3.0f, 3.0f})));
+  EXPECT_TRUE(torch::equal(b.grad(), torch::tensor({-1.0f})));
+}
+
 TEST(NAdam, StateSurvivesSaveAndLoad) {
   auto a = torch::tensor({1.0, 2.0}, torch::requires_grad(true));
   NAdam first({a}, NAdamOptions(0.1));
