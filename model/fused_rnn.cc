@@ -239,6 +239,18 @@ DTS_INLINE void MultiplyBlock(const float* __restrict a, int64_t lda, const floa
   }
 }
 
+// The last rows < 6 of a panel, as one block of exactly that many rows.
+template <int Rows>
+DTS_INLINE void MultiplyLastRows(int64_t rows, const float* __restrict a, int64_t lda,
+                                 const float* __restrict panel, int64_t K, float* __restrict c, int64_t ldc,
+                                 int64_t columns) {
+  if (rows == Rows) {
+    MultiplyBlock<Rows>(a, lda, panel, K, c, ldc, columns);
+  } else if constexpr (Rows > 1) {
+    MultiplyLastRows<Rows - 1>(rows, a, lda, panel, K, c, ldc, columns);
+  }
+}
+
 DTS_CLONES void MultiplyPacked(int64_t M, int64_t N, int64_t K, const float* __restrict a, int64_t lda,
                                const float* __restrict packed, float* __restrict c, int64_t ldc) {
   for (int64_t p = 0; p * 16 < N; ++p) {
@@ -247,25 +259,7 @@ DTS_CLONES void MultiplyPacked(int64_t M, int64_t N, int64_t K, const float* __r
     float* cp = c + p * 16;
     int64_t r = 0;
     for (; r + 6 <= M; r += 6) MultiplyBlock<6>(a + r * lda, lda, panel, K, cp + r * ldc, ldc, columns);
-    switch (M - r) {
-      case 5:
-        MultiplyBlock<5>(a + r * lda, lda, panel, K, cp + r * ldc, ldc, columns);
-        break;
-      case 4:
-        MultiplyBlock<4>(a + r * lda, lda, panel, K, cp + r * ldc, ldc, columns);
-        break;
-      case 3:
-        MultiplyBlock<3>(a + r * lda, lda, panel, K, cp + r * ldc, ldc, columns);
-        break;
-      case 2:
-        MultiplyBlock<2>(a + r * lda, lda, panel, K, cp + r * ldc, ldc, columns);
-        break;
-      case 1:
-        MultiplyBlock<1>(a + r * lda, lda, panel, K, cp + r * ldc, ldc, columns);
-        break;
-      default:
-        break;
-    }
+    MultiplyLastRows<5>(M - r, a + r * lda, lda, panel, K, cp + r * ldc, ldc, columns);
   }
 }
 

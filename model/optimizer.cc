@@ -63,6 +63,13 @@ bool FusedUpdateApplies(const torch::Tensor& p) {
          grad.scalar_type() == torch::kFloat && grad.is_contiguous();
 }
 
+// The loss of an optimizer's closure, evaluated with gradients on; undefined without one.
+torch::Tensor EvaluateClosure(const torch::optim::Optimizer::LossClosure& closure) {
+  if (closure == nullptr) return {};
+  at::AutoGradMode enable_grad(true);
+  return closure();
+}
+
 }  // namespace
 
 torch::Tensor Adam::step(LossClosure closure) {
@@ -72,12 +79,8 @@ torch::Tensor Adam::step(LossClosure closure) {
     for (const auto& p : group.params())
       if (p.grad().defined() && !FusedUpdateApplies(p)) return torch::optim::Adam::step(std::move(closure));
   }
+  const torch::Tensor loss = EvaluateClosure(closure);
   torch::NoGradGuard no_grad;
-  torch::Tensor loss = {};
-  if (closure != nullptr) {
-    at::AutoGradMode enable_grad(true);
-    loss = closure();
-  }
   for (auto& group : param_groups_) {
     const auto& options = static_cast<const torch::optim::AdamOptions&>(group.options());
     const auto [beta1, beta2] = options.betas();
@@ -147,12 +150,8 @@ NAdam::NAdam(std::vector<torch::optim::OptimizerParamGroup> param_groups, NAdamO
 }
 
 torch::Tensor NAdam::step(LossClosure closure) {
+  const torch::Tensor loss = EvaluateClosure(closure);
   torch::NoGradGuard no_grad;
-  torch::Tensor loss = {};
-  if (closure != nullptr) {
-    at::AutoGradMode enable_grad(true);
-    loss = closure();
-  }
   for (auto& group : param_groups_) {
     const auto& options = static_cast<const NAdamOptions&>(group.options());
     const auto [beta1, beta2] = options.betas();

@@ -26,29 +26,10 @@ struct ScalarNadam {
   }
 };
 
-TEST(NAdam, FollowsTheFormulaStepByStep) {
-  auto param = torch::tensor({0.5, -1.5, 2.0}, torch::dtype(torch::kDouble).requires_grad(true));
-  NAdam optimizer({param}, NAdamOptions(0.01));
-  std::vector<ScalarNadam> reference;
-  for (int i = 0; i < 3; ++i)
-    reference.push_back({0.01, 0.9, 0.999, 1e-8, 4e-3, 0, 0, 1, param[i].item<double>()});
-  for (int step = 0; step < 6; ++step) {
-    optimizer.zero_grad();
-    // A loss whose gradient changes with the parameters and the step: sum(theta^3 / 3 + step * theta).
-    (param.pow(3) / 3 + step * param).sum().backward();
-    const auto grad = param.grad().clone();
-    optimizer.step();
-    for (int i = 0; i < 3; ++i) {
-      reference[i].Step(grad[i].item<double>());
-      EXPECT_NEAR(param[i].item<double>(), reference[i].theta, 1e-12)
-          << "step " << step << " coordinate " << i;
-    }
-  }
-}
-
-// Float parameters take the fused update; it follows the same formula to float precision.
-TEST(NAdam, FusedFloatUpdateFollowsTheFormula) {
-  auto param = torch::tensor({0.5f, -1.5f, 2.0f}, torch::requires_grad(true));
+// Six NAdam steps on parameters of `dtype` against the scalar formula. A loss whose gradient changes with the
+// parameters and the step: sum(theta^3 / 3 + step * theta).
+void ExpectNadamFollowsTheFormula(torch::ScalarType dtype, double tolerance) {
+  auto param = torch::tensor({0.5, -1.5, 2.0}, torch::dtype(dtype)).requires_grad_(true);
   NAdam optimizer({param}, NAdamOptions(0.01));
   std::vector<ScalarNadam> reference;
   for (int i = 0; i < 3; ++i)
@@ -60,11 +41,16 @@ TEST(NAdam, FusedFloatUpdateFollowsTheFormula) {
     optimizer.step();
     for (int i = 0; i < 3; ++i) {
       reference[i].Step(grad[i].item<double>());
-      EXPECT_NEAR(param[i].item<double>(), reference[i].theta, 1e-6)
+      EXPECT_NEAR(param[i].item<double>(), reference[i].theta, tolerance)
           << "step " << step << " coordinate " << i;
     }
   }
 }
+
+TEST(NAdam, FollowsTheFormulaStepByStep) { ExpectNadamFollowsTheFormula(torch::kDouble, 1e-12); }
+
+// Float parameters take the fused update; it follows the same formula to float precision.
+TEST(NAdam, FusedFloatUpdateFollowsTheFormula) { ExpectNadamFollowsTheFormula(torch::kFloat, 1e-6); }
 
 // dts's Adam is LibTorch's with a fused CPU update: the same parameters after every step (to float rounding),
 // the same state, and each loads the other's saved state.
