@@ -8,6 +8,8 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "model/multiversion.h"
+
 namespace dts::model {
 namespace {
 
@@ -22,16 +24,13 @@ void Gemm(bool trans_b, int64_t m, int64_t n, int64_t k, const double* a, int64_
               beta, c, ldc);
 }
 
-// Always inlined, so that each target clone below gets its own (vectorised) copy.
-#define DTS_INLINE inline __attribute__((always_inline))
-
 // Elementwise math. Double keeps libm (tests compare in double); float uses branch-free Cephes-style
 // approximations (within 2 ulp of libm) that the compiler vectorises: with libm's scalar expf and tanhf the
 // gate loops, not the GEMMs, dominated the LSTM's time.
-DTS_INLINE double Exp(double x) { return std::exp(x); }
-DTS_INLINE double Tanh(double x) { return std::tanh(x); }
+DTS_ALWAYS_INLINE double Exp(double x) { return std::exp(x); }
+DTS_ALWAYS_INLINE double Tanh(double x) { return std::tanh(x); }
 
-DTS_INLINE float Exp(float x) {
+DTS_ALWAYS_INLINE float Exp(float x) {
   x = x < -87.0f ? -87.0f : x;
   x = x > 88.0f ? 88.0f : x;
   // x = n ln 2 + r, |r| <= ln(2) / 2; n rounded to nearest by the 1.5 · 2^23 trick (vectorises without
@@ -51,7 +50,7 @@ DTS_INLINE float Exp(float x) {
   return p * scale;
 }
 
-DTS_INLINE float Tanh(float x) {
+DTS_ALWAYS_INLINE float Tanh(float x) {
   // |x| < 0.625: odd polynomial (no cancellation near 0); else 1 - 2 / (e^{2x} + 1). Both are computed and
   // one selected: no branch, no libm call, so the loops vectorise.
   const float z = x * x;
@@ -66,7 +65,7 @@ DTS_INLINE float Tanh(float x) {
 }
 
 template <typename T>
-DTS_INLINE T Sigmoid(T x) {
+DTS_ALWAYS_INLINE T Sigmoid(T x) {
   return T(1) / (T(1) + Exp(-x));
 }
 
@@ -75,8 +74,8 @@ DTS_INLINE T Sigmoid(T x) {
 // FusedBiRnnFunction::forward) and the activated gates on exit; hg: h · W_hh^T; h, c: the running state,
 // updated; aux: LSTM cell state, GRU W_hn·h + b_hn.
 template <typename T>
-DTS_INLINE void LstmForwardRow(int64_t H, T* __restrict g, const T* __restrict hg, T* __restrict c,
-                               T* __restrict h, T* __restrict out, T* __restrict aux) {
+DTS_ALWAYS_INLINE void LstmForwardRow(int64_t H, T* __restrict g, const T* __restrict hg, T* __restrict c,
+                                      T* __restrict h, T* __restrict out, T* __restrict aux) {
   for (int64_t j = 0; j < H; ++j) {
     const T i = Sigmoid(g[j] + hg[j]);
     const T f = Sigmoid(g[H + j] + hg[H + j]);
@@ -90,9 +89,9 @@ DTS_INLINE void LstmForwardRow(int64_t H, T* __restrict g, const T* __restrict h
 }
 
 template <typename T>
-DTS_INLINE void GruForwardRow(int64_t H, T* __restrict g, const T* __restrict hg,
-                              const T* __restrict candidate_bias, T* __restrict h, T* __restrict out,
-                              T* __restrict aux) {
+DTS_ALWAYS_INLINE void GruForwardRow(int64_t H, T* __restrict g, const T* __restrict hg,
+                                     const T* __restrict candidate_bias, T* __restrict h, T* __restrict out,
+                                     T* __restrict aux) {
   for (int64_t j = 0; j < H; ++j) {
     const T r = Sigmoid(g[j] + hg[j]);
     const T z = Sigmoid(g[H + j] + hg[H + j]);
@@ -107,9 +106,9 @@ DTS_INLINE void GruForwardRow(int64_t H, T* __restrict g, const T* __restrict hg
 // Backward rows: dh = dy + the gradient from the next step; st receives the pre-activation gradients of the
 // hidden side (and, for the LSTM, of the input side too); dc (LSTM) is updated to the gradient of c_prev.
 template <typename T>
-DTS_INLINE void LstmBackwardRow(int64_t H, const T* __restrict g, const T* __restrict c,
-                                const T* __restrict c_prev, const T* __restrict dy, const T* __restrict dh,
-                                T* __restrict dc, T* __restrict st) {
+DTS_ALWAYS_INLINE void LstmBackwardRow(int64_t H, const T* __restrict g, const T* __restrict c,
+                                       const T* __restrict c_prev, const T* __restrict dy,
+                                       const T* __restrict dh, T* __restrict dc, T* __restrict st) {
   for (int64_t j = 0; j < H; ++j) {
     const T i = g[j], f = g[H + j], gg = g[2 * H + j], o = g[3 * H + j];
     const T tc = Tanh(c[j]);
@@ -126,9 +125,9 @@ DTS_INLINE void LstmBackwardRow(int64_t H, const T* __restrict g, const T* __res
 // GRU: di receives the input-side gradients, st the hidden-side ones, direct the gradient reaching h_prev
 // through z · h_prev.
 template <typename T>
-DTS_INLINE void GruBackwardRow(int64_t H, const T* __restrict g, const T* __restrict hn,
-                               const T* __restrict hp, const T* __restrict dy, const T* __restrict dh,
-                               T* __restrict di, T* __restrict st, T* __restrict direct) {
+DTS_ALWAYS_INLINE void GruBackwardRow(int64_t H, const T* __restrict g, const T* __restrict hn,
+                                      const T* __restrict hp, const T* __restrict dy, const T* __restrict dh,
+                                      T* __restrict di, T* __restrict st, T* __restrict direct) {
   for (int64_t j = 0; j < H; ++j) {
     const T r = g[j], z = g[H + j], nn = g[2 * H + j];
     const T dhj = dy[j] + dh[j];
@@ -143,31 +142,24 @@ DTS_INLINE void GruBackwardRow(int64_t H, const T* __restrict g, const T* __rest
   }
 }
 
-// The float rows, compiled twice (x86-64-v3: AVX2 + FMA, and baseline x86-64) and picked at load time by CPU
-// features. Not "arch=haswell": GCC's resolver tests for that CPU model itself, so every AMD and every newer
-// Intel CPU silently ran the baseline SSE2 clone.
-#if defined(__x86_64__) && defined(__GNUC__)
-#define DTS_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define DTS_CLONES
-#endif
-DTS_CLONES void ForwardRow(bool lstm, int64_t H, float* __restrict g, const float* __restrict hg,
-                           const float* __restrict b_hh, float* __restrict c, float* __restrict h,
-                           float* __restrict out, float* __restrict aux) {
+// The float rows, compiled for AVX2 + FMA and for baseline x86-64 (model/multiversion.h).
+DTS_TARGET_CLONES void ForwardRow(bool lstm, int64_t H, float* __restrict g, const float* __restrict hg,
+                                  const float* __restrict b_hh, float* __restrict c, float* __restrict h,
+                                  float* __restrict out, float* __restrict aux) {
   if (lstm)
     LstmForwardRow(H, g, hg, c, h, out, aux);
   else
     GruForwardRow(H, g, hg, b_hh + 2 * H, h, out, aux);
 }
-DTS_CLONES void LstmBackward(int64_t H, const float* __restrict g, const float* __restrict c,
-                             const float* __restrict c_prev, const float* __restrict dy,
-                             const float* __restrict dh, float* __restrict dc, float* __restrict st) {
+DTS_TARGET_CLONES void LstmBackward(int64_t H, const float* __restrict g, const float* __restrict c,
+                                    const float* __restrict c_prev, const float* __restrict dy,
+                                    const float* __restrict dh, float* __restrict dc, float* __restrict st) {
   LstmBackwardRow(H, g, c, c_prev, dy, dh, dc, st);
 }
-DTS_CLONES void GruBackward(int64_t H, const float* __restrict g, const float* __restrict hn,
-                            const float* __restrict hp, const float* __restrict dy,
-                            const float* __restrict dh, float* __restrict di, float* __restrict st,
-                            float* __restrict direct) {
+DTS_TARGET_CLONES void GruBackward(int64_t H, const float* __restrict g, const float* __restrict hn,
+                                   const float* __restrict hp, const float* __restrict dy,
+                                   const float* __restrict dh, float* __restrict di, float* __restrict st,
+                                   float* __restrict direct) {
   GruBackwardRow(H, g, hn, hp, dy, dh, di, st, direct);
 }
 void ForwardRow(bool lstm, int64_t H, double* __restrict g, const double* __restrict hg,
@@ -192,7 +184,8 @@ void GruBackward(int64_t H, const double* __restrict g, const double* __restrict
 // The recurrent product of every time step, C[M, N] = A[M, K] · B, with B (a weight, the same at every step)
 // packed once per call in panels of 16 columns: data[(p · K + k) · 16 + j] = B(k, 16p + j), zero beyond N.
 // OpenBLAS re-packs its operand on each of the 2L small products of a layer (12% of inference time) and is
-// tuned for large M; here each block of up to 4 rows x 16 columns keeps its sums in 8 vector registers.
+// tuned for large M; here each block of up to 6 rows x 16 columns keeps its sums in 12 vector registers
+// (enough independent sums to hide the FMA latency).
 // Double (the tests' precision) goes to BLAS.
 template <typename T>
 class RecurrentProduct {
@@ -213,8 +206,8 @@ class RecurrentProduct {
 using Float8 = float __attribute__((vector_size(32)));
 
 template <int Rows>
-DTS_INLINE void MultiplyBlock(const float* __restrict a, int64_t lda, const float* __restrict panel,
-                              int64_t K, float* __restrict c, int64_t ldc, int64_t columns) {
+DTS_ALWAYS_INLINE void MultiplyBlock(const float* __restrict a, int64_t lda, const float* __restrict panel,
+                                     int64_t K, float* __restrict c, int64_t ldc, int64_t columns) {
   Float8 sum[Rows][2] = {};
   for (int64_t k = 0; k < K; ++k) {
     Float8 b0, b1;
@@ -241,9 +234,9 @@ DTS_INLINE void MultiplyBlock(const float* __restrict a, int64_t lda, const floa
 
 // The last rows < 6 of a panel, as one block of exactly that many rows.
 template <int Rows>
-DTS_INLINE void MultiplyLastRows(int64_t rows, const float* __restrict a, int64_t lda,
-                                 const float* __restrict panel, int64_t K, float* __restrict c, int64_t ldc,
-                                 int64_t columns) {
+DTS_ALWAYS_INLINE void MultiplyLastRows(int64_t rows, const float* __restrict a, int64_t lda,
+                                        const float* __restrict panel, int64_t K, float* __restrict c,
+                                        int64_t ldc, int64_t columns) {
   if (rows == Rows) {
     MultiplyBlock<Rows>(a, lda, panel, K, c, ldc, columns);
   } else if constexpr (Rows > 1) {
@@ -251,8 +244,8 @@ DTS_INLINE void MultiplyLastRows(int64_t rows, const float* __restrict a, int64_
   }
 }
 
-DTS_CLONES void MultiplyPacked(int64_t M, int64_t N, int64_t K, const float* __restrict a, int64_t lda,
-                               const float* __restrict packed, float* __restrict c, int64_t ldc) {
+DTS_TARGET_CLONES void MultiplyPacked(int64_t M, int64_t N, int64_t K, const float* __restrict a, int64_t lda,
+                                      const float* __restrict packed, float* __restrict c, int64_t ldc) {
   for (int64_t p = 0; p * 16 < N; ++p) {
     const float* panel = packed + p * K * 16;
     const int64_t columns = std::min<int64_t>(16, N - p * 16);
@@ -280,9 +273,6 @@ class RecurrentProduct<float> {
   int64_t K_, N_;
   std::vector<float> packed_;
 };
-
-#undef DTS_CLONES
-#undef DTS_INLINE
 
 // Sizes and positions of one call. Only real tokens are computed: the per-position buffers (input
 // projections, gates, saved states) hold the batch's real positions packed, sequence after sequence, so a
@@ -428,8 +418,8 @@ class FusedBiRnnFunction : public torch::autograd::Function<FusedBiRnnFunction> 
     const auto input_bias = torch::cat({b_ih_f + outside(b_hh_f), b_ih_b + outside(b_hh_b)}, 0);
     auto gates = torch::addmm(input_bias, x_rows, w_ih.t()).contiguous();
     const auto opts = x.options();
-    // Every packed row of aux and h_prev is written by the loop; y is zero at padding.
-    // Saved for the backward pass only if there will be one (not at inference).
+    // aux and h_prev only if a backward pass will read them (not at inference); the loop writes every packed
+    // row of both. y is zero at padding.
     torch::Tensor aux, h_prev;
     if (for_backward)
       aux = torch::empty({k.tokens, 2 * k.H}, opts), h_prev = torch::empty({k.tokens, 2 * k.H}, opts);

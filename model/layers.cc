@@ -7,6 +7,8 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "model/multiversion.h"
+
 namespace dts::model {
 
 namespace F = torch::nn::functional;
@@ -15,17 +17,11 @@ using torch::autograd::variable_list;
 
 namespace {
 
-#define DTS_INLINE inline __attribute__((always_inline))  // each target clone gets its own vectorised copy
-#if defined(__x86_64__) && defined(__GNUC__)
-#define DTS_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define DTS_CLONES
-#endif
 // mask[i] = scale if hash(i) >= threshold else 0. The hash is two rounds of a 32-bit integer mixer (Wellons'
 // lowbias32): the first over the index and the seed's low half, the second after the high half is mixed in,
 // so every seed bit reaches every output bit. Independent per element, and the loop vectorises (no
 // sequential generator state).
-DTS_INLINE uint32_t Mix32(uint32_t x) {
+DTS_ALWAYS_INLINE uint32_t Mix32(uint32_t x) {
   x ^= x >> 16;
   x *= 0x7feb352du;
   x ^= x >> 15;
@@ -33,16 +29,14 @@ DTS_INLINE uint32_t Mix32(uint32_t x) {
   x ^= x >> 16;
   return x;
 }
-DTS_CLONES void FillDropoutMask(float* __restrict mask, int64_t n, uint64_t seed, uint32_t threshold,
-                                float scale) {
+DTS_TARGET_CLONES void FillDropoutMask(float* __restrict mask, int64_t n, uint64_t seed, uint32_t threshold,
+                                       float scale) {
   const auto low = static_cast<uint32_t>(seed), high = static_cast<uint32_t>(seed >> 32);
   for (int64_t i = 0; i < n; ++i) {
     const uint32_t x = Mix32(Mix32(static_cast<uint32_t>(i) * 0x9e3779b9u + low) ^ high);
     mask[i] = x >= threshold ? scale : 0.0f;
   }
 }
-#undef DTS_CLONES
-#undef DTS_INLINE
 
 uint64_t DrawFromGlobalGenerator() {
   auto generator = at::detail::getDefaultCPUGenerator();
@@ -214,7 +208,6 @@ torch::Tensor CharStateCache::Lookup(
   const int64_t* id = ids.data_ptr<int64_t>();
   const int64_t* length = lengths.data_ptr<int64_t>();
   std::vector<int64_t> rows(U), missing;
-  std::vector<std::string> missing_keys;
   for (int64_t u = 0; u < U; ++u) {
     std::string key(reinterpret_cast<const char*>(id + u * C), length[u] * sizeof(int64_t));
     const auto it = row_of_.find(key);
@@ -301,6 +294,7 @@ class CrfLogPartitionFunction : public torch::autograd::Function<CrfLogPartition
     auto alpha =
         torch::empty({B, L, T}, torch::kDouble);  // alpha[b, t, j]: log-sum over prefixes ending in j
     auto log_z = torch::empty({B}, torch::kDouble);
+    double* z = log_z.data_ptr<double>();
     const double *ep = e.data_ptr<double>(), *trans = tr.data_ptr<double>();
     const double *first = st.data_ptr<double>(), *last = en.data_ptr<double>();
     double* a = alpha.data_ptr<double>();
@@ -317,7 +311,7 @@ class CrfLogPartitionFunction : public torch::autograd::Function<CrfLogPartition
       }
       const int64_t n = lengths[b];
       for (int64_t j = 0; j < T; ++j) terms[j] = ab[(n - 1) * T + j] + last[j];
-      log_z[b] = LogSumExp(terms);
+      z[b] = LogSumExp(terms);
     }
     ctx->save_for_backward({e, tr, st, en, alpha, log_z});
     ctx->saved_data["lengths"] = lengths;

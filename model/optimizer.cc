@@ -5,6 +5,8 @@
 #include <string>
 #include <type_traits>
 
+#include "model/multiversion.h"
+
 namespace dts::model {
 namespace {
 
@@ -21,17 +23,12 @@ Key StateKey(const torch::Tensor& p) {
   }
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#define DTS_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define DTS_CLONES
-#endif
-
 // One coordinate loop per parameter, in the order of LibTorch's tensor ops (float arithmetic, the scalars
 // rounded to float as its CPU kernels do).
-DTS_CLONES void AdamUpdate(int64_t n, float* __restrict p, const float* __restrict grad, float* __restrict m,
-                           float* __restrict v, float beta1, float beta2, float weight_decay,
-                           float sqrt_bias_correction2, float eps, float step_size) {
+DTS_TARGET_CLONES void AdamUpdate(int64_t n, float* __restrict p, const float* __restrict grad,
+                                  float* __restrict m, float* __restrict v, float beta1, float beta2,
+                                  float weight_decay, float sqrt_bias_correction2, float eps,
+                                  float step_size) {
   for (int64_t i = 0; i < n; ++i) {
     const float g = grad[i] + weight_decay * p[i];
     m[i] = m[i] * beta1 + g * (1.0f - beta1);
@@ -41,10 +38,10 @@ DTS_CLONES void AdamUpdate(int64_t n, float* __restrict p, const float* __restri
   }
 }
 
-DTS_CLONES void NAdamUpdate(int64_t n, float* __restrict p, const float* __restrict grad, float* __restrict m,
-                            float* __restrict v, float beta1, float beta2, float weight_decay,
-                            float bias_correction2, float eps, float grad_coefficient,
-                            float momentum_coefficient) {
+DTS_TARGET_CLONES void NAdamUpdate(int64_t n, float* __restrict p, const float* __restrict grad,
+                                   float* __restrict m, float* __restrict v, float beta1, float beta2,
+                                   float weight_decay, float bias_correction2, float eps,
+                                   float grad_coefficient, float momentum_coefficient) {
   for (int64_t i = 0; i < n; ++i) {
     const float g = grad[i] + weight_decay * p[i];
     m[i] = m[i] + (1.0f - beta1) * (g - m[i]);
@@ -54,7 +51,6 @@ DTS_CLONES void NAdamUpdate(int64_t n, float* __restrict p, const float* __restr
     p[i] = p[i] + momentum_coefficient * (m[i] / denom);
   }
 }
-#undef DTS_CLONES
 
 // The fused loops apply to dense, contiguous CPU float parameters and gradients.
 bool FusedUpdateApplies(const torch::Tensor& p) {
@@ -157,8 +153,6 @@ torch::Tensor NAdam::step(LossClosure closure) {
     const auto [beta1, beta2] = options.betas();
     for (auto& p : group.params()) {
       if (!p.grad().defined()) continue;
-      auto grad = p.grad();
-      if (options.weight_decay() != 0) grad = grad.add(p, options.weight_decay());
       const auto key = StateKey<std::decay_t<decltype(state_)>::key_type>(p);
       auto it = state_.find(key);
       if (it == state_.end()) {
@@ -189,6 +183,8 @@ torch::Tensor NAdam::step(LossClosure closure) {
         p.unsafeGetTensorImpl()->bump_version();  // written through its pointer: tell whoever caches on it
         continue;
       }
+      auto grad = p.grad();
+      if (options.weight_decay() != 0) grad = grad.add(p, options.weight_decay());
       m.lerp_(grad, 1.0 - beta1);
       v.mul_(beta2).addcmul_(grad, grad, 1.0 - beta2);
       const auto denom = (v / bias_correction2).sqrt_().add_(options.eps());
