@@ -59,6 +59,20 @@ bool FusedUpdateApplies(const torch::Tensor& p) {
          grad.scalar_type() == torch::kFloat && grad.is_contiguous();
 }
 
+// The state of parameter p in an optimizer's state map, created with zero moments at its first step.
+template <typename State, typename StateMap>
+State& MomentState(StateMap& states, const torch::Tensor& p) {
+  const auto key = StateKey<typename StateMap::key_type>(p);
+  auto it = states.find(key);
+  if (it == states.end()) {
+    auto state = std::make_unique<State>();
+    state->exp_avg(torch::zeros_like(p, torch::MemoryFormat::Preserve));
+    state->exp_avg_sq(torch::zeros_like(p, torch::MemoryFormat::Preserve));
+    it = states.emplace(key, std::move(state)).first;
+  }
+  return static_cast<State&>(*it->second);
+}
+
 // The loss of an optimizer's closure, evaluated with gradients on; undefined without one.
 torch::Tensor EvaluateClosure(const torch::optim::Optimizer::LossClosure& closure) {
   if (closure == nullptr) return {};
@@ -82,15 +96,7 @@ torch::Tensor Adam::step(LossClosure closure) {
     const auto [beta1, beta2] = options.betas();
     for (auto& p : group.params()) {
       if (!p.grad().defined()) continue;
-      const auto key = StateKey<std::decay_t<decltype(state_)>::key_type>(p);
-      auto it = state_.find(key);
-      if (it == state_.end()) {
-        auto state = std::make_unique<torch::optim::AdamParamState>();
-        state->exp_avg(torch::zeros_like(p, torch::MemoryFormat::Preserve));
-        state->exp_avg_sq(torch::zeros_like(p, torch::MemoryFormat::Preserve));
-        it = state_.emplace(key, std::move(state)).first;
-      }
-      auto& state = static_cast<torch::optim::AdamParamState&>(*it->second);
+      auto& state = MomentState<torch::optim::AdamParamState>(state_, p);
       state.step(state.step() + 1);
       const double bias_correction1 = 1 - std::pow(beta1, state.step());
       const double bias_correction2 = 1 - std::pow(beta2, state.step());
@@ -153,15 +159,7 @@ torch::Tensor NAdam::step(LossClosure closure) {
     const auto [beta1, beta2] = options.betas();
     for (auto& p : group.params()) {
       if (!p.grad().defined()) continue;
-      const auto key = StateKey<std::decay_t<decltype(state_)>::key_type>(p);
-      auto it = state_.find(key);
-      if (it == state_.end()) {
-        auto state = std::make_unique<NAdamParamState>();
-        state->exp_avg(torch::zeros_like(p, torch::MemoryFormat::Preserve));
-        state->exp_avg_sq(torch::zeros_like(p, torch::MemoryFormat::Preserve));
-        it = state_.emplace(key, std::move(state)).first;
-      }
-      auto& state = static_cast<NAdamParamState&>(*it->second);
+      auto& state = MomentState<NAdamParamState>(state_, p);
       const int64_t t = state.step() + 1;
       state.step(t);
       const double psi = options.momentum_decay();
