@@ -1,8 +1,10 @@
-// dts-inspect: a trial file's summary (status, configuration, per-epoch table, dev and test scores).
-// A corrupt, truncated or damaged file (any dataset, checkpoints included) gets a one-line error naming it
-// and the damaged dataset, and exit code 5.
+// dts-inspect: a trial file's summary (status, configuration, attempts, per-epoch table, dev and test
+// scores). A corrupt, truncated or damaged file (any dataset, checkpoints included) gets a one-line error
+// naming it and the damaged dataset, and exit code 5.
 #include <cstdio>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "common/app.h"
 #include "common/error.h"
@@ -17,6 +19,24 @@ void PrintScores(const char* split, const dts::schema::SplitMetrics& m) {
   std::printf("%-5s RE  P/R/F1 micro %6.2f %6.2f %6.2f  macro %6.2f %6.2f %6.2f\n", split,
               m.re.scores.precision_micro, m.re.scores.recall_micro, m.re.scores.f1_micro,
               m.re.scores.precision_macro, m.re.scores.recall_macro, m.re.scores.f1_macro);
+}
+
+// One line per attempt, so that a result that depends on where it ran names the host, rank and process.
+void PrintAttempts(const std::vector<dts::schema::AttemptRow>& attempts) {
+  if (attempts.empty()) return;
+  std::printf(
+      "\nattempt host             rank      pid start                end                  outcome     "
+      "threads  BLAS core\n");
+  for (const auto& a : attempts) {
+    const std::string outcome = dts::schema::OutcomeWord(a.outcome);
+    // For a BLAS other than OpenBLAS, which names no core: what is known of it (its library's path).
+    const std::string& blas = a.blas_core.empty() ? a.blas : a.blas_core;
+    std::printf("%7d %-16s %4d %8lld %-20s %-20s %-11s %3d/%-3d  %s%s%s\n", a.attempt, a.host.c_str(), a.rank,
+                static_cast<long long>(a.pid), a.start_time.c_str(),
+                a.end_time.empty() ? "-" : a.end_time.c_str(), outcome.empty() ? "-" : outcome.c_str(),
+                a.intra_op_threads, a.inter_op_threads, blas.c_str(), a.numerics_env.empty() ? "" : "  env ",
+                a.numerics_env.c_str());
+  }
 }
 
 }  // namespace
@@ -56,6 +76,7 @@ int main(int argc, char** argv) {
         trial.epochs_run, trial.best_epoch, trial.theta_r,
         static_cast<unsigned long long>(trial.best_model_bytes),
         static_cast<unsigned long long>(trial.resume_bytes));
+    PrintAttempts(trial.attempts);
     if (!trial.epochs.empty()) {
       std::printf("\nepoch   loss    dev NER F1 (mi/ma)  dev RE F1 (mi/ma)  score   sent/s  seconds\n");
       for (const auto& e : trial.epochs) {

@@ -11,6 +11,7 @@
 #include "common/app.h"
 #include "common/error.h"
 #include "common/exit_codes.h"
+#include "common/log.h"
 #include "common/stop.h"
 #include "config/sweep_config.h"
 #include "orchestrator/comm.h"
@@ -26,8 +27,11 @@ int Main(int argc, char** argv, std::vector<std::string>& args) {
   int local_ranks = 0;
   po::options_description desc(
       "Usage: mpirun -np N dts-sweep --config SWEEP.ini --out DIR [options]\n"
-      "Exit codes: 0 done, 75 stopped by SIGTERM/SIGUSR1 (run the same command again), 2 usage (DIR in use "
-      "or holding another sweep), 3 bad config, 4 missing input file, 5 I/O error");
+      "Exit codes: 0 done, 7 done but trials failed (the log names them and their hosts), 75 stopped by "
+      "SIGTERM/SIGUSR1 (run the same command again), 69 ranks lost or quarantined with work left (run the "
+      "same "
+      "command again, on healthy nodes), 2 usage (DIR in use, holding another sweep, or not seen by every "
+      "host), 3 bad config, 4 missing input file, 5 I/O error");
   desc.add_options()("help", "this text")("config-reference",
                                           "print the [sweep] settings table (docs/orchestrator.md) and exit")(
       "config", po::value(&options.sweep_path)->required(), "sweep file (INI)")(
@@ -36,6 +40,8 @@ int Main(int argc, char** argv, std::vector<std::string>& args) {
       "dry-run", po::bool_switch(&options.dry_run), "print the plan and the cost estimate; run nothing")(
       "json", po::bool_switch(&options.json), "also print one JSON line per event on stdout")(
       "trial-command", po::value(&options.trial_command), "override [sweep] trial_command")(
+      "threads-per-rank", po::value(&options.threads_per_rank),
+      "override [sweep] threads_per_rank: --threads of every trial (dts-submit passes --cpus-per-task)")(
       "adopt", po::bool_switch(&options.adopt),
       "run even though DIR/sweep.h5 holds another sweep (another name or sweep file text): keep its "
       "finished trials that this plan shares")(
@@ -58,6 +64,8 @@ int Main(int argc, char** argv, std::vector<std::string>& args) {
   } catch (const po::error& e) {
     throw dts::UsageError(e.what());
   }
+  if (vm.count("threads-per-rank") && (options.threads_per_rank < 1 || options.threads_per_rank > 1024))
+    throw dts::UsageError("--threads-per-rank must be in [1, 1024] (like sweep.threads_per_rank)");
   // A dry run without --out keeps its scratch (parameter-count files) in a private temporary directory,
   // removed on exit, rather than leaving it in the caller's working directory.
   struct RemoveOnExit {
@@ -77,6 +85,7 @@ int Main(int argc, char** argv, std::vector<std::string>& args) {
   if (local_ranks > 0) {
     if (local_ranks < 2) throw dts::UsageError("--local-ranks needs at least 2 (1 coordinator + workers)");
     auto group = dts::orchestrator::MakeInProcessGroup(local_ranks);
+    dts::SetProcessLog({0, local_ranks, "", "local"});  // the ranks are threads of this one process
     std::vector<std::thread> workers;
     for (int rank = 1; rank < local_ranks; ++rank) {
       workers.emplace_back([&, rank] {
@@ -85,7 +94,7 @@ int Main(int argc, char** argv, std::vector<std::string>& args) {
         } catch (...) {
           std::string message;
           const int code = dts::ExitCodeForCurrentException(message);
-          std::cerr << "dts-sweep[r" << rank << "]: " << message << std::endl;
+          dts::ProcessLog().Say("error: " + message);
           std::_Exit(code);
         }
       });
@@ -103,18 +112,25 @@ int Main(int argc, char** argv, std::vector<std::string>& args) {
   }
   dts::orchestrator::MpiSession mpi(&argc, &argv);
   const int rank = mpi.World().Rank();
+  dts::SetProcessLog({rank, mpi.World().Size(), "", rank == 0 ? "coord" : "worker"});
   int rc = dts::kExitOk;
   try {
     rc = dts::orchestrator::RunSweep(options, mpi.World());
   } catch (...) {
     std::string message;
     const int code = dts::ExitCodeForCurrentException(message);
-    std::cerr << "dts-sweep[r" << rank << "]: " << message << std::endl;
+    dts::ProcessLog().Say("error: " + message);
     // Rank 0 told the workers to stop before rethrowing, so everyone can finalize; a worker that fails leaves
     // the coordinator waiting for its result, so it aborts the job.
     if (rank != 0) dts::orchestrator::MpiSession::Abort(code);
     mpi.Finalize();
     return code;
+  }
+  if (rank == 0 && rc == dts::kExitRanksLost) {
+    // MPI_Finalize waits for every rank, and a frozen one never comes: the manifest is written and the lock
+    // released, so end the job here (mpirun exits with this code).
+    dts::ProcessLog().Say("ending the MPI job without the lost ranks (exit " + std::to_string(rc) + ")");
+    dts::orchestrator::MpiSession::Abort(rc);
   }
   mpi.Finalize();
   return rc;

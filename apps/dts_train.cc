@@ -16,6 +16,7 @@
 #include "model/device.h"
 #include "model/setup.h"
 #include "schema/trial_contract.h"
+#include "worker/numerics.h"
 #include "worker/trainer.h"
 
 namespace po = boost::program_options;
@@ -65,8 +66,7 @@ po::options_description Describe(Options& o) {
 }
 
 void SetThreads(const Options& o, const config::TrainConfig& config) {
-  const int threads = o.threads > 0 ? o.threads : config.train.threads;
-  if (threads > 0) torch::set_num_threads(threads);
+  dts::worker::SetTrialThreads(o.threads > 0 ? o.threads : config.train.threads);
 }
 
 int Train(const Options& o, const config::TrainConfig& config) {

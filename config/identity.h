@@ -5,9 +5,18 @@
 // configuration (data.fold, train.seed) and without the [trial] labels, which change no computation. A trial
 // adds its fold, its seed and the corpus' fingerprint. The sweep's planner, dts-train (outside a sweep) and
 // the test doubles all call these functions, so an id means the same thing wherever it was made.
+//
+// Path values (IsPathKey: data.path, data.split_file, data.word_vectors, data.contextual_embeddings) enter
+// the text relative to an explicit base directory, never the working directory: a sweep's base is its
+// directory DIR (--out), dts-train's outside a sweep the directory of its trial file. Both the base and each
+// value are made absolute and weakly canonical first, so neither the working directory nor a symlinked
+// spelling of a mount changes an id, and moving the base together with the data keeps every id. Sweeps
+// planned before this rule made their ids relative to the coordinator's working directory; LegacyIdentityText
+// reproduces that rule, and orchestrator/identity_base.h finds which directory it was.
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 
 #include "config/train_config.h"
@@ -17,11 +26,19 @@ namespace dts::config {
 // True for the keys an identity leaves out: data.fold, train.seed and every [trial] key.
 bool IsPerRunKey(const std::string& key);
 
-// Identity text of `config`. Path values enter it relative to the working directory (see identity.cc), so
-// resume a sweep from the directory it was started in. without_max_epochs also drops train.max_epochs: an
-// ASHA search trial is the same trial at every rung (its budget comes as an override), so it keeps one id and
-// one trial file.
-std::string IdentityText(const TrainConfig& config, bool without_max_epochs = false);
+// Identity text of `config`, its path values relative to `paths_relative_to` (a relative value is taken
+// relative to the working directory, as the trial would open it). without_max_epochs also drops
+// train.max_epochs: an ASHA search trial is the same trial at every rung (its budget comes as an override),
+// so it keeps one id and one trial file.
+std::string IdentityText(const TrainConfig& config, const std::filesystem::path& paths_relative_to,
+                         bool without_max_epochs = false);
+
+// The identity text of sweeps planned before the base was explicit: absolute path values lexically relative
+// to `working_dir` (their coordinator's working directory, as getcwd reported it), relative values as
+// written, no symlink resolved. Only for sweep directories whose manifest says (or whose ids show) that they
+// were planned this way, so that they resume without re-running their finished trials.
+std::string LegacyIdentityText(const TrainConfig& config, const std::filesystem::path& working_dir,
+                               bool without_max_epochs = false);
 
 // 12 hex digits: groups every fold and seed of a configuration.
 std::string ConfigId(const std::string& identity_text);

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/numerics.h"
 #include "config/identity.h"
 
 namespace dts::config {
@@ -122,6 +123,24 @@ const ParamTable<SweepSettings>& SweepParams() {
           Param(&SweepSettings::progress_every_s, "progress_every_s")
               .Range(0, 86400)
               .Help("seconds between progress lines (0: after every trial)"),
+          Param(&SweepSettings::environment, "environment")
+              .Help(
+                  "numerics environment of every trial, `NAME=VALUE, ...` (OMP_*, OPENBLAS_*, GOTO*, MKL_*, "
+                  "KMP_*, GOMP_* names): workers unset every other such variable, so a trial computes the "
+                  "same on every host whatever shell or node started it"),
+          Param(&SweepSettings::lock_lease_s, "lock_lease_s")
+              .Range(0.2, 86400)
+              .Help(
+                  "DIR/sweep.lock and each running trial's lease are renewed every lease / 4 seconds; a lock "
+                  "not renewed for this long is stale and taken over from any host"),
+          Param(&SweepSettings::silent_rank_s, "silent_rank_s")
+              .Range(1, 86400)
+              .Help("a rank not heard from for this long (workers send a heartbeat every tenth of it) is "
+                    "reported lost with its host and trial; the sweep then ends resumable (exit 69)"),
+          Param(&SweepSettings::quarantine_after, "quarantine_after")
+              .Range(1, 1000)
+              .Help("infrastructure failures in a row (the trial could not start, I/O errors) after which a "
+                    "rank gets no more trials; a trial is never retried on the rank where it just failed so"),
       }};
   return table;
 }
@@ -447,6 +466,14 @@ SweepConfig ParseSweepConfig(const std::string& text, const std::string& path) {
                       "sweep.racing_min_folds = " + std::to_string(config.sweep.racing_min_folds) +
                           " exceeds data.folds = " + std::to_string(config.base.data.folds) +
                           ": racing could never eliminate a configuration");
+  try {
+    ParseNumericsSettings(config.sweep.environment);
+  } catch (const ConfigError&) {
+    throw;
+  } catch (const Error& e) {
+    throw ConfigError(source_of("sweep.environment"), "sweep.environment",
+                      std::string("sweep.environment: ") + e.what());
+  }
   std::set<std::string> searched;
   const std::string max_epochs_key = TrainSchema().Key(&TrainConfig::train, &OptimConfig::max_epochs);
   for (const auto& dim : config.space) {

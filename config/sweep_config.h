@@ -59,6 +59,11 @@ struct SweepSettings {
   DeviceChoice device = DeviceChoice::kAuto;
   int max_shared_layers = 3;  // ablation variants never exceed it (model.shared_layers' own range)
   double progress_every_s = 10;
+  // Across hosts (docs/orchestrator.md, "Running across hosts").
+  std::string environment;     // numerics variables every trial gets, "NAME=VALUE, ..." (all others unset)
+  double lock_lease_s = 60;    // DIR/sweep.lock and trial leases are renewed every lease / 4 seconds
+  double silent_rank_s = 120;  // a rank not heard from for this long is reported lost
+  int quarantine_after = 3;    // infrastructure failures in a row that take a rank out of the sweep
 };
 const ParamTable<SweepSettings>& SweepParams();
 

@@ -24,7 +24,8 @@ class Communicator {
   virtual ~Communicator() = default;
   virtual int Rank() const = 0;
   virtual int Size() const = 0;  // rank 0 is the coordinator
-  // Rank index among the ranks on the same host (picks the GPU); 0 for the in-process group's ranks.
+  // Index of a worker among the worker ranks on its host (picks its GPU; the coordinator is not counted);
+  // 0 for the coordinator. The in-process group is one host: worker rank r is r - 1.
   virtual int LocalRank() const = 0;
   // Never blocks for long: messages are small and the receiver drains them promptly.
   virtual void Send(int dest, Tag tag, std::string payload) = 0;

@@ -6,8 +6,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <future>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -18,6 +21,8 @@
 #include "common/error.h"
 #include "common/exit_codes.h"
 #include "common/host.h"
+#include "common/log.h"
+#include "common/numerics.h"
 #include "common/stop.h"
 #include "common/version.h"
 #include "config/identity.h"
@@ -72,26 +77,29 @@ Coordinator::Coordinator(const config::SweepConfig& sweep, Communicator& comm, C
     : sweep_(sweep),
       comm_(comm),
       options_(std::move(options)),
-      planner_(sweep, config::DataFingerprint(sweep.base.data.path), std::move(counter)),
+      // The base of a new sweep; Run() switches to an older one when a resumed DIR was planned under it.
+      planner_(sweep, config::DataFingerprint(sweep.base.data.path), std::move(counter),
+               SweepDirectoryBase(options_.out_dir)),
       workers_(comm.Size()) {
   if (sweep.sweep.strategy == config::Strategy::kAsha) rung_epochs_ = config::AshaRungEpochs(sweep.sweep);
-  if (IsSequentialSearch(sweep)) sequential_ = std::make_unique<SequentialSearch>(sweep, planner_);
   if (!options_.log) options_.log = &std::cerr;
   if (!options_.json_out) options_.json_out = &std::cout;
+  log_ = std::make_unique<EventLog>(LogIdentity{0, comm.Size(), "", "coord"}, *options_.log,
+                                    options_.json ? options_.json_out : nullptr);
   if (options_.trial_command.empty()) options_.trial_command = ResolveExecutable(sweep.sweep.trial_command);
+  environment_ = ParseNumericsSettings(sweep.sweep.environment);
+  out_dir_ = fs::absolute(options_.out_dir).lexically_normal().string();
 }
 
-std::string Coordinator::Prefix() const {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&now, &tm);
-  std::ostringstream out;
-  out << "[" << std::put_time(&tm, "%H:%M:%S") << " r00/" << comm_.Size() << " coord] ";
-  return out.str();
+std::string Coordinator::WorkerState::Name(int rank) const {
+  return "rank " + std::to_string(rank) + " on host " + host;
 }
 
-void Coordinator::Event(const std::string& json_line) {
-  if (options_.json) *options_.json_out << json_line << std::endl;
+void Coordinator::Say(const std::string& text) const { log_->Say(text); }
+
+void Coordinator::Emit(const std::string& event, const nlohmann::json& fields,
+                       const std::string& text) const {
+  log_->Emit(event, fields, text);
 }
 
 void Coordinator::SubmitManifest(bool now) {
@@ -120,7 +128,7 @@ double Coordinator::EstimatedCost(const schema::PlannedTrial& row) const {
 }
 
 void Coordinator::AddStage(const std::string& stage, const StagePlan& plan) {
-  for (const auto& note : plan.notes) *options_.log << Prefix() << note << "\n";
+  for (const auto& note : plan.notes) Say(Line() << note);
   std::vector<size_t> added;
   for (const auto& planned : plan.trials) {
     if (index_.count(RowKey(planned))) continue;  // the same run planned by an earlier stage
@@ -150,14 +158,11 @@ void Coordinator::AddStage(const std::string& stage, const StagePlan& plan) {
     RestoreSequentialRows();
     Race();  // likewise for an elimination
   }
-  if (stage == "search" && sequential_)
-    *options_.log << Prefix() << stage << ": runs are planned one at a time as results come in" << std::endl;
-  else
-    *options_.log << Prefix() << stage << ": " << plan.trials.size() << " trials planned, " << added.size()
-                  << " to run" << std::endl;
-  Event(nlohmann::json{
-      {"event", "stage"}, {"stage", stage}, {"planned", plan.trials.size()}, {"to_run", added.size()}}
-            .dump());
+  Emit("stage", {{"stage", stage}, {"planned", plan.trials.size()}, {"to_run", added.size()}},
+       stage == "search" && sequential_ ? stage + ": runs are planned one at a time as results come in"
+                                        : (Line() << stage << ": " << plan.trials.size()
+                                                  << " trials planned, " << added.size() << " to run")
+                                              .str());
 }
 
 void Coordinator::RestoreSequentialRows() {
@@ -174,9 +179,8 @@ void Coordinator::RestoreSequentialRows() {
   // Runs that were in flight go first, in their planning order, before anything new is planned.
   pending_.insert(pending_.begin(), unfinished.begin(), unfinished.end());
   if (!previous_rows_.empty())
-    *options_.log << Prefix() << "search: " << manifest_.trials.size() << " runs restored, "
-                  << unfinished.size() << " to finish, " << manifest_.eliminations.size()
-                  << " configurations eliminated" << std::endl;
+    Say(Line() << "search: " << manifest_.trials.size() << " runs restored, " << unfinished.size()
+               << " to finish, " << manifest_.eliminations.size() << " configurations eliminated");
 }
 
 void Coordinator::Refill() {
@@ -197,19 +201,18 @@ void Coordinator::Refill() {
 
 void Coordinator::Race() {
   for (auto& elimination : sequential_->Race(manifest_)) {
-    *options_.log << Prefix() << "racing: config " << elimination.config_id << " eliminated after fold "
-                  << elimination.after_fold << " (" << elimination.folds << " paired folds, "
-                  << std::setprecision(3) << elimination.mean_gap << " points below "
-                  << elimination.incumbent_id << ", p = " << std::setprecision(3) << elimination.p_value
-                  << ")" << std::endl;
-    Event(nlohmann::json{{"event", "elimination"},
-                         {"config_id", elimination.config_id},
-                         {"incumbent_id", elimination.incumbent_id},
-                         {"folds", elimination.folds},
-                         {"after_fold", elimination.after_fold},
-                         {"mean_gap", elimination.mean_gap},
-                         {"p_value", elimination.p_value}}
-              .dump());
+    Emit("elimination",
+         {{"config_id", elimination.config_id},
+          {"incumbent_id", elimination.incumbent_id},
+          {"folds", elimination.folds},
+          {"after_fold", elimination.after_fold},
+          {"mean_gap", elimination.mean_gap},
+          {"p_value", elimination.p_value}},
+         Line() << "racing: config " << elimination.config_id << " eliminated after fold "
+                << elimination.after_fold << " (" << elimination.folds << " paired folds, "
+                << std::setprecision(3) << elimination.mean_gap << " points below "
+                << elimination.incumbent_id << ", p = " << std::setprecision(3) << elimination.p_value
+                << ")");
     manifest_.eliminations.push_back(std::move(elimination));
     dirty_ = true;
   }
@@ -220,15 +223,19 @@ void Coordinator::Dispatch() {
   Refill();
   for (int rank = 1; rank < comm_.Size() && !pending_.empty(); ++rank) {
     WorkerState& worker = workers_[rank];
-    if (!worker.ready || worker.busy) continue;
-    schema::PlannedTrial& row = manifest_.trials[pending_.front()];
-    pending_.pop_front();
+    if (!worker.Usable() || worker.busy) continue;
+    const auto next = NextFor(rank);
+    if (next == pending_.end()) continue;
+    const size_t index = *next;
+    pending_.erase(next);
+    schema::PlannedTrial& row = manifest_.trials[index];
     Assign assign;
     assign.trial_id = row.trial_id;
     assign.config_id = row.config_id;
     assign.command = options_.trial_command;
     assign.config_ini = row.config_ini;
-    const fs::path trials = fs::path(options_.out_dir) / "trials";
+    // Absolute: a worker on another host may have started in another working directory.
+    const fs::path trials = fs::path(out_dir_) / "trials";
     assign.config_path = (trials / (row.trial_id + ".ini")).string();
     assign.trial_path = (trials / (row.trial_id + ".h5")).string();
     assign.log_path = (trials / (row.trial_id + ".log")).string();
@@ -236,10 +243,14 @@ void Coordinator::Dispatch() {
     // recording it): the trial goes on from there instead of starting over.
     std::error_code ec;
     assign.resume = fs::exists(assign.trial_path, ec);
-    assign.threads = sweep_.sweep.threads_per_rank;
+    assign.threads =
+        options_.threads_per_rank > 0 ? options_.threads_per_rank : sweep_.sweep.threads_per_rank;
     assign.use_gpu = sweep_.sweep.device == config::DeviceChoice::kAuto && worker.device_count > 0;
     assign.attempt = row.attempts + 1;
     assign.timeout_s = sweep_.sweep.trial_timeout_s;
+    assign.environment = environment_;
+    assign.rank = rank;
+    assign.lease_s = sweep_.sweep.lock_lease_s;
     // ASHA: the rung's budget as an override of the unchanged INI; a promoted trial's file exists, so it
     // resumes from its checkpoint with the larger budget.
     const int rung = AshaRung(row);
@@ -253,6 +264,66 @@ void Coordinator::Dispatch() {
   }
 }
 
+std::deque<size_t>::iterator Coordinator::NextFor(int rank) {
+  for (auto it = pending_.begin(); it != pending_.end(); ++it) {
+    auto failed = failed_on_.find(*it);
+    if (failed == failed_on_.end() || !failed->second.count(rank)) return it;
+    // It failed here with an infrastructure error: only when every usable rank has failed it too.
+    bool elsewhere = false;
+    for (int other = 1; other < comm_.Size() && !elsewhere; ++other)
+      elsewhere = workers_[other].Usable() && !failed->second.count(other);
+    if (!elsewhere) return it;
+  }
+  return pending_.end();
+}
+
+bool Coordinator::Stranded() const {
+  if (pending_.empty()) return false;
+  for (int rank = 1; rank < comm_.Size(); ++rank)
+    if (workers_[rank].Usable() || (!workers_[rank].ready && !workers_[rank].lost)) return false;
+  return true;
+}
+
+void Coordinator::Quarantine(int rank, const std::string& why) {
+  WorkerState& worker = workers_[rank];
+  if (worker.quarantined) return;
+  worker.quarantined = true;
+  Emit("quarantine", {{"worker_rank", rank}, {"worker_host", worker.host}, {"reason", why}},
+       Line() << "quarantined " << worker.Name(rank) << " (pid " << worker.pid << "): " << why
+              << "; it gets no more trials");
+}
+
+void Coordinator::CheckSilentRanks() {
+  const auto now = std::chrono::steady_clock::now();
+  const auto bound = std::chrono::duration<double>(sweep_.sweep.silent_rank_s);
+  for (int rank = 1; rank < comm_.Size(); ++rank) {
+    WorkerState& worker = workers_[rank];
+    if (worker.lost || now - worker.last_heard <= bound) continue;
+    worker.lost = true;
+    const double silent = std::chrono::duration<double>(now - worker.last_heard).count();
+    std::string trial = "idle", trial_id;
+    if (worker.busy) {
+      trial_id = worker.trial_id;
+      schema::PlannedTrial& row = manifest_.trials[worker.row];
+      // Not retried elsewhere in this run: the silent rank may still hold the trial's locks (a frozen
+      // host), and the trial's checkpoint is where the next run resumes it.
+      row.status = TrialStatus::kInterrupted;
+      trial = "its trial " + row.trial_id + " (" + row.stage + ", attempt " +
+              std::to_string(row.attempts + 1) + ") is left for the next run";
+      manifest_.attempts.push_back({row.trial_id, row.stage, row.variant, row.attempts + 1, rank, worker.host,
+                                    0, "", silent, "lost", "rank silent for " + Duration(silent)});
+      // Free for the stage's end, but its trial id stays: a rank that is heard again may still report it.
+      worker.busy = false;
+      dirty_ = true;
+    }
+    Emit("lost",
+         {{"worker_rank", rank}, {"worker_host", worker.host}, {"trial_id", trial_id}, {"silent_s", silent}},
+         Line() << "lost " << worker.Name(rank) << " (pid " << worker.pid << "): silent for "
+                << Duration(silent) << " (sweep.silent_rank_s = " << sweep_.sweep.silent_rank_s << "); "
+                << trial);
+  }
+}
+
 void Coordinator::HandleResult(int rank, const Result& result) {
   WorkerState& worker = workers_[rank];
   worker.busy = false;
@@ -262,6 +333,19 @@ void Coordinator::HandleResult(int rank, const Result& result) {
   worker.trial_id.clear();
   const size_t index = worker.row;
   schema::PlannedTrial& row = manifest_.trials[index];
+  const std::string outcome_word =
+      result.failure == FailureClass::kNone ? "completed" : schema::Name(result.failure);
+  manifest_.attempts.push_back({row.trial_id, row.stage, row.variant, row.attempts + 1, rank,
+                                result.host.empty() ? worker.host : result.host, result.pid, result.started,
+                                result.seconds, outcome_word, result.message});
+  if (result.failure == FailureClass::kInfrastructure) {
+    failed_on_[index].insert(rank);
+    if (++worker.infrastructure_failures >= sweep_.sweep.quarantine_after)
+      Quarantine(rank, std::to_string(worker.infrastructure_failures) +
+                           " infrastructure failures in a row (last: " + result.message + ")");
+  } else if (result.failure != FailureClass::kInterrupted) {
+    worker.infrastructure_failures = 0;
+  }
   dirty_ = true;
   row.seconds = result.seconds;
   finished_seconds_ += result.seconds;
@@ -309,23 +393,28 @@ void Coordinator::HandleResult(int rank, const Result& result) {
       }
       break;
   }
-  if (result.failure != FailureClass::kNone && result.failure != FailureClass::kInterrupted) {
-    *options_.log << Prefix() << "trial " << row.trial_id << " (" << row.stage << ", rank " << rank
-                  << ", attempt " << row.attempts << "): " << outcome << ": " << result.message
-                  << (row.status == TrialStatus::kPlanned ? " -- retrying" : "") << std::endl;
-  }
-  Event(nlohmann::json{{"event", "trial"},
-                       {"stage", row.stage},
-                       {"trial_id", row.trial_id},
-                       {"rank", rank},
-                       {"outcome", outcome},
-                       {"status", schema::Name(row.status)},
-                       {"attempts", row.attempts},
-                       {"seconds", result.seconds},
-                       {"dev_score", row.dev_score},
-                       {"message", result.message},
-                       {"variant", row.variant}}
-            .dump());
+  // Every result is an event; only failures are lines for people (a sweep has thousands of results).
+  const bool failed = result.failure != FailureClass::kNone && result.failure != FailureClass::kInterrupted;
+  Emit("trial",
+       {{"stage", row.stage},
+        {"trial_id", row.trial_id},
+        {"worker_rank", rank},
+        {"worker_host", worker.host},
+        {"outcome", outcome},
+        {"status", schema::Name(row.status)},
+        {"attempts", row.attempts},
+        {"seconds", result.seconds},
+        {"dev_score", row.dev_score},
+        {"message", result.message},
+        {"variant", row.variant}},
+       !failed
+           ? std::string()
+           : (Line() << "trial " << row.trial_id << " (" << row.stage << ", " << worker.Name(rank)
+                     << ", attempt " << row.attempts << "): " << outcome << ": " << result.message
+                     << (row.status != TrialStatus::kPlanned               ? ""
+                         : result.failure == FailureClass::kInfrastructure ? " -- retrying on another rank"
+                                                                           : " -- retrying"))
+                 .str());
   if (!rung_epochs_.empty() && AshaRung(row) >= 0 &&
       (result.failure == FailureClass::kNone || result.failure == FailureClass::kDiverged))
     PromoteAsha();
@@ -347,9 +436,8 @@ void Coordinator::RestoreAshaRows(const StagePlan& plan) {
   for (const auto* previous : rows) {
     if (index_.count(RowKey(*previous))) continue;
     if (static_cast<size_t>(AshaRung(*previous)) >= rung_epochs_.size()) {
-      *options_.log << Prefix() << "trial " << previous->trial_id << ": " << previous->variant
-                    << " is beyond this sweep's last rung (sweep.max_epochs changed?); not resumed"
-                    << std::endl;
+      Say(Line() << "trial " << previous->trial_id << ": " << previous->variant
+                 << " is beyond this sweep's last rung (sweep.max_epochs changed?); not resumed");
       continue;
     }
     schema::PlannedTrial row = *previous;
@@ -400,15 +488,14 @@ void Coordinator::PromoteAsha() {
       next.attempts = 0;
       next.seconds = 0;
       next.dev_score = -1;
-      *options_.log << Prefix() << "asha: trial " << row.trial_id << " (dev " << row.dev_score << ", rank "
-                    << j + 1 << " of " << rows.size() << " at " << row.variant << ") promoted to "
-                    << next.variant << " (" << rung_epochs_[rung + 1] << " epochs)" << std::endl;
-      Event(nlohmann::json{{"event", "promotion"},
-                           {"trial_id", row.trial_id},
-                           {"from", row.variant},
-                           {"to", next.variant},
-                           {"epochs", rung_epochs_[rung + 1]}}
-                .dump());
+      Emit("promotion",
+           {{"trial_id", row.trial_id},
+            {"from", row.variant},
+            {"to", next.variant},
+            {"epochs", rung_epochs_[rung + 1]}},
+           Line() << "asha: trial " << row.trial_id << " (dev " << row.dev_score << ", rank " << j + 1
+                  << " of " << rows.size() << " at " << row.variant << ") promoted to " << next.variant
+                  << " (" << rung_epochs_[rung + 1] << " epochs)");
       index_[RowKey(next)] = manifest_.trials.size();
       manifest_.trials.push_back(std::move(next));  // invalidates `row`; not used below
       pending_.push_front(manifest_.trials.size() - 1);
@@ -418,6 +505,14 @@ void Coordinator::PromoteAsha() {
 }
 
 void Coordinator::Handle(const Envelope& envelope) {
+  WorkerState& worker = workers_[envelope.source];
+  const auto now = std::chrono::steady_clock::now();
+  if (worker.lost) {
+    worker.lost = false;
+    Say(Line() << worker.Name(envelope.source) << " is heard again after "
+               << Duration(std::chrono::duration<double>(now - worker.last_heard).count()));
+  }
+  worker.last_heard = now;
   switch (envelope.tag) {
     case Tag::kHello: {
       const Hello hello = Hello::Decode(envelope.payload);
@@ -425,23 +520,79 @@ void Coordinator::Handle(const Envelope& envelope) {
         throw Error("rank " + std::to_string(envelope.source) + " (" + hello.host +
                     ") speaks protocol version " + std::to_string(hello.version) + ", the coordinator " +
                     std::to_string(kProtocolVersion) + ": mixed dts-sweep builds");
-      workers_[envelope.source].ready = true;
-      Event(nlohmann::json{
-          {"event", "hello"},
-          {"rank", envelope.source},
-          {"host", hello.host},
-          {"devices", hello.device_count},
-          {"t", std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count()}}
-                .dump());
-      workers_[envelope.source].device_count = hello.device_count;
+      worker.said_hello = true;
+      worker.host = hello.host;
+      worker.pid = hello.pid;
+      worker.device_count = hello.device_count;
+      Emit("hello",
+           {{"worker_rank", envelope.source},
+            {"worker_host", hello.host},
+            {"pid", hello.pid},
+            {"devices", hello.device_count},
+            {"t", std::chrono::duration<double>(now - start_).count()}},
+           "");
+      // Every worker proves that it sees this DIR: a path private to some host (a node-local /tmp, a
+      // directory that is not exported) would otherwise leave trial files where nobody reads them.
+      orchestrator::Welcome welcome;
+      welcome.out_dir = out_dir_;
+      welcome.token = std::to_string(envelope.source) + "-" + std::to_string(getpid()) + "-" +
+                      std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
+      welcome.probe_path = (fs::path(out_dir_) / (".probe-" + welcome.token)).string();
+      welcome.heartbeat_s = sweep_.sweep.silent_rank_s / 10;
+      worker.probe_path = welcome.probe_path;
+      worker.probe_token = welcome.token;
+      comm_.Send(envelope.source, Tag::kWelcome, welcome.Encode());
       break;
     }
+    case Tag::kSeen: {
+      const Seen seen = Seen::Decode(envelope.payload);
+      std::string text;
+      std::ifstream in(worker.probe_path, std::ios::binary);
+      std::getline(in, text);
+      const bool found = seen.ok && in && text == worker.probe_token;
+      std::error_code ignored;
+      fs::remove(worker.probe_path, ignored);
+      if (!found)
+        throw UsageError(out_dir_ + ": " + worker.Name(envelope.source) +
+                         (seen.ok ? " wrote " + worker.probe_path + " there, but this coordinator (host " +
+                                        HostName() + ") does not see it"
+                                  : " cannot use it: " + seen.message) +
+                         "; the sweep directory must be on a file system that every host shares (--out)");
+      worker.ready = true;
+      break;
+    }
+    case Tag::kHeartbeat:
+      break;
     case Tag::kResult:
       HandleResult(envelope.source, Result::Decode(envelope.payload));
       break;
     default:
       throw Error("coordinator: unexpected message tag " + std::to_string(static_cast<int>(envelope.tag)) +
                   " from rank " + std::to_string(envelope.source));
+  }
+}
+
+void Coordinator::AwaitWorkers() {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::duration<double>(sweep_.sweep.silent_rank_s);
+  auto waiting = [&] {
+    for (int rank = 1; rank < comm_.Size(); ++rank)
+      if (!workers_[rank].ready) return true;
+    return false;
+  };
+  while (waiting() && std::chrono::steady_clock::now() < deadline && !StopRequested()) {
+    if (options_.lock_lost && options_.lock_lost()) break;
+    if (auto envelope = comm_.Receive(options_.receive_timeout)) Handle(*envelope);
+  }
+  for (int rank = 1; rank < comm_.Size(); ++rank) {
+    WorkerState& worker = workers_[rank];
+    if (worker.ready) continue;
+    worker.lost = true;
+    Say(Line() << "lost " << worker.Name(rank) << ": "
+               << (worker.said_hello ? "it never said whether it sees " + out_dir_
+                                     : std::string("never said hello"))
+               << " within sweep.silent_rank_s = " << sweep_.sweep.silent_rank_s
+               << " s; the sweep goes on without it");
   }
 }
 
@@ -472,8 +623,8 @@ void Coordinator::Progress(const std::string& stage, bool force) {
   const int left = (sequential ? std::max(total, sequential_->MaxRuns()) : total) - done - failed;
   const double eta =
       finished_count_ ? finished_seconds_ / finished_count_ * std::ceil(double(left) / workers) : -1;
-  std::ostringstream line;
-  line << Prefix() << stage << ": " << done << "/" << total << " done, " << running << " running, " << failed
+  Line line;
+  line << stage << ": " << done << "/" << total << " done, " << running << " running, " << failed
        << " failed";
   if (best >= 0)
     line << " | best dev " << std::fixed << std::setprecision(2) << best << " (" << best_id << ")";
@@ -484,18 +635,16 @@ void Coordinator::Progress(const std::string& stage, bool force) {
       line << ", " << manifest_.eliminations.size() << " configurations eliminated";
   }
   line << " | ETA " << (finished_count_ ? (sequential ? "<= " : "") + Duration(eta) : std::string("?"));
-  *options_.log << line.str() << std::endl;
-  Event(nlohmann::json{
-      {"event", "progress"},
-      {"stage", stage},
-      {"done", done},
-      {"running", running},
-      {"failed", failed},
-      {"total", total},
-      {"best_dev", best},
-      {"best_trial", best_id},
-      {"eta_s",
-       eta}}.dump());
+  Emit("progress",
+       {{"stage", stage},
+        {"done", done},
+        {"running", running},
+        {"failed", failed},
+        {"total", total},
+        {"best_dev", best},
+        {"best_trial", best_id},
+        {"eta_s", eta}},
+       line);
 }
 
 void Coordinator::RunStage(const std::string& stage) {
@@ -503,12 +652,23 @@ void Coordinator::RunStage(const std::string& stage) {
     return std::any_of(workers_.begin(), workers_.end(), [](const WorkerState& w) { return w.busy; });
   };
   for (;;) {
+    if (options_.lock_lost && options_.lock_lost())
+      throw Error(out_dir_ + "/sweep.lock was taken over by another run (this one did not renew it for " +
+                  "longer than sweep.lock_lease_s: a frozen or cut-off host): stopping without writing more");
+    CheckSilentRanks();
     Refill();  // a sequential search plans its next runs here; a planned stage has them all in pending_
     if (pending_.empty() && !busy()) break;
+    if (!busy() && Stranded()) {
+      degraded_ = true;
+      degraded_reason_ = "no usable rank is left for " + std::to_string(pending_.size()) + " trials";
+      Say(Line() << stage << ": " << degraded_reason_
+                 << " (every worker lost or quarantined): stopping; run the same command again on healthy "
+                    "nodes");
+      break;
+    }
     if (StopRequested() && !stopping_) {
       stopping_ = true;
-      *options_.log << Prefix() << "signal " << StopSignal() << ": waiting for running trials to checkpoint"
-                    << std::endl;
+      Say(Line() << "signal " << StopSignal() << ": waiting for running trials to checkpoint");
       // mpirun answers a SIGTERM by killing the job (SIGTERM to each rank, SIGKILL
       // odls_base_sigkill_timeout = 1 s later): record what is known now, before waiting for the trials.
       FlushManifest();
@@ -532,7 +692,7 @@ void Coordinator::RunStage(const std::string& stage) {
     Dispatch();
     Progress(stage, sweep_.sweep.progress_every_s == 0);
   }
-  if (stopping_) {
+  if (stopping_ || degraded_) {
     for (size_t index : pending_) manifest_.trials[index].status = TrialStatus::kPlanned;
   }
   FlushManifest();
@@ -542,7 +702,11 @@ int Coordinator::Run() {
   start_ = std::chrono::steady_clock::now();
   start_cpu_s_ = ProcessCpuSeconds();  // excludes MPI_Init and validation
   start_thread_cpu_s_ = ThreadCpuSeconds();
-  const fs::path dir = options_.out_dir;
+  const fs::path dir = out_dir_;
+  if (comm_.Size() < 2) throw UsageError("dts-sweep needs at least 2 ranks (1 coordinator + workers)");
+  fs::create_directories(dir);
+  for (auto& worker : workers_) worker.last_heard = start_;
+  AwaitWorkers();  // before anything is written in DIR: a worker that cannot see it refuses the sweep
   fs::create_directories(dir / "trials");
   const fs::path manifest_path = dir / "sweep.h5";
   if (fs::exists(manifest_path)) {
@@ -550,16 +714,24 @@ int Coordinator::Run() {
     for (const auto& row : old.trials) previous_[RowKey(row)] = row;
     previous_rows_ = old.trials;
     previous_eliminations_ = old.eliminations;
+    manifest_.attempts = old.attempts;
     int kept = 0;
     for (const auto& row : old.trials) kept += schema::IsTerminal(row.status);
-    *options_.log << Prefix() << "resuming " << manifest_path.string() << " (" << schema::Name(old.status)
-                  << "): " << kept << " of " << old.trials.size() << " trials finished" << std::endl;
+    Say(Line() << "resuming " << manifest_path.string() << " (" << schema::Name(old.status) << "): " << kept
+               << " of " << old.trials.size() << " trials finished");
+    // Before anything is planned: the old rows keep their ids only under the rule they were made with.
+    const IdentityBaseChoice identity =
+        ChooseIdentityBase(old, dir, sweep_.path, planner_.fingerprint(), fs::current_path());
+    planner_.SetIdentityBase(identity.base);
+    Say(Line() << identity.note);
   }
+  // Built here, not in the constructor: it makes its configurations' ids at once, under the base just chosen.
+  if (IsSequentialSearch(sweep_)) sequential_ = std::make_unique<SequentialSearch>(sweep_, planner_);
+  manifest_.identity_base = planner_.identity_base().ManifestValue();
   manifest_.sweep_name = sweep_.sweep.name;
   manifest_.sweep_ini = sweep_.text;
   manifest_.status = TrialStatus::kRunning;
   manifest_.dts_version = Version();
-  if (comm_.Size() < 2) throw UsageError("dts-sweep needs at least 2 ranks (1 coordinator + workers)");
   writer_ = std::make_unique<ManifestWriter>(manifest_path.string(), kManifestInterval);
   for (const auto& stage : sweep_.stages) {
     stage_ = stage;
@@ -572,59 +744,155 @@ int Coordinator::Run() {
     RunStage(stage);
     Progress(stage, true);
     if (stopping_) break;
+    // A trial left behind by a lost rank has no result yet: the next stage's plan would be made without it.
+    const auto left = std::count_if(manifest_.trials.begin(), manifest_.trials.end(), [&](const auto& row) {
+      return row.stage == stage && !schema::IsTerminal(row.status);
+    });
+    if (left > 0 && !degraded_) {
+      degraded_ = true;
+      degraded_reason_ = std::to_string(left) + " " + stage + " trials were left by lost ranks";
+    }
+    if (degraded_) {
+      Say(Line() << stage << ": " << degraded_reason_ << "; the sweep stops here (" << left
+                 << " trials unfinished); run the same command again to resume");
+      break;
+    }
   }
-  manifest_.status = stopping_ ? TrialStatus::kInterrupted : TrialStatus::kCompleted;
+  manifest_.status = stopping_ || degraded_ ? TrialStatus::kInterrupted : TrialStatus::kCompleted;
   FlushManifest();
   for (int rank = 1; rank < comm_.Size(); ++rank)
-    comm_.Send(rank, Tag::kStop, Stop{stopping_ ? "interrupted" : "done"}.Encode());
+    if (!workers_[rank].lost)  // a frozen rank would never take it; MPI may wait on it at exit
+      comm_.Send(rank, Tag::kStop, Stop{stopping_ || degraded_ ? "interrupted" : "done"}.Encode());
   int failed = 0, completed = 0;
+  std::map<std::string, int> failed_by_host;  // where each failed trial's last attempt ran
   for (const auto& row : manifest_.trials) {
-    failed += row.status == TrialStatus::kFailed || row.status == TrialStatus::kBadConfig;
+    const bool row_failed = row.status == TrialStatus::kFailed || row.status == TrialStatus::kBadConfig;
+    failed += row_failed;
     completed += schema::HasResult(row.status);
+    if (!row_failed) continue;
+    std::string host = "?";
+    for (const auto& attempt : manifest_.attempts)
+      if (attempt.trial_id == row.trial_id && attempt.stage == row.stage) host = attempt.host;
+    ++failed_by_host[host];
   }
-  *options_.log << Prefix() << "sweep " << schema::Name(manifest_.status) << ": " << completed
-                << " trials with results, " << failed << " failed, " << manifest_.trials.size()
-                << " planned; manifest " << manifest_path.string() << std::endl;
+  std::string hosts;
+  for (const auto& [host, count] : failed_by_host)
+    hosts += (hosts.empty() ? " (" : ", ") + std::string("host ") + host + ": " + std::to_string(count);
+  if (!hosts.empty()) hosts += ")";
+  std::string out_of_service;
+  for (int rank = 1; rank < comm_.Size(); ++rank)
+    if (workers_[rank].lost || workers_[rank].quarantined)
+      out_of_service += (out_of_service.empty() ? "; " : ", ") + workers_[rank].Name(rank) +
+                        (workers_[rank].lost ? " lost" : " quarantined");
   // The coordinator's own cost, for bench/sweep_overhead: CPU seconds of this process against wall seconds.
   const double cpu_s = ProcessCpuSeconds() - start_cpu_s_;
   const double thread_cpu_s = ThreadCpuSeconds() - start_thread_cpu_s_;
   const ManifestWriterStats writes = writer_->Stats();
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  Event(nlohmann::json{{"event", "sweep"},
-                       {"status", schema::Name(manifest_.status)},
-                       {"completed", completed},
-                       {"failed", failed},
-                       {"planned", manifest_.trials.size()},
-                       {"process_cpu_s", cpu_s},
-                       {"dispatch_cpu_s", thread_cpu_s},
-                       {"plan_cpu_s", plan_cpu_s_},
-                       {"wait_cpu_s", wait_cpu_s_},
-                       {"wall_s", wall_s},
-                       {"manifest_writes", writes.writes},
-                       {"manifest_snapshots", writes.snapshots},
-                       {"manifest_write_s", writes.write_s},
-                       {"manifest_write_cpu_s", writes.write_cpu_s}}
-            .dump());
-  return stopping_ ? kExitResumeMe : kExitOk;
+  Emit("sweep",
+       {{"status", schema::Name(manifest_.status)},
+        {"completed", completed},
+        {"failed", failed},
+        {"planned", manifest_.trials.size()},
+        {"process_cpu_s", cpu_s},
+        {"dispatch_cpu_s", thread_cpu_s},
+        {"plan_cpu_s", plan_cpu_s_},
+        {"wait_cpu_s", wait_cpu_s_},
+        {"wall_s", wall_s},
+        {"manifest_writes", writes.writes},
+        {"manifest_snapshots", writes.snapshots},
+        {"manifest_write_s", writes.write_s},
+        {"manifest_write_cpu_s", writes.write_cpu_s}},
+       Line() << "sweep " << schema::Name(manifest_.status) << ": " << completed << " trials with results, "
+              << failed << " failed" << hosts << ", " << manifest_.trials.size() << " planned"
+              << out_of_service << "; manifest " << manifest_path.string());
+  if (stopping_) return kExitResumeMe;
+  if (degraded_) return kExitRanksLost;
+  return failed > 0 ? kExitTrialsFailed : kExitOk;
 }
+
+namespace {
+
+// Writes the coordinator's probe file, proving this rank sees the sweep directory. Never creates the
+// directory: one missing here is the answer.
+Seen WriteProbe(const Welcome& welcome) {
+  Seen seen;
+  std::error_code ec;
+  if (!fs::is_directory(welcome.out_dir, ec)) {
+    seen.message = "no directory " + welcome.out_dir + " on this host";
+    return seen;
+  }
+  std::ofstream out(welcome.probe_path, std::ios::binary | std::ios::trunc);
+  out << welcome.token << "\n";
+  if (!out.flush()) {
+    seen.message = "cannot write " + welcome.probe_path + ": " + std::strerror(errno);
+    return seen;
+  }
+  seen.ok = true;
+  return seen;
+}
+
+}  // namespace
 
 void RunWorker(Communicator& comm, const TrialRunner& runner, int device_count) {
   Hello hello;
   hello.host = HostName();
+  hello.pid = getpid();
   hello.local_rank = comm.LocalRank();
   hello.device_count = device_count;
   comm.Send(0, Tag::kHello, hello.Encode());
+  auto last_sent = std::chrono::steady_clock::now();
+  auto send = [&](Tag tag, std::string payload) {
+    comm.Send(0, tag, std::move(payload));
+    last_sent = std::chrono::steady_clock::now();
+  };
+  std::chrono::duration<double> heartbeat{0};  // set by kWelcome
+  std::string probe_path;
+  // The trial runs on a thread of its own, so that this (the only MPI) thread keeps answering: heartbeats
+  // while a trial runs are how the coordinator tells a busy rank from a frozen or lost one.
+  std::future<Result> running;
+  std::string running_trial;
   for (;;) {
-    // Idle workers sleep in Receive; a stop signal needs no action here: the coordinator answers it with
-    // kStop.
-    auto envelope = comm.Receive(std::chrono::milliseconds(1000));
+    if (running.valid() && running.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+      send(Tag::kResult, running.get().Encode());
+      running_trial.clear();
+    }
+    if (heartbeat.count() > 0 && std::chrono::steady_clock::now() - last_sent >= heartbeat)
+      send(Tag::kHeartbeat, Heartbeat{running_trial}.Encode());
+    // Idle workers sleep in Receive; a stop signal needs no action here: the trial's runner forwards it to
+    // the child, and the coordinator answers it with kStop.
+    auto envelope = comm.Receive(std::chrono::milliseconds(running.valid() ? 50 : 500));
     if (!envelope) continue;
-    if (envelope->tag == Tag::kStop) return;
-    if (envelope->tag != Tag::kAssign)
-      throw Error("rank " + std::to_string(comm.Rank()) + ": unexpected message tag " +
-                  std::to_string(static_cast<int>(envelope->tag)));
-    const Assign assign = Assign::Decode(envelope->payload);
-    comm.Send(0, Tag::kResult, runner(assign).Encode());
+    switch (envelope->tag) {
+      case Tag::kStop:
+        if (running.valid()) running.wait();  // never orphan a trial: it checkpoints and exits first
+        if (!probe_path.empty()) {
+          std::error_code ignored;
+          fs::remove(probe_path, ignored);  // a directory only this host sees keeps no trace of the probe
+        }
+        return;
+      case Tag::kWelcome: {
+        const Welcome welcome = Welcome::Decode(envelope->payload);
+        heartbeat = std::chrono::duration<double>(welcome.heartbeat_s);
+        const Seen seen = WriteProbe(welcome);
+        if (seen.ok) probe_path = welcome.probe_path;
+        send(Tag::kSeen, seen.Encode());
+        break;
+      }
+      case Tag::kAssign: {
+        if (running.valid())
+          throw Error("rank " + std::to_string(comm.Rank()) + ": given trial while trial " + running_trial +
+                      " runs");
+        Assign assign = Assign::Decode(envelope->payload);
+        running_trial = assign.trial_id;
+        running =
+            std::async(std::launch::async, [&runner, assign = std::move(assign)] { return runner(assign); });
+        break;
+      }
+      default:
+        throw Error("rank " + std::to_string(comm.Rank()) + ": unexpected message tag " +
+                    std::to_string(static_cast<int>(envelope->tag)));
+    }
   }
 }
 

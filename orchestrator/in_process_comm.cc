@@ -26,7 +26,7 @@ class InProcessCommunicator : public Communicator {
   InProcessCommunicator(std::shared_ptr<Group> group, int rank) : group_(std::move(group)), rank_(rank) {}
   int Rank() const override { return rank_; }
   int Size() const override { return static_cast<int>(group_->boxes.size()); }
-  int LocalRank() const override { return 0; }
+  int LocalRank() const override { return rank_ > 0 ? rank_ - 1 : 0; }
 
   void Send(int dest, Tag tag, std::string payload) override {
     if (dest < 0 || dest >= Size())

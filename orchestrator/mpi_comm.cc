@@ -31,11 +31,18 @@ class MpiCommunicator : public Communicator {
     Check(MPI_Comm_dup(MPI_COMM_WORLD, &comm_), "MPI_Comm_dup");
     Check(MPI_Comm_rank(comm_, &rank_), "MPI_Comm_rank");
     Check(MPI_Comm_size(comm_, &size_), "MPI_Comm_size");
-    MPI_Comm local;
-    Check(MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &local),
-          "MPI_Comm_split_type");
-    Check(MPI_Comm_rank(local, &local_rank_), "MPI_Comm_rank(local)");
-    MPI_Comm_free(&local);
+    // The local rank counts the workers of this host only (it picks a worker's GPU): counting the
+    // coordinator too would leave GPU 0 of its host unused.
+    MPI_Comm workers;
+    Check(MPI_Comm_split(comm_, rank_ == 0 ? MPI_UNDEFINED : 1, rank_, &workers), "MPI_Comm_split");
+    if (workers != MPI_COMM_NULL) {
+      MPI_Comm local;
+      Check(MPI_Comm_split_type(workers, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &local),
+            "MPI_Comm_split_type");
+      Check(MPI_Comm_rank(local, &local_rank_), "MPI_Comm_rank(local)");
+      MPI_Comm_free(&local);
+      MPI_Comm_free(&workers);
+    }
   }
   int Rank() const override { return rank_; }
   int Size() const override { return size_; }

@@ -120,8 +120,12 @@ std::vector<config::TrainConfig> SearchPoints(const config::SweepConfig& sweep) 
   return points;
 }
 
-Planner::Planner(const config::SweepConfig& sweep, std::string fingerprint, ParamCounter counter)
-    : sweep_(sweep), fingerprint_(std::move(fingerprint)), counter_(std::move(counter)) {}
+Planner::Planner(const config::SweepConfig& sweep, std::string fingerprint, ParamCounter counter,
+                 IdentityBase identity_base)
+    : sweep_(sweep),
+      fingerprint_(std::move(fingerprint)),
+      counter_(std::move(counter)),
+      identity_base_(std::move(identity_base)) {}
 
 std::vector<PlannedTrial> Planner::MakeAll(const std::vector<Run>& runs) const {
   std::vector<PlannedTrial> trials;
@@ -134,7 +138,7 @@ std::vector<PlannedTrial> Planner::MakeAll(const std::vector<Run>& runs) const {
     config::Validate(config);
     // An ASHA search trial is the same trial at every rung: its id leaves the epoch budget out.
     const bool asha = run.stage == "search" && sweep_.sweep.strategy == config::Strategy::kAsha;
-    const std::string identity = config::IdentityText(config, /*without_max_epochs=*/asha);
+    const std::string identity = identity_base_.Text(config, /*without_max_epochs=*/asha);
     PlannedTrial trial;
     trial.trial_id = config::TrialId(identity, run.fold, run.seed, fingerprint_);
     trial.config_id = config::ConfigId(identity);

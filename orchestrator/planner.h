@@ -9,6 +9,7 @@
 
 #include "config/sweep_config.h"
 #include "config/train_config.h"
+#include "orchestrator/identity_base.h"
 #include "schema/sweep_manifest.h"
 
 namespace dts::orchestrator {
@@ -54,7 +55,15 @@ bool IsSequentialSearch(const config::SweepConfig& sweep);
 
 class Planner {
  public:
-  Planner(const config::SweepConfig& sweep, std::string fingerprint, ParamCounter counter);
+  // `identity_base`: what trial ids take path values relative to (orchestrator/identity_base.h); a new
+  // sweep's is SweepDirectoryBase(DIR).
+  Planner(const config::SweepConfig& sweep, std::string fingerprint, ParamCounter counter,
+          IdentityBase identity_base);
+  // A resumed sweep directory may have been planned under another base (ChooseIdentityBase): set before the
+  // first plan, since every id planned (and any SequentialSearch built on this planner) depends on it.
+  void SetIdentityBase(IdentityBase identity_base) { identity_base_ = std::move(identity_base); }
+  const IdentityBase& identity_base() const { return identity_base_; }
+  const std::string& fingerprint() const { return fingerprint_; }
   // A sequential search (IsSequentialSearch) plans no trial here, only its notes.
   StagePlan PlanSearch() const;
   // Runs of one search configuration in a sequential search: every fold (search_on = folds, seed
@@ -83,6 +92,7 @@ class Planner {
   const config::SweepConfig& sweep_;
   std::string fingerprint_;
   ParamCounter counter_;
+  IdentityBase identity_base_;
 };
 
 }  // namespace dts::orchestrator

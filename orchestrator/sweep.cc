@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "common/exit_codes.h"
+#include "common/log.h"
 #include "config/identity.h"
 #include "orchestrator/coordinator.h"
 #include "orchestrator/sweep_lock.h"
@@ -34,11 +35,12 @@ config::TrainConfig AsSearched(config::TrainConfig config, const config::SweepCo
 
 }  // namespace
 
-ParamCounter MakeChildParamCounter(const std::string& command, const std::string& scratch_dir) {
+ParamCounter MakeChildParamCounter(const std::string& command, const std::string& scratch_dir,
+                                   const IdentityBase& identity_base) {
   auto cache = std::make_shared<std::map<std::string, long long>>();
-  return [command, scratch_dir, cache](const config::TrainConfig& config) {
+  return [command, scratch_dir, identity_base, cache](const config::TrainConfig& config) {
     // Labels, fold and seed change no parameter count: one question per configuration.
-    const std::string identity = config::IdentityText(config);
+    const std::string identity = identity_base.Text(config);
     auto it = cache->find(identity);
     if (it != cache->end()) return it->second;
     fs::create_directories(scratch_dir);
@@ -57,7 +59,8 @@ ParamCounter MakeChildParamCounter(const std::string& command, const std::string
   };
 }
 
-void PrintPlan(const config::SweepConfig& sweep, const ParamCounter& counter, std::ostream& out) {
+void PrintPlan(const config::SweepConfig& sweep, const ParamCounter& counter,
+               const IdentityBase& identity_base, std::ostream& out) {
   const auto points = SearchPoints(sweep);
   const bool asha = sweep.sweep.strategy == config::Strategy::kAsha;
   const bool cross_validated = IsCrossValidated(sweep);
@@ -102,7 +105,7 @@ void PrintPlan(const config::SweepConfig& sweep, const ParamCounter& counter, st
     const double cost = static_cast<double>(params) * (asha ? asha_epochs : epochs);
     search_cost += cost * runs;
     mean_cost += static_cast<double>(params) * epochs / points.size();
-    out << "  " << config::ConfigId(config::IdentityText(config, asha)) << "  " << std::setw(10) << params
+    out << "  " << config::ConfigId(identity_base.Text(config, asha)) << "  " << std::setw(10) << params
         << " ";
     for (const auto& dim : sweep.space)
       out << " " << dim.key << "=" << config::TrainSchema().Get(point, dim.key);
@@ -149,29 +152,41 @@ int RunSweep(const SweepOptions& options, Communicator& comm) {
     // touched, so a refused sweep leaves nothing behind.
     const config::SweepConfig sweep = config::ReadSweepConfig(options.sweep_path);
     if (sweep.space.empty())
-      std::cerr << "dts-sweep: note: " << sweep.path
-                << " has no [space]: the search stage runs the base configuration alone" << std::endl;
+      ProcessLog().Say(sweep.path + " has no [space]: the search stage runs the base configuration alone");
     const std::string command =
         ResolveExecutable(options.trial_command.empty() ? sweep.sweep.trial_command : options.trial_command);
-    const std::string scratch = (fs::path(options.out_dir) / "plan").string();
-    const ParamCounter counter = MakeChildParamCounter(command, scratch);
+    // Absolute from here on: workers on other hosts may start in another working directory (Open MPI starts
+    // a remote rank in $HOME when the launch directory does not exist there).
+    const std::string out_dir = fs::absolute(options.out_dir).lexically_normal().string();
+    const std::string scratch = (fs::path(out_dir) / "plan").string();
+    // A dry run prints the config ids a new sweep in DIR would get (DIR need not exist: only its spelling
+    // counts).
+    const IdentityBase identity_base = SweepDirectoryBase(out_dir);
+    const ParamCounter counter = MakeChildParamCounter(command, scratch, identity_base);
     int rc = kExitOk;
     if (options.dry_run) {
-      PrintPlan(sweep, counter, std::cout);
+      PrintPlan(sweep, counter, identity_base, std::cout);
     } else {
       // One directory, one sweep: held until the coordinator has written its last manifest.
-      SweepLock lock(options.out_dir, options.break_lock, std::cerr);
+      SweepLock lock(out_dir, options.break_lock, sweep.sweep.lock_lease_s, ProcessLog());
       try {
-        CheckSameSweep(options.out_dir, sweep, options.adopt, std::cerr);
+        CheckSameSweep(out_dir, sweep, options.adopt, ProcessLog());
       } catch (...) {
         lock.Abandon();
         throw;
       }
       CoordinatorOptions coordinator_options;
-      coordinator_options.out_dir = options.out_dir;
+      coordinator_options.out_dir = out_dir;
+      coordinator_options.lock_lost = [&lock] { return lock.Lost(); };
       coordinator_options.trial_command = command;
       coordinator_options.json = options.json;
-      rc = Coordinator(sweep, comm, coordinator_options, counter).Run();
+      coordinator_options.threads_per_rank = options.threads_per_rank;
+      try {
+        rc = Coordinator(sweep, comm, coordinator_options, counter).Run();
+      } catch (const UsageError&) {
+        lock.Abandon();  // refused before it wrote anything (a worker cannot see DIR): leave no trace
+        throw;
+      }
     }
     if (options.dry_run) {
       for (int rank = 1; rank < comm.Size(); ++rank) comm.Send(rank, Tag::kStop, Stop{"done"}.Encode());

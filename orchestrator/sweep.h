@@ -19,14 +19,19 @@ struct SweepOptions {
   std::string trial_command;  // overrides [sweep] trial_command when set
   bool adopt = false;         // run on a DIR whose sweep.h5 holds another sweep (CheckSameSweep)
   bool break_lock = false;    // remove DIR/sweep.lock first, whoever holds it (SweepLock)
+  int threads_per_rank = 0;   // overrides [sweep] threads_per_rank when > 0 (dts-submit: --cpus-per-task)
 };
 
-// `trial_command --config X --count-parameters X.json` (schema/trial_contract.h), once per configuration;
-// the files live in `scratch_dir` while the child runs.
-ParamCounter MakeChildParamCounter(const std::string& command, const std::string& scratch_dir);
+// `trial_command --config X --count-parameters X.json` (schema/trial_contract.h), once per configuration
+// (configurations told apart by their identity text under `identity_base`); the files live in `scratch_dir`
+// while the child runs.
+ParamCounter MakeChildParamCounter(const std::string& command, const std::string& scratch_dir,
+                                   const IdentityBase& identity_base);
 
-// Prints the plan: trials per stage, the parameter count of each search configuration, a cost estimate.
-void PrintPlan(const config::SweepConfig& sweep, const ParamCounter& counter, std::ostream& out);
+// Prints the plan: trials per stage, the parameter count of each search configuration (with its config id
+// under `identity_base`), a cost estimate.
+void PrintPlan(const config::SweepConfig& sweep, const ParamCounter& counter,
+               const IdentityBase& identity_base, std::ostream& out);
 
 // Rank 0 validates and coordinates; the other ranks run trials as child processes. Returns the exit code
 // (kExitOk, kExitResumeMe) on every rank.

@@ -23,8 +23,12 @@
 
 #include "common/error.h"
 #include "common/exit_codes.h"
+#include "common/host.h"
+#include "common/log.h"
+#include "common/numerics.h"
 #include "common/stop.h"
 #include "config/train_config.h"
+#include "orchestrator/lease_file.h"
 
 extern char** environ;
 
@@ -58,6 +62,9 @@ int VisibleCudaDevices() {
     for (char c : text) count += c == ',';
     return count;
   }
+  // Slurm sets CUDA_VISIBLE_DEVICES for a job given GPUs; a job given none sees the node's /dev/nvidia*
+  // nodes all the same, but may not use them.
+  if (std::getenv("SLURM_JOB_ID")) return 0;
   int count = 0;
   std::error_code ec;
   for (int i = 0; i < 64; ++i)
@@ -66,7 +73,8 @@ int VisibleCudaDevices() {
 }
 
 std::string ResolveExecutable(const std::string& command) {
-  if (command.find('/') != std::string::npos) return command;
+  // Absolute, since workers on other hosts may run in another working directory.
+  if (command.find('/') != std::string::npos) return fs::absolute(command).lexically_normal().string();
   std::error_code ec;
   const fs::path self = fs::read_symlink("/proc/self/exe", ec);
   if (!ec && fs::exists(self.parent_path() / command, ec)) return (self.parent_path() / command).string();
@@ -84,7 +92,9 @@ std::string ResolveExecutable(const std::string& command) {
 namespace {
 
 void WriteFileAtomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
+  // A name of this host and pid: two hosts whose locks do not see each other (node-local flock) never write
+  // the same temporary file.
+  const std::string tmp = path + ".tmp-" + HostName() + "-" + std::to_string(getpid());
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out << text;
@@ -109,10 +119,16 @@ std::vector<char*> CArgs(std::vector<std::string>& argv) {
 //
 // `inherit_fd` (>= 0): an O_CLOEXEC descriptor the child keeps open across exec (the trial's flock, so that
 // the lock lives as long as the child, even when this rank dies first).
-pid_t Spawn(std::vector<std::string> argv, int& read_fd, bool merge_stderr, int inherit_fd = -1) {
+//
+// `environment` (non-null): the child's whole environment instead of this process'.
+pid_t Spawn(std::vector<std::string> argv, int& read_fd, bool merge_stderr, int inherit_fd = -1,
+            std::vector<std::string>* environment = nullptr) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return -errno;
   auto cargs = CArgs(argv);
+  std::vector<char*> cenv;
+  if (environment) cenv = CArgs(*environment);
+  char** envp = environment ? cenv.data() : environ;
   const bool has_slash = argv[0].find('/') != std::string::npos;
   const pid_t parent = getpid();
   int error_pipe[2];  // reports an exec failure to the parent (closed by exec on success)
@@ -141,9 +157,9 @@ pid_t Spawn(std::vector<std::string> argv, int& read_fd, bool merge_stderr, int 
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
     if (has_slash)
-      execv(cargs[0], cargs.data());
+      execve(cargs[0], cargs.data(), envp);
     else
-      execvp(cargs[0], cargs.data());
+      execvpe(cargs[0], cargs.data(), envp);
     const int error = errno;
     (void)!write(error_pipe[1], &error, sizeof error);
     _exit(127);
@@ -189,12 +205,50 @@ std::string TrialLockPath(const std::string& trial_path) {
   return path.string();
 }
 
+std::string TrialLeasePath(const std::string& trial_path) {
+  fs::path path = trial_path;
+  path.replace_extension(".lease");
+  return path.string();
+}
+
+std::vector<std::string> TrialEnvironment(const Assign& assign, char** base) {
+  std::vector<std::string> environment;
+  for (char** entry = base; entry != nullptr && *entry != nullptr; ++entry) {
+    const std::string setting = *entry;
+    const std::string name = setting.substr(0, setting.find('='));
+    if (IsNumericsVariable(name) || name == schema::trial_env::kAttempt || name == schema::trial_env::kRank)
+      continue;
+    environment.push_back(setting);
+  }
+  for (const auto& [name, value] : assign.environment) environment.push_back(name + "=" + value);
+  environment.push_back(std::string(schema::trial_env::kAttempt) + "=" + std::to_string(assign.attempt));
+  environment.push_back(std::string(schema::trial_env::kRank) + "=" + std::to_string(assign.rank));
+  return environment;
+}
+
+namespace {
+
+bool FlockUnsupported(int error) { return error == ENOLCK || error == ENOSYS || error == EOPNOTSUPP; }
+
+// A line of this worker's log (common/log.h), written with stream insertions.
+void Say(const std::function<void(std::ostream&)>& write) {
+  std::ostringstream line;
+  write(line);
+  ProcessLog().Say(line.str());
+}
+
+}  // namespace
+
 Result RunChildTrial(const Assign& given, int local_rank, int device_count) {
   using schema::FailureClass;
   Assign assign = given;
   Result result;
   result.trial_id = assign.trial_id;
-  const auto start = std::chrono::steady_clock::now();
+  result.host = HostName();
+  result.started = IsoUtcNow();
+  // The attempt's time and its timeout start at the spawn: waiting for another writer's lock is not the
+  // trial's time.
+  auto start = std::chrono::steady_clock::now();
   auto finish = [&](FailureClass failure, std::string message) {
     result.failure = failure;
     result.message = std::move(message);
@@ -207,10 +261,13 @@ Result RunChildTrial(const Assign& given, int local_rank, int device_count) {
   } catch (const std::exception& e) {
     return finish(FailureClass::kInfrastructure, e.what());
   }
-  // One writer per trial file: the runner holds an flock on <id>.lock from before it writes <id>.ini until
-  // the child has exited, and the child inherits it, so a trial orphaned by a dead rank or a killed mpirun
-  // keeps the lock until it has checkpointed and exited. A second runner for the same trial (a restarted
-  // sweep) waits for it here, then resumes from whatever the first one wrote.
+  // One writer per trial file, in two layers (docs/orchestrator.md, "One writer per trial file"):
+  //  - an flock on <id>.lock, held from before <id>.ini is written until the child has exited, and inherited
+  //    by the child, so that a trial orphaned by a dead rank keeps it until it has checkpointed and exited
+  //    (on this host: flock does not reach other nodes on every cluster file system);
+  //  - a lease file <id>.lease (lease_file.h) that any host can judge, renewed while the child runs.
+  // A second runner for the same trial (a restarted sweep) waits for both, then resumes from whatever the
+  // first one wrote.
   const std::string lock_path = TrialLockPath(assign.trial_path);
   const int lock_fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (lock_fd < 0) return finish(FailureClass::kInfrastructure, lock_path + ": " + std::strerror(errno));
@@ -220,17 +277,67 @@ Result RunChildTrial(const Assign& given, int local_rank, int device_count) {
   } lock_guard{lock_fd};
   bool waited = false;
   while (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    if (FlockUnsupported(errno)) {
+      // NFSv3 without statd (ENOLCK), Lustre mounted noflock (ENOSYS): the lease below still keeps one
+      // writer per trial.
+      static bool noted = false;
+      if (!noted)
+        Say([&](std::ostream& out) {
+          out << "trial " << assign.trial_id << ": flock on " << lock_path << ": " << std::strerror(errno)
+              << ": this file system has no flock; trials are kept to one writer by lease files only";
+        });
+      noted = true;
+      break;
+    }
     if (errno != EWOULDBLOCK && errno != EINTR)
       return finish(FailureClass::kInfrastructure, lock_path + ": flock: " + std::strerror(errno));
     if (!waited) {
-      std::cerr << "trial " << assign.trial_id << ": " << lock_path
-                << " is held by another process (an orphaned earlier attempt?): waiting for it" << std::endl;
+      Say([&](std::ostream& out) {
+        out << "trial " << assign.trial_id << ": " << lock_path
+            << " is held by another process (an orphaned earlier attempt?): waiting for it";
+      });
       waited = true;
     }
     // Not an attempt: the trial goes on in the next run, from what the other writer leaves.
     if (StopRequested())
       return finish(FailureClass::kInterrupted, "another process still writes " + assign.trial_path);
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  const std::string lease_path = TrialLeasePath(assign.trial_path);
+  const std::string lease_text = LockText(assign.lease_s, {{"trial_id", assign.trial_id}});
+  std::unique_ptr<LeaseRenewer> lease;
+  for (bool waited_lease = false; !lease;) {
+    std::string held;
+    try {
+      if (CreateLockFile(lease_path, lease_text)) {
+        lease = std::make_unique<LeaseRenewer>(lease_path, lease_text, assign.lease_s);
+        break;
+      }
+    } catch (const Error& e) {
+      return finish(FailureClass::kInfrastructure, e.what());
+    }
+    if (!ReadLockFile(lease_path, held)) continue;
+    const LockVerdict verdict = JudgeLock(
+        lease_path, held, [](const std::string&) {}, [] { return StopRequested(); });
+    if (verdict.changed) continue;
+    if (verdict.stale) {
+      if (RemoveStaleLock(lease_path, held))
+        Say([&](std::ostream& out) {
+          out << "trial " << assign.trial_id << ": took over the stale lease " << lease_path << " of "
+              << DescribeHolder(ParseLockText(held)) << " (" << verdict.reason << ")";
+        });
+      continue;
+    }
+    if (StopRequested())
+      return finish(FailureClass::kInterrupted, "another process still writes " + assign.trial_path);
+    if (!waited_lease) {
+      Say([&](std::ostream& out) {
+        out << "trial " << assign.trial_id << ": " << lease_path << " is held by "
+            << DescribeHolder(ParseLockText(held)) << " (" << verdict.reason << "): waiting for it";
+      });
+      waited_lease = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
   std::error_code exists_error;
   if (fs::exists(assign.trial_path, exists_error)) assign.resume = true;  // the other writer checkpointed
@@ -249,7 +356,7 @@ Result RunChildTrial(const Assign& given, int local_rank, int device_count) {
         return finish(FailureClass::kInfrastructure,
                       std::string(e.what()) + "; cannot set it aside: " + rename_error.message());
       set_aside = std::string(e.what()) + ": set aside as " + aside + "; the trial starts over";
-      std::cerr << "trial " << assign.trial_id << ": " << set_aside << std::endl;
+      Say([&](std::ostream& out) { out << "trial " << assign.trial_id << ": " << set_aside; });
       assign.resume = false;
     }
   }
@@ -261,20 +368,31 @@ Result RunChildTrial(const Assign& given, int local_rank, int device_count) {
   const auto argv = schema::TrialArgv(assign.command, InvocationOf(assign, local_rank, device_count));
   const int log_fd = open(assign.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0) return finish(FailureClass::kInfrastructure, assign.log_path + ": " + std::strerror(errno));
+  // A stop that came while this runner waited for the locks: nothing started, nothing to checkpoint.
+  if (StopRequested()) {
+    close(log_fd);
+    return finish(FailureClass::kInterrupted, "stopped before it started");
+  }
+  std::vector<std::string> environment = TrialEnvironment(assign, environ);
+  result.started = IsoUtcNow();
+  start = std::chrono::steady_clock::now();
+  int read_fd = -1;
+  const pid_t pid = Spawn(argv, read_fd, /*merge_stderr=*/true, lock_fd, &environment);
   {
     std::string header = set_aside.empty() ? std::string() : "=== " + set_aside + "\n";
-    header += "=== attempt " + std::to_string(assign.attempt) + ":";
+    header += "=== attempt " + std::to_string(assign.attempt) + " at " + result.started + " on host " +
+              result.host + ", rank " + std::to_string(assign.rank) + ", pid " +
+              (pid > 0 ? std::to_string(pid) : std::string("none")) + ":";
     for (const auto& arg : argv) header += " " + arg;
     header += "\n";
     (void)!write(log_fd, header.data(), header.size());
   }
-  int read_fd = -1;
-  const pid_t pid = Spawn(argv, read_fd, /*merge_stderr=*/true, lock_fd);
   if (pid < 0) {
     close(log_fd);
     result.exit_code = 127;
     return finish(FailureClass::kInfrastructure, "cannot start " + argv[0] + ": " + std::strerror(-pid));
   }
+  result.pid = pid;
   // Read the child's output until it closes it, waking at least every 200 ms (and at once on a signal, which
   // interrupts poll) to pass a stop request on. No busy-waiting: poll sleeps in the kernel.
   std::string output;

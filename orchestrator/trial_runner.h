@@ -15,7 +15,8 @@ namespace dts::orchestrator {
 // The contract's invocation of one attempt (an ASHA rung's budget becomes a train.max_epochs override).
 schema::TrialInvocation InvocationOf(const Assign& assign, int local_rank, int device_count);
 
-// CUDA devices this process may use: CUDA_VISIBLE_DEVICES when set, else the /dev/nvidiaN nodes.
+// CUDA devices this process may use: CUDA_VISIBLE_DEVICES when set; none in a Slurm job that did not set
+// it (no GPU was allocated); else the /dev/nvidiaN nodes.
 int VisibleCudaDevices();
 
 using TrialRunner = std::function<Result(const Assign&)>;
@@ -24,12 +25,20 @@ using TrialRunner = std::function<Result(const Assign&)>;
 // process into assign.log_path, forwards the stop signal (SIGTERM / SIGUSR1; SIGINT as SIGTERM) once it is
 // raised, and waits. Never throws for anything the child does; an unstartable child is kInfrastructure.
 // One writer per trial file: holds an flock on TrialLockPath(trial_path) while the child runs (the child
-// inherits it); a second runner for the same trial waits for the first to let go (kInterrupted if a stop
-// signal comes meanwhile) and resumes from the trial file the first one left.
+// inherits it) and the lease TrialLeasePath(trial_path); a second runner for the same trial waits for the
+// first to let go (kInterrupted if a stop signal comes meanwhile) and resumes from the trial file the first
+// one left. The attempt's seconds and its timeout count from the spawn, not the wait.
 Result RunChildTrial(const Assign& assign, int local_rank, int device_count);
 
-// DIR/trials/<id>.lock for DIR/trials/<id>.h5.
+// DIR/trials/<id>.lock for DIR/trials/<id>.h5 (the flock), and DIR/trials/<id>.lease (the lease any host
+// can judge: lease_file.h).
 std::string TrialLockPath(const std::string& trial_path);
+std::string TrialLeasePath(const std::string& trial_path);
+
+// The trial child's environment: `base` without any numerics variable (common/numerics.h), then the sweep's
+// (assign.environment), then the attempt and the rank (schema/trial_contract.h trial_env). Whatever host or
+// shell started the worker, every trial computes with the same numerics settings.
+std::vector<std::string> TrialEnvironment(const Assign& assign, char** base);
 
 // Path of an executable: as given when it contains '/', else next to the running executable, else on PATH.
 std::string ResolveExecutable(const std::string& command);

@@ -62,6 +62,42 @@ ReportTable ProgressTable(const SweepData& data) {
     t.display.rows.push_back(row);
     t.values.rows.push_back(row);
   }
+  // Where things failed (DIR/sweep.h5 /attempts; manifests written before it have none): a bad node shows
+  // as one host holding most failed attempts.
+  std::map<std::string, std::map<std::string, int>> failed_attempts;  // host -> outcome -> attempts
+  std::map<std::string, std::string> last_host;  // trial + stage -> host of its last attempt
+  for (const auto& attempt : data.manifest.attempts) {
+    last_host[attempt.trial_id + "/" + attempt.stage] = attempt.host;
+    if (attempt.outcome != "completed") ++failed_attempts[attempt.host][attempt.outcome];
+  }
+  if (!failed_attempts.empty()) {
+    std::ostringstream note;
+    note << "Attempts that did not complete, by host:";
+    for (const auto& [host, outcomes] : failed_attempts) {
+      note << " " << host << " (";
+      bool first = true;
+      for (const auto& [outcome, count] : outcomes) {
+        note << (first ? "" : ", ") << count << " " << outcome;
+        first = false;
+      }
+      note << ")";
+    }
+    note << ".";
+    t.display.notes.push_back(note.str());
+  }
+  std::map<std::string, int> failed_trials;  // host of the last attempt -> trials that ended failed
+  for (const auto& row : data.manifest.trials) {
+    if (row.status != TrialStatus::kFailed && row.status != TrialStatus::kBadConfig) continue;
+    auto it = last_host.find(row.trial_id + "/" + row.stage);
+    ++failed_trials[it == last_host.end() ? std::string("unknown host") : it->second];
+  }
+  if (!failed_trials.empty() && !data.manifest.attempts.empty()) {
+    std::ostringstream note;
+    note << "Failed trials by the host of their last attempt:";
+    for (const auto& [host, count] : failed_trials) note << " " << host << " " << count;
+    note << ".";
+    t.display.notes.push_back(note.str());
+  }
   if (!data.asha_highest_rung.empty()) {
     std::ostringstream note;
     note << "ASHA search: one row per trial, at the highest rung it reached (trials per rung:";

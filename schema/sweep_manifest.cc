@@ -68,6 +68,36 @@ CompoundType EliminationType() {
   return t;
 }
 
+struct AttemptRow {
+  char* trial_id;
+  char* stage;
+  char* variant;
+  std::int32_t attempt;
+  std::int32_t rank;
+  char* host;
+  std::int64_t pid;
+  char* start_time;
+  double seconds;
+  char* outcome;
+  char* message;
+};
+
+CompoundType AttemptType() {
+  CompoundType t(sizeof(AttemptRow));
+  t.String(plan_field::kTrialId, offsetof(AttemptRow, trial_id))
+      .String(plan_field::kStage, offsetof(AttemptRow, stage))
+      .String(plan_field::kVariant, offsetof(AttemptRow, variant))
+      .Int32(attempt_field::kAttempt, offsetof(AttemptRow, attempt))
+      .Int32(attempt_field::kRank, offsetof(AttemptRow, rank))
+      .String(attempt_field::kHost, offsetof(AttemptRow, host))
+      .Int64(attempt_field::kPid, offsetof(AttemptRow, pid))
+      .String(attempt_field::kStartTime, offsetof(AttemptRow, start_time))
+      .Double(plan_field::kSeconds, offsetof(AttemptRow, seconds))
+      .String(attempt_field::kOutcome, offsetof(AttemptRow, outcome))
+      .String(sweep_attempt_field::kMessage, offsetof(AttemptRow, message));
+  return t;
+}
+
 char* Mutable(const std::string& s) { return const_cast<char*>(s.c_str()); }  // HDF5 only reads it
 std::string Text(const char* s) { return s != nullptr ? s : ""; }
 
@@ -97,12 +127,18 @@ void WriteSweepManifest(const std::string& path, const SweepManifest& manifest) 
   for (const auto& e : manifest.eliminations)
     eliminations.push_back(
         {Mutable(e.config_id), Mutable(e.incumbent_id), e.folds, e.after_fold, e.mean_gap, e.p_value});
+  std::vector<AttemptRow> attempts;
+  for (const auto& a : manifest.attempts)
+    attempts.push_back({Mutable(a.trial_id), Mutable(a.stage), Mutable(a.variant), a.attempt, a.rank,
+                        Mutable(a.host), a.pid, Mutable(a.start_time), a.seconds, Mutable(a.outcome),
+                        Mutable(a.message)});
   internal::WriteAtomically(path, kSweepFormat, kSweepSchemaVersion, [&](File& file) {
     namespace a = sweep_attr;
     file.WriteString(file.root(), a::kSweepName, manifest.sweep_name);
     file.WriteString(file.root(), a::kSweepIni, manifest.sweep_ini);
     file.WriteString(file.root(), a::kStatus, Name(manifest.status));
     file.WriteString(file.root(), a::kDtsVersion, manifest.dts_version);
+    if (manifest.identity_base) file.WriteString(file.root(), a::kIdentityBase, *manifest.identity_base);
     const CompoundType type = PlanType();
     file.WriteTable(file.root(), kTrialsDataset, type.get(), rows.data(), rows.size());
     // Only a racing sweep has the table, so manifests of other sweeps stay as they were.
@@ -110,6 +146,10 @@ void WriteSweepManifest(const std::string& path, const SweepManifest& manifest) 
       const CompoundType elimination_type = EliminationType();
       file.WriteTable(file.root(), kEliminationsDataset, elimination_type.get(), eliminations.data(),
                       eliminations.size());
+    }
+    if (!attempts.empty()) {
+      const CompoundType attempt_type = AttemptType();
+      file.WriteTable(file.root(), kAttemptsDataset, attempt_type.get(), attempts.data(), attempts.size());
     }
   });
 }
@@ -122,6 +162,8 @@ SweepManifest ReadSweepManifest(const std::string& path) {
   manifest.sweep_ini = file.ReadString(file.root(), a::kSweepIni, "/");
   manifest.status = ParseStatus(file, file.ReadString(file.root(), a::kStatus, "/"));
   manifest.dts_version = file.ReadString(file.root(), a::kDtsVersion, "/");
+  if (file.Exists(file.root(), a::kIdentityBase))
+    manifest.identity_base = file.ReadString(file.root(), a::kIdentityBase, "/");
   const CompoundType type = PlanType();
   std::vector<unsigned char> buffer;
   const std::size_t n = file.ReadTable(file.root(), kTrialsDataset, std::string("/") + kTrialsDataset,
@@ -148,6 +190,20 @@ SweepManifest ReadSweepManifest(const std::string& path) {
           {Text(e.config_id), Text(e.incumbent_id), e.folds, e.after_fold, e.mean_gap, e.p_value});
     }
     file.ReclaimStrings(elimination_type.get(), elimination_buffer, m);
+  }
+  if (file.Exists(file.root(), kAttemptsDataset)) {
+    const CompoundType attempt_type = AttemptType();
+    std::vector<unsigned char> attempt_buffer;
+    const std::size_t m = file.ReadTable(file.root(), kAttemptsDataset, std::string("/") + kAttemptsDataset,
+                                         attempt_type.get(), attempt_buffer, sizeof(AttemptRow));
+    const auto* attempts = reinterpret_cast<const AttemptRow*>(attempt_buffer.data());
+    for (std::size_t i = 0; i < m; ++i) {
+      const AttemptRow& a = attempts[i];
+      manifest.attempts.push_back({Text(a.trial_id), Text(a.stage), Text(a.variant), a.attempt, a.rank,
+                                   Text(a.host), static_cast<long>(a.pid), Text(a.start_time), a.seconds,
+                                   Text(a.outcome), Text(a.message)});
+    }
+    file.ReclaimStrings(attempt_type.get(), attempt_buffer, m);
   }
   file.Close();
   return manifest;

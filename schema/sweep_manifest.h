@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,13 +45,34 @@ struct RaceElimination {
   double p_value = 1;        // one-sided: the incumbent is better
 };
 
+// One attempt of a trial as the coordinator saw it: where it ran and how it ended, so that a bad node can be
+// named from the manifest alone (DIR/sweep.h5 /attempts).
+struct AttemptRecord {
+  std::string trial_id;
+  std::string stage;
+  std::string variant;  // the row's variant (an ASHA rung: "rung1")
+  int attempt = 0;      // the row's attempt count when it started (1 for the first)
+  int rank = -1;
+  std::string host;
+  long pid = 0;            // the trial child's, 0 if it never started
+  std::string start_time;  // ISO 8601 UTC
+  double seconds = 0;
+  std::string outcome;  // "completed", a FailureClass name, or "lost" (its rank went silent)
+  std::string message;
+};
+
 struct SweepManifest {
   std::string sweep_name;
   std::string sweep_ini;                       // the sweep file's text as given
   TrialStatus status = TrialStatus::kRunning;  // of the sweep: running, completed, interrupted or failed
   std::string dts_version;
+  // The identity_base attribute: "" when trial ids take path values relative to the sweep directory, else the
+  // legacy working directory they were made relative to; nullopt for a manifest written before it existed
+  // (the coordinator then works it out from the ids: orchestrator/identity_base.h).
+  std::optional<std::string> identity_base;
   std::vector<PlannedTrial> trials;
   std::vector<RaceElimination> eliminations;  // in the order they were decided
+  std::vector<AttemptRecord> attempts;        // in the order they ended
 };
 
 // Writes to PATH.tmp, fsyncs, renames over PATH: a reader never sees half a manifest.

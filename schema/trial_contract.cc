@@ -1,12 +1,18 @@
 #include "schema/trial_contract.h"
 
 #include <signal.h>
+#include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "common/error.h"
+#include "common/host.h"
+#include "common/numerics.h"
+#include "common/params.h"
+#include "common/version.h"
 
 namespace dts::schema {
 
@@ -28,6 +34,30 @@ std::vector<std::string> TrialArgv(const std::string& command, const TrialInvoca
   argv.insert(argv.end(), {Option(trial_option::kThreads), std::to_string(invocation.threads)});
   argv.insert(argv.end(), {Option(trial_option::kDevice), invocation.device});
   return argv;
+}
+
+AttemptRow StartAttemptRow(const std::vector<AttemptRow>& earlier) {
+  const auto from_environment = [](const char* name, int otherwise) {
+    const char* text = std::getenv(name);
+    return text != nullptr ? static_cast<int>(ParseInteger(text, name, "environment")) : otherwise;
+  };
+  AttemptRow row;
+  row.attempt = from_environment(trial_env::kAttempt, earlier.empty() ? 1 : earlier.back().attempt + 1);
+  row.rank = from_environment(trial_env::kRank, -1);
+  row.host = HostName();
+  row.pid = static_cast<std::int64_t>(getpid());
+  row.start_time = IsoUtcNow();
+  const BlasInForce blas = CurrentBlas();
+  row.blas = blas.library;
+  row.blas_core = blas.core;
+  row.numerics_env = NumericsEnvironment();
+  row.dts_version = Version();
+  return row;
+}
+
+void EndAttemptRow(AttemptRow& row, TrialStatus outcome) {
+  row.end_time = IsoUtcNow();
+  row.outcome = outcome;
 }
 
 std::vector<std::string> CountParametersArgv(const std::string& command, const std::string& config_path,

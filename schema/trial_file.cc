@@ -133,13 +133,107 @@ std::optional<SplitMetrics> ReadSplit(const File& file, hid_t metrics, const cha
   return split;
 }
 
+// AttemptRow with C strings, as HDF5 reads and writes variable-length members.
+struct AttemptRecord {
+  std::int32_t attempt, rank;
+  char* host;
+  std::int64_t pid;
+  char *start_time, *end_time, *outcome;
+  std::int32_t intra_op_threads, inter_op_threads;
+  char *blas, *blas_core, *numerics_env, *device, *dts_version;
+};
+
+CompoundType AttemptRecordType() {
+  namespace f = attempt_field;
+  CompoundType t(sizeof(AttemptRecord));
+  t.Int32(f::kAttempt, offsetof(AttemptRecord, attempt))
+      .Int32(f::kRank, offsetof(AttemptRecord, rank))
+      .String(f::kHost, offsetof(AttemptRecord, host))
+      .Int64(f::kPid, offsetof(AttemptRecord, pid))
+      .String(f::kStartTime, offsetof(AttemptRecord, start_time))
+      .String(f::kEndTime, offsetof(AttemptRecord, end_time))
+      .String(f::kOutcome, offsetof(AttemptRecord, outcome))
+      .Int32(f::kIntraOpThreads, offsetof(AttemptRecord, intra_op_threads))
+      .Int32(f::kInterOpThreads, offsetof(AttemptRecord, inter_op_threads))
+      .String(f::kBlas, offsetof(AttemptRecord, blas))
+      .String(f::kBlasCore, offsetof(AttemptRecord, blas_core))
+      .String(f::kNumericsEnv, offsetof(AttemptRecord, numerics_env))
+      .String(f::kDevice, offsetof(AttemptRecord, device))
+      .String(f::kDtsVersion, offsetof(AttemptRecord, dts_version));
+  return t;
+}
+
+// nullopt for a word that is no outcome a trial file may carry.
+std::optional<TrialStatus> ParseOutcome(const std::string& word) {
+  if (word.empty()) return TrialStatus::kRunning;
+  try {
+    const TrialStatus status = ParseTrialStatus(word);
+    if (IsTrialFileStatus(status)) return status;
+  } catch (const Error&) {
+  }
+  return std::nullopt;
+}
+
+void WriteAttempts(const File& file, const std::vector<AttemptRow>& attempts) {
+  // The outcome words must outlive the write: the records point into them.
+  std::vector<std::string> outcomes;
+  outcomes.reserve(attempts.size());
+  for (const auto& a : attempts) outcomes.push_back(OutcomeWord(a.outcome));
+  const auto text = [](const std::string& value) { return const_cast<char*>(value.c_str()); };
+  std::vector<AttemptRecord> records;
+  records.reserve(attempts.size());
+  for (std::size_t i = 0; i < attempts.size(); ++i) {
+    const AttemptRow& a = attempts[i];
+    records.push_back({a.attempt, a.rank, text(a.host), a.pid, text(a.start_time), text(a.end_time),
+                       text(outcomes[i]), a.intra_op_threads, a.inter_op_threads, text(a.blas),
+                       text(a.blas_core), text(a.numerics_env), text(a.device), text(a.dts_version)});
+  }
+  const CompoundType type = AttemptRecordType();
+  file.WriteTable(file.root(), kAttemptsDataset, type.get(), records.data(), records.size());
+}
+
+std::vector<AttemptRow> ReadAttempts(const File& file) {
+  std::vector<AttemptRow> attempts;
+  // Files written before the table existed read as having no attempts (the schema version is unchanged).
+  if (!file.Exists(file.root(), kAttemptsDataset)) return attempts;
+  const std::string where = std::string("/") + kAttemptsDataset;
+  const CompoundType type = AttemptRecordType();
+  std::vector<unsigned char> buffer;
+  const std::size_t n =
+      file.ReadTable(file.root(), kAttemptsDataset, where, type.get(), buffer, sizeof(AttemptRecord));
+  const auto* records = reinterpret_cast<const AttemptRecord*>(buffer.data());
+  const auto text = [](const char* value) { return std::string(value != nullptr ? value : ""); };
+  std::string bad_outcome;  // the first one; refused once HDF5's strings are reclaimed
+  for (std::size_t i = 0; i < n; ++i) {
+    const AttemptRecord& r = records[i];
+    const std::string word = text(r.outcome);
+    const std::optional<TrialStatus> outcome = ParseOutcome(word);
+    if (!outcome && bad_outcome.empty())
+      bad_outcome = "outcome '" + word + "' of attempt " + std::to_string(r.attempt) + " in " + where;
+    attempts.push_back({r.attempt, r.rank, text(r.host), r.pid, text(r.start_time), text(r.end_time),
+                        outcome.value_or(TrialStatus::kRunning), r.intra_op_threads, r.inter_op_threads,
+                        text(r.blas), text(r.blas_core), text(r.numerics_env), text(r.device),
+                        text(r.dts_version)});
+  }
+  file.ReclaimStrings(type.get(), buffer, n);
+  if (!bad_outcome.empty()) file.Fail(bad_outcome);
+  return attempts;
+}
+
 void CheckWritable(const std::string& path, const TrialFile& trial) {
   if (!IsTrialFileStatus(trial.status))
     throw IoError(path,
                   std::string("refusing to write status '") + Name(trial.status) + "' into a trial file");
+  for (const auto& attempt : trial.attempts) {
+    if (!IsTrialFileStatus(attempt.outcome))
+      throw IoError(path, std::string("refusing to write outcome '") + Name(attempt.outcome) +
+                              "' of attempt " + std::to_string(attempt.attempt) + " into a trial file");
+  }
 }
 
 }  // namespace
+
+std::string OutcomeWord(TrialStatus outcome) { return outcome == TrialStatus::kRunning ? "" : Name(outcome); }
 
 bool IsTrialFileStatus(TrialStatus status) {
   return status == TrialStatus::kRunning || status == TrialStatus::kCompleted ||
@@ -220,6 +314,7 @@ void WriteTrialFile(const std::string& path, const TrialFile& trial, const BlobS
     if (trial.test) WriteSplit(file, metrics, kTestGroup, *trial.test);
 
     file.WriteStrings(root, kPredictionsDataset, trial.predictions);
+    WriteAttempts(file, trial.attempts);
 
     Handle checkpoint = file.CreateGroup(root, kCheckpointGroup);
     // The file being replaced, when a blob is carried over from it; open (read-only) until it is copied.
@@ -330,6 +425,7 @@ TrialFile ReadTrialFile(const std::string& path, bool with_checkpoints) {
     trial.test = ReadSplit(file, metrics, kTestGroup);
   }
   trial.predictions = file.ReadStrings(root, kPredictionsDataset, std::string("/") + kPredictionsDataset);
+  trial.attempts = ReadAttempts(file);
   {
     const std::string group_where = std::string("/") + kCheckpointGroup;
     Handle checkpoint = file.OpenGroup(root, kCheckpointGroup, group_where);

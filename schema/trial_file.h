@@ -68,6 +68,31 @@ struct SplitMetrics {
   TaskMetrics re;
 };
 
+// One attempt: a run of dts-train (or of a drop-in such as the tests' synthetic trial) on this trial file,
+// with what its floating-point results depend on besides the configuration, so that a result that differs by
+// host can be traced to the host, its threads or its BLAS.
+struct AttemptRow {
+  int attempt = 0;  // 1-based: the sweep's count (schema::trial_env::kAttempt), else the last row's + 1
+  int rank = -1;    // the sweep rank that ran it (schema::trial_env::kRank); -1 outside a sweep
+  std::string host;
+  std::int64_t pid = 0;
+  std::string start_time;  // ISO 8601
+  std::string end_time;    // ISO 8601; "" while it runs, and forever for an attempt killed without a word
+  // How it ended: completed, interrupted, failed or diverged; kRunning (stored as "") while it runs.
+  TrialStatus outcome = TrialStatus::kRunning;
+  int intra_op_threads = 0;  // LibTorch's; 0 in a process without LibTorch (the synthetic trial)
+  int inter_op_threads = 0;
+  std::string blas;       // openblas_get_config(), or the path of the library holding the BLAS, or "unknown"
+  std::string blas_core;  // openblas_get_corename() (the kernels in use), "" for another BLAS
+  std::string
+      numerics_env;    // "KEY=VALUE;..." of the OMP_, OPENBLAS_, GOTO, MKL_, KMP_, GOMP_ variables, sorted
+  std::string device;  // "cpu", "cuda:0"
+  std::string dts_version;
+};
+
+// The stored word of an attempt's outcome: "" for kRunning, else the status' word (schema/trial_status.h).
+std::string OutcomeWord(TrialStatus outcome);
+
 struct TrialFile {
   int schema_version = 0;  // set by ReadTrialFile; WriteTrialFile always writes kTrialSchemaVersion
   std::string trial_id;
@@ -108,6 +133,9 @@ struct TrialFile {
   std::optional<std::string> resume;
   std::uint64_t best_model_bytes = 0;
   std::uint64_t resume_bytes = 0;
+  // Every attempt on this file, oldest first; the last one is the current or most recent. Empty for files
+  // written before the table existed.
+  std::vector<AttemptRow> attempts;
 };
 
 // Writes the whole file to PATH.tmp, fsyncs it, renames it over PATH and fsyncs the directory: a reader sees

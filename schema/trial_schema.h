@@ -60,6 +60,9 @@ inline constexpr char kPredictionsDataset[] = "predictions";
 inline constexpr char kCheckpointGroup[] = "checkpoint";
 inline constexpr char kBestModelDataset[] = "best_model";  // checkpoint/best_model
 inline constexpr char kResumeDataset[] = "resume";         // checkpoint/resume
+// One row per attempt (run of dts-train) on the file: where it ran and with which numerics. Absent in files
+// written before it was added, which read as having no attempts.
+inline constexpr char kAttemptsDataset[] = "attempts";
 
 // Members of the /epochs compound rows.
 namespace epoch_field {
@@ -101,12 +104,33 @@ inline constexpr char kRecall[] = "recall";
 inline constexpr char kF1[] = "f1";
 }  // namespace type_field
 
+// Members of the /attempts compound rows.
+namespace attempt_field {
+inline constexpr char kAttempt[] = "attempt";
+inline constexpr char kRank[] = "rank";
+inline constexpr char kHost[] = "host";
+inline constexpr char kPid[] = "pid";
+inline constexpr char kStartTime[] = "start_time";
+inline constexpr char kEndTime[] = "end_time";
+inline constexpr char kOutcome[] = "outcome";
+inline constexpr char kIntraOpThreads[] = "intra_op_threads";
+inline constexpr char kInterOpThreads[] = "inter_op_threads";
+inline constexpr char kBlas[] = "blas";
+inline constexpr char kBlasCore[] = "blas_core";
+inline constexpr char kNumericsEnv[] = "numerics_env";
+inline constexpr char kDevice[] = "device";
+inline constexpr char kDtsVersion[] = "dts_version";
+}  // namespace attempt_field
+
 // ---- Sweep manifest (DIR/sweep.h5) ----
 namespace sweep_attr {
 inline constexpr char kSweepName[] = "sweep_name";
 inline constexpr char kSweepIni[] = "sweep_ini";
 inline constexpr char kStatus[] = "status";
 inline constexpr char kDtsVersion[] = "dts_version";
+// What the trial ids take path values relative to (orchestrator/identity_base.h): "" the sweep directory,
+// else the working directory of a sweep planned before that rule. Absent in manifests written before it.
+inline constexpr char kIdentityBase[] = "identity_base";
 }  // namespace sweep_attr
 inline constexpr char kTrialsDataset[] = "trials";
 // Racing eliminations of a search_on = folds search (absent in manifests of sweeps without racing).
@@ -119,6 +143,12 @@ inline constexpr char kAfterFold[] = "after_fold";
 inline constexpr char kMeanGap[] = "mean_gap";
 inline constexpr char kPValue[] = "p_value";
 }  // namespace elimination_field
+// DIR/sweep.h5 /attempts (kAttemptsDataset, absent in manifests written before it): one row per attempt the
+// coordinator heard of, with plan_field's trial_id, stage, variant and seconds, attempt_field's attempt, rank,
+// host, pid, start_time and outcome, and this message.
+namespace sweep_attempt_field {
+inline constexpr char kMessage[] = "message";
+}  // namespace sweep_attempt_field
 // Members of the DIR/sweep.h5 /trials compound rows.
 namespace plan_field {
 inline constexpr char kTrialId[] = "trial_id";

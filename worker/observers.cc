@@ -13,6 +13,7 @@
 #include "common/stop.h"
 #include "model/allocator.h"
 #include "model/checkpoint.h"
+#include "schema/trial_contract.h"
 #include "worker/evaluation.h"
 
 namespace dts::worker {
@@ -92,6 +93,9 @@ void Checkpointer::Save(schema::TrialStatus status, const TrainState& state) {
 // from the file being replaced: the trial never holds a serialised checkpoint in memory.
 void Checkpointer::Write(schema::TrialStatus status, const TrainState& state, bool new_best_model) {
   trial_.status = status;
+  // Only an attempt's last save has another status than running: it ends the attempt's row.
+  if (status != schema::TrialStatus::kRunning && !trial_.attempts.empty())
+    schema::EndAttemptRow(trial_.attempts.back(), status);
   trial_.best_epoch = state.best_epoch;
   trial_.epochs_run = state.epoch;
   // The training steps' freed memory, kept for their reuse, is of no use to the file's in-memory image.

@@ -55,6 +55,7 @@ class Checkpointer : public TrainObserver {
   void AfterEpochClosed(const TrainState& state, const EpochEnd& end) override;
   void OnStop(const TrainState& state, StopReason reason) override;
   // Writes the trial file with `status`; a running or interrupted trial also gets a resume point of `state`.
+  // Any status but running is the attempt's last save: it also ends the trial's last /attempts row.
   void Save(schema::TrialStatus status, const TrainState& state);
 
  private:

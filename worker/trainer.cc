@@ -22,6 +22,7 @@
 #include "schema/trial_schema.h"
 #include "worker/evaluation.h"
 #include "worker/learner.h"
+#include "worker/numerics.h"
 #include "worker/train_loop.h"
 #include "worker/train_state.h"
 
@@ -113,13 +114,15 @@ class TrialRun {
 };
 
 TrialRunResult TrialRun::Run() {
-  const int threads = options_.threads > 0 ? options_.threads : config_.train.threads;
-  if (threads > 0) torch::set_num_threads(threads);
+  SetTrialThreads(options_.threads > 0 ? options_.threads : config_.train.threads);
   device_ = model::ResolveDevice(options_.device);
   if (!OpenTrialFile()) {
     progress_.Note(options_.out_path + ": already completed, nothing to resume");
     return Result(kExitOk);
   }
+  // Before anything can fail: a failure recorded in the file belongs to this attempt's row. The row ends
+  // with the attempt's last save (Checkpointer).
+  trial_.attempts.push_back(StartAttempt(trial_.attempts, device_.str()));
   try {
     SetUp();
     if (Train() == StopReason::kSignal) return Result(kExitResumeMe);
@@ -159,7 +162,10 @@ void TrialRun::SetUp() {
   if (resuming) {
     RestoreResumePoint();
   } else {
+    // A fresh start; a trial file left without a resume point starts over but keeps its attempt history.
+    std::vector<schema::AttemptRow> attempts = std::move(trial_.attempts);
     trial_ = schema::TrialFile{};
+    trial_.attempts = std::move(attempts);
     trial_.start_time = IsoUtcNow();
   }
   if (!trial_.data_fingerprint.empty() && trial_.data_fingerprint != learner_.dataset.fingerprint)
@@ -196,7 +202,11 @@ void TrialRun::RecordIdentity() {
   trial_.trainable_parameters = learner_.model->TrainableParameterCount();
   trial_.dts_version = Version();
   trial_.host = HostName();
-  const std::string identity = config::IdentityText(config_);
+  // In a sweep the ids come with the assignment (made relative to the sweep directory). Run by hand, path
+  // values enter them relative to the directory of the --out trial file, never the working directory, so
+  // the same command gives the same ids from anywhere (config/identity.h).
+  const std::string identity =
+      config::IdentityText(config_, std::filesystem::absolute(options_.out_path).parent_path());
   trial_.config_id = !options_.config_id.empty() ? options_.config_id : config::ConfigId(identity);
   trial_.trial_id = !options_.trial_id.empty() ? options_.trial_id
                                                : config::TrialId(identity, trial_.fold, trial_.seed,

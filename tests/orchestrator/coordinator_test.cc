@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cctype>
+#include <condition_variable>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -16,10 +18,12 @@
 #include <sstream>
 #include <thread>
 
+#include "common/error.h"
 #include "common/exit_codes.h"
 #include "common/hash.h"
 #include "common/stop.h"
 #include "config/train_config.h"
+#include "orchestrator/trial_runner.h"
 #include "schema/sweep_manifest.h"
 #include "schema/trial_file.h"
 
@@ -59,7 +63,7 @@ class FakeTrials {
       std::lock_guard<std::mutex> lock(mutex_);
       call = ++calls_[assign.trial_id];
       resumed_[assign.trial_id] += assign.resume;
-      threads_.insert(std::this_thread::get_id());
+      ranks_.insert(assign.rank);
     }
     Result r;
     r.trial_id = assign.trial_id;
@@ -95,9 +99,9 @@ class FakeTrials {
     double dev_score = -1;  // -1: no result
   };
   std::map<std::string, int> calls_, completed_, resumed_;
-  std::map<std::pair<std::string, int>, int> completed_at_;  // (trial, rung budget) -> completions
-  std::vector<Call> sequence_;                               // ASHA calls in dispatch order
-  std::set<std::thread::id> threads_;
+  std::map<std::pair<std::string, int>, int> completed_at_;     // (trial, rung budget) -> completions
+  std::vector<Call> sequence_;                                  // ASHA calls in dispatch order
+  std::set<int> ranks_;                                         // the ranks that ran trials
   std::function<double(const std::string& config_ini)> score_;  // the dev score; FakeScore when empty
 
  private:
@@ -108,6 +112,7 @@ class FakeTrials {
 struct SweepRun {
   int rc = -1;
   schema::SweepManifest manifest;
+  std::string log;
 };
 
 SweepRun RunGroup(const config::SweepConfig& sweep, const std::string& dir, FakeTrials& trials,
@@ -130,6 +135,7 @@ SweepRun RunGroup(const config::SweepConfig& sweep, const std::string& dir, Fake
   run.rc = coordinator.Run();
   for (auto& w : workers) w.join();
   run.manifest = schema::ReadSweepManifest(dir + "/sweep.h5");
+  run.log = log.str();
   return run;
 }
 
@@ -179,7 +185,7 @@ TEST_F(CoordinatorTest, RunsEveryStageAndEveryTrialExactlyOnce) {
   const std::map<std::string, std::string> b = schema::ParseConfigIni(best->config_ini, "test");
   const bool ner = b.at("model.ner_layers") != "0", re = b.at("model.re_layers") != "0";
   EXPECT_EQ(per_stage["ablation"], 2 * (1 + ner + re + (ner && re)));
-  EXPECT_GT(trials.threads_.size(), 1u) << "work should spread over the workers";
+  EXPECT_GT(trials.ranks_.size(), 1u) << "work should spread over the workers";
 }
 
 TEST_F(CoordinatorTest, FinalStageTakesTheBestSearchConfigs) {
@@ -222,7 +228,7 @@ TEST_F(CoordinatorTest, FailureClassesAndRetries) {
     return FailureClass::kNone;
   });
   const SweepRun run = RunGroup(sweep_, dir_, trials);
-  EXPECT_EQ(run.rc, kExitOk);
+  EXPECT_EQ(run.rc, kExitTrialsFailed) << "a sweep that ends with failed trials says so";
   for (const auto& row : run.manifest.trials) {
     if (row.stage != "search") {
       EXPECT_EQ(row.status, TrialStatus::kCompleted);
@@ -517,7 +523,8 @@ TEST_F(CoordinatorTest, TrialIdsComeFromTheResolvedConfig) {
     const config::SweepConfig sweep =
         config::ParseSweepConfig(std::string(kSweep) + "[base]\n" + base, "t.ini");
     std::set<std::string> out;
-    for (const auto& row : Planner(sweep, "fp", FakeParams).PlanSearch().trials) out.insert(row.trial_id);
+    for (const auto& row : Planner(sweep, "fp", FakeParams, SweepDirectoryBase("out")).PlanSearch().trials)
+      out.insert(row.trial_id);
     return out;
   };
   const auto plain = plan_ids("train.lr = 0.1\n");
@@ -528,7 +535,7 @@ TEST_F(CoordinatorTest, TrialIdsComeFromTheResolvedConfig) {
   // Seeds are runs of one configuration: one config id, distinct trial ids.
   const config::SweepConfig seeds = config::ParseSweepConfig(
       "[sweep]\nsearch_seeds = 3\ncorpus = fixed_split\n[space]\nmodel.shared_layers = 1, 2\n", "s.ini");
-  const StagePlan plan = Planner(seeds, "fp", FakeParams).PlanSearch();
+  const StagePlan plan = Planner(seeds, "fp", FakeParams, SweepDirectoryBase("out")).PlanSearch();
   EXPECT_EQ(plan.trials.size(), 6u);
   std::set<std::string> distinct, configs;
   for (const auto& row : plan.trials) {
@@ -547,7 +554,7 @@ TEST_F(CoordinatorTest, ManifestRowsHoldEveryKeySoStagesReadResolvedValues) {
       "[space]\nmodel.re_layers = 1, 2\n",
       "t.ini");
   ASSERT_EQ(config::ModelConfig{}.ner_layers, 1) << "the test assumes the schema's default";
-  Planner planner(sweep, "fp", FakeParams);
+  Planner planner(sweep, "fp", FakeParams, SweepDirectoryBase("out"));
   std::vector<schema::PlannedTrial> done = planner.PlanSearch().trials;
   for (auto& row : done) {
     EXPECT_EQ(schema::ParseConfigIni(row.config_ini, "row").at("model.ner_layers"), "1");
@@ -717,6 +724,189 @@ TEST_F(CoordinatorTest, RacingTpeSweepStoppedAndResumedContinuesIdentically) {
           << "trial " << row.trial_id << " must complete exactly once";
     fs::remove_all(dir);
   }
+}
+
+// A rank whose trials cannot start (a missing mount, an exec failure: kInfrastructure at once) is always the
+// idle one, so without care every retry lands on it. A trial is never retried where it just failed so, and
+// the rank is quarantined after sweep.quarantine_after such failures in a row: the sweep finishes on the
+// others, with every trial completed.
+TEST_F(CoordinatorTest, BrokenRankIsQuarantinedAndItsTrialsRunElsewhere) {
+  FakeTrials trials(
+      [](const Assign& a, int) { return a.rank == 3 ? FailureClass::kInfrastructure : FailureClass::kNone; });
+  const SweepRun run = RunGroup(sweep_, dir_, trials);
+  EXPECT_EQ(run.rc, kExitOk) << run.log;
+  for (const auto& row : run.manifest.trials) EXPECT_EQ(row.status, TrialStatus::kCompleted) << row.trial_id;
+  int on_broken = 0;
+  std::map<std::string, std::vector<int>> ranks_of;
+  for (const auto& attempt : run.manifest.attempts) {
+    ranks_of[attempt.trial_id + attempt.stage].push_back(attempt.rank);
+    if (attempt.rank != 3) continue;
+    ++on_broken;
+    EXPECT_EQ(attempt.outcome, "infrastructure");
+  }
+  EXPECT_EQ(on_broken, sweep_.sweep.quarantine_after) << "then it is quarantined";
+  for (const auto& [trial, ranks] : ranks_of)
+    for (size_t i = 1; i < ranks.size(); ++i)
+      EXPECT_NE(ranks[i], ranks[i - 1]) << trial << ": retried in place";
+  EXPECT_NE(run.log.find("quarantined rank 3 on host "), std::string::npos) << run.log;
+  EXPECT_NE(run.log.find("3 infrastructure failures in a row"), std::string::npos) << run.log;
+}
+
+// Every worker quarantined with trials left: the sweep stops resumable (exit 69) instead of failing them.
+TEST_F(CoordinatorTest, NoUsableRankLeftStopsResumableAndTheRerunFinishes) {
+  FakeTrials broken([](const Assign&, int) { return FailureClass::kInfrastructure; });
+  sweep_.sweep.max_retries = 100;
+  const SweepRun stranded = RunGroup(sweep_, dir_, broken, 3);
+  EXPECT_EQ(stranded.rc, kExitRanksLost) << stranded.log;
+  EXPECT_EQ(stranded.manifest.status, TrialStatus::kInterrupted);
+  EXPECT_NE(stranded.log.find("no usable rank is left"), std::string::npos) << stranded.log;
+  for (const auto& row : stranded.manifest.trials)
+    EXPECT_NE(row.status, TrialStatus::kFailed) << row.trial_id;
+  FakeTrials healthy([](const Assign&, int) { return FailureClass::kNone; });
+  const SweepRun rerun = RunGroup(sweep_, dir_, healthy, 3);
+  EXPECT_EQ(rerun.rc, kExitOk) << rerun.log;
+  for (const auto& row : rerun.manifest.trials)
+    EXPECT_EQ(row.status, TrialStatus::kCompleted) << row.trial_id;
+  EXPECT_EQ(rerun.manifest.attempts.size(), stranded.manifest.attempts.size() + rerun.manifest.trials.size())
+      << "the attempt history carries over";
+}
+
+// A communicator endpoint that goes silent on demand, as a frozen host does: nothing it sends arrives.
+class FreezableComm : public Communicator {
+ public:
+  explicit FreezableComm(Communicator& inner) : inner_(inner) {}
+  int Rank() const override { return inner_.Rank(); }
+  int Size() const override { return inner_.Size(); }
+  int LocalRank() const override { return inner_.LocalRank(); }
+  void Send(int dest, Tag tag, std::string payload) override {
+    if (!frozen) inner_.Send(dest, tag, std::move(payload));
+  }
+  std::optional<Envelope> Receive(std::chrono::milliseconds timeout) override {
+    return inner_.Receive(timeout);
+  }
+  std::atomic<bool> frozen{false};
+
+ private:
+  Communicator& inner_;
+};
+
+// A rank that goes silent mid-trial is named (rank, host, trial) after sweep.silent_rank_s, the others
+// finish the stage, and the sweep ends resumable (exit 69) before a stage whose plan would miss the lost
+// trial's result. The rerun completes every trial.
+TEST_F(CoordinatorTest, SilentRankIsLostAndTheSweepEndsResumable) {
+  sweep_.sweep.silent_rank_s = 1;
+  const int ranks = 4;
+  auto group = MakeInProcessGroup(ranks);
+  FreezableComm frozen(*group[2]);
+  std::mutex mutex;
+  std::condition_variable thaw;
+  bool released = false;
+  std::string lost_trial;
+  FakeTrials trials([&](const Assign& a, int) {
+    if (a.rank == 2 && lost_trial.empty()) {
+      std::unique_lock<std::mutex> lock(mutex);
+      lost_trial = a.trial_id;
+      frozen.frozen = true;  // from here on rank 2 is a frozen host: no heartbeat, no result
+      thaw.wait(lock, [&] { return released; });
+      return FailureClass::kInterrupted;
+    }
+    return FailureClass::kNone;
+  });
+  std::vector<std::thread> workers;
+  for (int r = 1; r < ranks; ++r)
+    workers.emplace_back([&, r] {
+      Communicator& comm = r == 2 ? static_cast<Communicator&>(frozen) : *group[r];
+      RunWorker(
+          comm, [&](const Assign& a) { return trials(a); }, 0);
+    });
+  std::ostringstream log;
+  CoordinatorOptions options;
+  options.out_dir = dir_;
+  options.trial_command = "fake";
+  options.log = &log;
+  options.receive_timeout = std::chrono::milliseconds(20);
+  const int rc = Coordinator(sweep_, *group[0], options, FakeParams).Run();
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    released = true;
+  }
+  thaw.notify_all();
+  group[0]->Send(2, Tag::kStop, Stop{"test"}.Encode());  // the coordinator sends nothing to a lost rank
+  for (auto& w : workers) w.join();
+  EXPECT_EQ(rc, kExitRanksLost) << log.str();
+  const schema::SweepManifest manifest = schema::ReadSweepManifest(dir_ + "/sweep.h5");
+  EXPECT_EQ(manifest.status, TrialStatus::kInterrupted);
+  EXPECT_NE(log.str().find("lost rank 2 on host "), std::string::npos) << log.str();
+  EXPECT_NE(log.str().find("its trial " + lost_trial), std::string::npos) << log.str();
+  for (const auto& row : manifest.trials) {
+    EXPECT_EQ(row.stage, "search") << "no stage after the one that lost a trial";
+    EXPECT_EQ(row.status, row.trial_id == lost_trial ? TrialStatus::kInterrupted : TrialStatus::kCompleted);
+  }
+  ASSERT_FALSE(manifest.attempts.empty());
+  EXPECT_EQ(manifest.attempts.back().outcome, "lost");
+  EXPECT_EQ(manifest.attempts.back().rank, 2);
+
+  FakeTrials healthy([](const Assign&, int) { return FailureClass::kNone; });
+  const SweepRun rerun = RunGroup(sweep_, dir_, healthy, ranks);
+  EXPECT_EQ(rerun.rc, kExitOk) << rerun.log;
+  EXPECT_EQ(healthy.calls_.count(lost_trial), 1u) << "the lost trial runs again";
+  for (const auto& row : rerun.manifest.trials) EXPECT_EQ(row.status, TrialStatus::kCompleted);
+}
+
+// A worker that cannot see the sweep directory (a path private to its host) refuses the sweep before any
+// trial runs, naming its rank and host.
+TEST_F(CoordinatorTest, WorkerThatDoesNotSeeTheDirectoryRefusesTheSweep) {
+  auto group = MakeInProcessGroup(2);
+  std::thread worker([&] {
+    Hello hello;
+    hello.host = "elsewhere";
+    group[1]->Send(0, Tag::kHello, hello.Encode());
+    for (;;) {
+      auto envelope = group[1]->Receive(std::chrono::milliseconds(100));
+      if (!envelope) continue;
+      if (envelope->tag == Tag::kStop) return;
+      if (envelope->tag == Tag::kWelcome) {
+        Seen seen;
+        seen.ok = true;  // it wrote the probe, but in a directory of its own: the coordinator finds nothing
+        group[1]->Send(0, Tag::kSeen, seen.Encode());
+      }
+    }
+  });
+  std::ostringstream log;
+  CoordinatorOptions options;
+  options.out_dir = dir_;
+  options.trial_command = "fake";
+  options.log = &log;
+  options.receive_timeout = std::chrono::milliseconds(20);
+  try {
+    Coordinator(sweep_, *group[0], options, FakeParams).Run();
+    ADD_FAILURE() << "the sweep ran";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("rank 1 on host elsewhere"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("every host shares"), std::string::npos) << e.what();
+  }
+  group[0]->Send(1, Tag::kStop, Stop{"test"}.Encode());
+  worker.join();
+  EXPECT_FALSE(fs::exists(dir_ + "/trials")) << "nothing is written before every worker sees DIR";
+  EXPECT_FALSE(fs::exists(dir_ + "/sweep.h5"));
+}
+
+// The trial child's environment: every numerics variable of the worker's own environment is dropped, the
+// sweep's are set, and the attempt and rank are handed over.
+TEST(TrialEnvironmentTest, ScrubsTheHostsNumericsAndSetsTheSweeps) {
+  std::vector<std::string> base_text{"PATH=/bin", "OMP_NUM_THREADS=8", "OPENBLAS_CORETYPE=Haswell",
+                                     "DTS_ATTEMPT=9", "HOME=/root"};
+  std::vector<char*> base;
+  for (auto& entry : base_text) base.push_back(entry.data());
+  base.push_back(nullptr);
+  Assign assign;
+  assign.environment = {{"OPENBLAS_CORETYPE", "Prescott"}};
+  assign.attempt = 2;
+  assign.rank = 5;
+  const std::vector<std::string> env = TrialEnvironment(assign, base.data());
+  const std::set<std::string> got(env.begin(), env.end());
+  EXPECT_EQ(got, (std::set<std::string>{"PATH=/bin", "HOME=/root", "OPENBLAS_CORETYPE=Prescott",
+                                        "DTS_ATTEMPT=2", "DTS_RANK=5"}));
 }
 
 }  // namespace

@@ -236,7 +236,8 @@ TEST(SweepConfigTest, RacingAndTpeSettingsAreChecked) {
   // A fixed-split corpus has no folds to race over: refused when the search is planned.
   const config::SweepConfig fixed = config::ParseSweepConfig(
       "[sweep]\ncorpus = fixed_split\nsearch_on = folds\n[space]\nmodel.hidden = 1, 2\n", "f.ini");
-  Planner planner(fixed, "fp", [](const config::TrainConfig&) { return 1LL; });
+  Planner planner(
+      fixed, "fp", [](const config::TrainConfig&) { return 1LL; }, SweepDirectoryBase("out"));
   try {
     planner.PlanSearch();
     ADD_FAILURE() << "search_on = folds on a fixed split must be refused";

@@ -12,11 +12,15 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <thread>
 #include <vector>
 
 #include "common/exit_codes.h"
+#include "config/identity.h"
+#include "orchestrator/identity_base.h"
+#include "orchestrator/planner.h"
 #include "orchestrator/trial_runner.h"
 #include "schema/sweep_manifest.h"
 #include "schema/trial_contract.h"
@@ -51,10 +55,11 @@ class SweepProcessTest : public ::testing::Test {
                                       << text;
     return (dir_ / "sweep.ini").string();
   }
-  // Starts dts-sweep (stderr appended to OUT.stderr); returns its pid.
+  // Starts dts-sweep (stderr appended to OUT.stderr); returns its pid. `cwd`: its working directory (the
+  // test's if empty), which relative `sweep` and `out` are relative to.
   pid_t Start(const std::string& sweep, const fs::path& out, std::vector<std::string> extra = {},
-              const std::string& ranks = "4") {
-    const std::string log = (out.string() + ".stderr");
+              const std::string& ranks = "4", const fs::path& cwd = {}) {
+    const std::string log = ((cwd.empty() ? out : cwd / out).string() + ".stderr");
     std::vector<std::string> args = {DTS_SWEEP,    "--config",      sweep, "--out",
                                      out.string(), "--local-ranks", ranks};
     args.insert(args.end(), extra.begin(), extra.end());
@@ -65,6 +70,7 @@ class SweepProcessTest : public ::testing::Test {
     if (pid == 0) {
       freopen(log.c_str(), "a", stderr);
       freopen("/dev/null", "w", stdout);
+      if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
       execv(DTS_SWEEP, argv.data());
       _exit(127);
     }
@@ -199,7 +205,8 @@ TEST_F(SweepProcessTest, CrashingTrialIsClassifiedAndTheRestComplete) {
       "stages = search\nmax_retries = 1\n[space]\ndebug.fault_epoch = 1, 5, 6\n[base]\ndebug.fault = "
       "crash\n");
   TrialSeconds(0.01);
-  ASSERT_EQ(Wait(Start(sweep, dir_ / "out")), kExitOk);
+  // The sweep runs to its end and says, by its exit code, that a trial failed.
+  ASSERT_EQ(Wait(Start(sweep, dir_ / "out")), kExitTrialsFailed);
   const auto m = schema::ReadSweepManifest((dir_ / "out" / "sweep.h5").string());
   ASSERT_EQ(m.trials.size(), 3u);
   int failed = 0;
@@ -433,6 +440,111 @@ TEST_F(SweepProcessTest, PathsResolveAgainstTheirFileAndMissingInputsAreRefusedL
             std::string::npos)
       << log;
   EXPECT_FALSE(fs::exists(refused)) << "a refused sweep leaves nothing behind";
+}
+
+// A sweep on a corpus named by a relative path (data/corpus.json beside cfg/sweep.ini), so that its trial
+// ids have a path value in them; returns the sweep file.
+fs::path WriteCorpusSweep(const fs::path& dir) {
+  fs::create_directories(dir / "cfg" / "data");
+  std::ofstream(dir / "cfg" / "data" / "corpus.json") << "[]\n";
+  std::ofstream(dir / "cfg" / "sweep.ini")
+      << "[sweep]\ntrial_command = " DTS_SYNTHETIC_TRIAL
+         "\nstages = search,final\ncorpus = cross_validated\nfinal_top_k = 1\n"
+         "[space]\nmodel.shared_layers = 1, 2\nmodel.re_layers = 1, 2\n"
+         "[base]\ndata.path = data/corpus.json\ndata.format = json\ndata.folds = 3\ntrain.max_epochs = 2\n";
+  return dir / "cfg" / "sweep.ini";
+}
+
+size_t ExecutionLines(const fs::path& out) {
+  std::ifstream in(out / "synthetic-executions.log");
+  size_t lines = 0;
+  for (std::string line; std::getline(in, line);) ++lines;
+  return lines;
+}
+
+size_t TrialFiles(const fs::path& out) {
+  size_t files = 0;
+  for (const auto& entry : fs::directory_iterator(out / "trials")) files += entry.path().extension() == ".h5";
+  return files;
+}
+
+// Issue 23: trial ids took path values relative to the coordinator's working directory, so the same command
+// rerun on the same --out from another directory ran every trial again (and the report counted both sets).
+TEST_F(SweepProcessTest, RerunOnTheSameOutFromAnotherWorkingDirectoryRunsNoTrialAgain) {
+  TrialSeconds(0.01);
+  WriteCorpusSweep(dir_);
+  fs::create_directories(dir_ / "x");
+  fs::create_directories(dir_ / "y" / "z");
+  const fs::path out = dir_ / "out";
+  ASSERT_EQ(WaitAtMost(Start("../cfg/sweep.ini", "../out", {}, "4", dir_ / "x"), 60), kExitOk)
+      << Slurp(dir_ / "x" / "../out.stderr");
+  const auto first = schema::ReadSweepManifest((out / "sweep.h5").string());
+  const size_t executions = ExecutionLines(out), files = TrialFiles(out);
+  ASSERT_GT(executions, 0u);
+  EXPECT_EQ(first.identity_base, std::optional<std::string>("")) << "a new sweep records the new rule";
+
+  ASSERT_EQ(WaitAtMost(Start("../../cfg/sweep.ini", "../../out", {}, "4", dir_ / "y" / "z"), 60), kExitOk)
+      << Slurp(out.string() + ".stderr");
+  EXPECT_EQ(ExecutionLines(out), executions) << Slurp(out.string() + ".stderr");
+  EXPECT_EQ(TrialFiles(out), files);
+  const auto second = schema::ReadSweepManifest((out / "sweep.h5").string());
+  ASSERT_EQ(second.trials.size(), first.trials.size());
+  for (size_t i = 0; i < first.trials.size(); ++i)
+    EXPECT_EQ(second.trials[i].trial_id, first.trials[i].trial_id);
+  EXPECT_NE(Slurp(out.string() + ".stderr").find("trial ids: path values relative to the sweep directory"),
+            std::string::npos);
+}
+
+// Issue 23: a sweep directory planned before that fix has ids relative to the working directory it was
+// started from. Resumed from elsewhere, it finds that directory from its ids, runs none of its finished
+// trials again, and records the directory so that it keeps planning the same ids.
+TEST_F(SweepProcessTest, SweepDirectoryPlannedUnderTheOldWorkingDirectoryRuleResumesWithoutRerunning) {
+  TrialSeconds(0.01);
+  WriteCorpusSweep(dir_);
+  fs::create_directories(dir_ / "y" / "z");
+  const fs::path out = dir_ / "out";
+  ASSERT_EQ(WaitAtMost(Start("sweep.ini", "../out", {}, "4", dir_ / "cfg"), 60), kExitOk)
+      << Slurp(out.string() + ".stderr");
+  // Turn it into the directory the old rule left, started from cfg/: every id and trial file re-keyed, and no
+  // identity_base attribute.
+  const IdentityBase then{fs::weakly_canonical(dir_ / "cfg"), /*legacy=*/true};  // what getcwd said
+  const std::string fingerprint = config::DataFingerprint((dir_ / "cfg" / "data" / "corpus.json").string());
+  schema::SweepManifest legacy = schema::ReadSweepManifest((out / "sweep.h5").string());
+  std::map<std::string, std::string> renamed;
+  for (auto& row : legacy.trials) {
+    const std::string old_id = RowTrialId(row, then, fingerprint);
+    ASSERT_NE(old_id, RowTrialId(row, SweepDirectoryBase(out), fingerprint))
+        << "the rules must disagree for this test to mean anything";
+    if (renamed.emplace(row.trial_id, old_id).second && old_id != row.trial_id) {
+      schema::TrialFile file = schema::ReadTrialFile((out / "trials" / (row.trial_id + ".h5")).string());
+      file.trial_id = old_id;
+      file.config_id = config::ConfigId(then.Text(RowConfig(row)));
+      schema::WriteTrialFile((out / "trials" / (old_id + ".h5")).string(), file);
+      for (const char* extension : {".h5", ".ini", ".log", ".lock"})
+        fs::remove(out / "trials" / (row.trial_id + extension));
+    }
+    row.trial_id = old_id;
+    row.config_id = config::ConfigId(then.Text(RowConfig(row)));
+  }
+  legacy.identity_base.reset();
+  schema::WriteSweepManifest((out / "sweep.h5").string(), legacy);
+  const size_t executions = ExecutionLines(out);
+
+  ASSERT_EQ(WaitAtMost(Start("../../cfg/sweep.ini", "../../out", {}, "4", dir_ / "y" / "z"), 60), kExitOk)
+      << Slurp(out.string() + ".stderr");
+  const std::string log = Slurp(out.string() + ".stderr");
+  EXPECT_EQ(ExecutionLines(out), executions) << log;
+  EXPECT_EQ(TrialFiles(out), renamed.size());
+  const auto resumed = schema::ReadSweepManifest((out / "sweep.h5").string());
+  ASSERT_EQ(resumed.trials.size(), legacy.trials.size());
+  for (size_t i = 0; i < legacy.trials.size(); ++i) {
+    EXPECT_EQ(resumed.trials[i].trial_id, legacy.trials[i].trial_id);
+    EXPECT_EQ(resumed.trials[i].status, schema::TrialStatus::kCompleted);
+  }
+  ASSERT_TRUE(resumed.identity_base.has_value());
+  EXPECT_EQ(fs::path(*resumed.identity_base), then.dir);
+  EXPECT_NE(log.find("legacy rule"), std::string::npos) << log;
+  EXPECT_NE(log.find(then.dir.string()), std::string::npos) << log;
 }
 
 // Issue 15: a grid is counted before it is built; a huge one is refused with its size.

@@ -13,6 +13,9 @@
 //     hang (ignores SIGTERM).
 //   - --resume continues the trial file: a completed trial asked for more epochs (an ASHA promotion) goes on
 //     from its last epoch; one that already has them answers again without work.
+// Each run that writes the trial file adds its row to /attempts, as dts-train does (schema::StartAttemptRow:
+// attempt and rank from the sweep's environment, host, BLAS, numerics environment), with LibTorch's thread
+// counts 0 (it has no LibTorch) and the --device it was given.
 // Each run that finishes training appends "<trial file name> completed epochs=FROM..TO" to
 // synthetic-executions.log beside the trial file's directory, so tests can count executions.
 #include <unistd.h>
@@ -61,8 +64,10 @@ long long ParameterCount(const config::TrainConfig& config) {
   return 1000 + 8 * h * (2 * h + 1) * layers + 50 * h;
 }
 
-double DevScore(const config::TrainConfig& config, int epoch) {
-  const std::string identity = config::IdentityText(config, /*without_max_epochs=*/true);
+// `identity_base`: as for the ids, the directory of the trial file, so a score does not depend on the
+// working directory either.
+double DevScore(const config::TrainConfig& config, const fs::path& identity_base, int epoch) {
+  const std::string identity = config::IdentityText(config, identity_base, /*without_max_epochs=*/true);
   const double unit = static_cast<double>(Hasher().Add(identity).Value() >> 11) * 0x1.0p-53;
   return 40 + 50 * unit - 10.0 / epoch;
 }
@@ -93,10 +98,12 @@ void Complete(schema::TrialFile& trial) {
   trial.test = test;
   trial.status = TrialStatus::kCompleted;
   trial.end_time = IsoUtcNow();
+  schema::EndAttemptRow(trial.attempts.back(), TrialStatus::kCompleted);
 }
 
 struct Options {
   std::string config_path, out_path, trial_id, config_id, count_path;
+  std::string device;  // recorded in the attempt's row, as given: nothing here runs on it
   bool resume = false;
 };
 
@@ -108,7 +115,9 @@ int Run(const Options& options, const std::vector<IniEntry>& overrides) {
   }
   if (options.out_path.empty()) throw UsageError("--out TRIAL.h5 is required (or --count-parameters FILE)");
   const int epochs = config.train.max_epochs;
-  const std::string identity = config::IdentityText(config);
+  // Like dts-train run by hand: paths relative to the trial file's directory (config/identity.h).
+  const fs::path identity_base = fs::absolute(options.out_path).parent_path();
+  const std::string identity = config::IdentityText(config, identity_base);
   const std::string fingerprint = config::DataFingerprint(config.data.path);
 
   schema::TrialFile trial;
@@ -140,6 +149,9 @@ int Run(const Options& options, const std::vector<IniEntry>& overrides) {
   trial.failure_message.clear();
   trial.end_time.clear();
   const int start_epoch = trial.epochs_run;
+  // The attempt's row as dts-train writes it, but with no LibTorch and so no LibTorch thread counts (0).
+  trial.attempts.push_back(schema::StartAttemptRow(trial.attempts));
+  trial.attempts.back().device = options.device;
 
   InstallStopHandlers();
   try {
@@ -155,6 +167,7 @@ int Run(const Options& options, const std::vector<IniEntry>& overrides) {
           trial.failure_class = FailureClass::kInterrupted;
           trial.failure_message =
               "stopped by signal " + std::to_string(StopSignal()) + " in epoch " + std::to_string(epoch);
+          schema::EndAttemptRow(trial.attempts.back(), trial.status);
           schema::WriteTrialFile(options.out_path, trial);
           std::cerr << "synthetic: " << trial.failure_message << std::endl;
           return kExitResumeMe;
@@ -164,7 +177,7 @@ int Run(const Options& options, const std::vector<IniEntry>& overrides) {
       }
       schema::EpochRow row;
       row.epoch = epoch;
-      row.dev_score = DevScore(config, epoch);
+      row.dev_score = DevScore(config, identity_base, epoch);
       trial.epochs.push_back(row);
       trial.best_epoch = epoch;  // the score grows with the epoch
       trial.epochs_run = epoch;
@@ -176,6 +189,7 @@ int Run(const Options& options, const std::vector<IniEntry>& overrides) {
     trial.status =
         trial.failure_class == FailureClass::kDiverged ? TrialStatus::kDiverged : TrialStatus::kFailed;
     trial.failure_message = message;
+    schema::EndAttemptRow(trial.attempts.back(), trial.status);
     schema::WriteTrialFile(options.out_path, trial);
     throw;
   }
@@ -198,14 +212,14 @@ int main(int argc, char** argv) {
     const auto overrides = dts::ExtractOverrides(args);
     dts::Options options;
     int threads = 1;
-    std::string device;
     po::options_description description("dts-synthetic-trial (tests/orchestrator/synthetic_trial.cc)");
     description.add_options()(option::kConfig, po::value(&options.config_path)->required(), "trial INI")(
         option::kOut, po::value(&options.out_path), "trial file")(
         option::kResume, po::bool_switch(&options.resume), "continue the trial file")(
         option::kTrialId, po::value(&options.trial_id), "id to record")(
         option::kConfigId, po::value(&options.config_id), "id to record")(
-        option::kThreads, po::value(&threads), "ignored")(option::kDevice, po::value(&device), "ignored")(
+        option::kThreads, po::value(&threads), "ignored")(option::kDevice, po::value(&options.device),
+                                                          "recorded only")(
         option::kCountParameters, po::value(&options.count_path), "write the parameter count and exit");
     po::variables_map vm;
     try {

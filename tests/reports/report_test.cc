@@ -522,6 +522,33 @@ TEST_F(SweepFixture, TrialFileWithDamagedDataIsSkippedWithAWarningNamingIt) {
   EXPECT_EQ(row.at("unreadable"), "1");
 }
 
+// Where failures happened: the manifest's attempt history names the hosts, and the progress table says which
+// host holds the failed attempts and the failed trials (a bad node stands out).
+TEST_F(SweepFixture, ProgressNamesTheHostsOfFailedAttemptsAndTrials) {
+  BuildSweep();
+  const schema::PlannedTrial* failed = nullptr;
+  for (const auto& row : manifest_.trials)
+    if (row.status == TrialStatus::kFailed && row.stage == "search") failed = &row;
+  ASSERT_NE(failed, nullptr);
+  manifest_.attempts.push_back(
+      {failed->trial_id, "search", "", 1, 2, "node-b", 11, "", 0.1, "infrastructure", "x"});
+  manifest_.attempts.push_back({failed->trial_id, "search", "", 2, 1, "node-a", 12, "", 3.0, "crashed", "y"});
+  manifest_.attempts.push_back({"other", "search", "", 1, 2, "node-b", 13, "", 0.1, "infrastructure", "x"});
+  manifest_.attempts.push_back({"third", "search", "", 1, 1, "node-a", 14, "", 9.0, "completed", ""});
+  WriteManifest();
+  ReportOptions options;
+  options.sweep_dir = dir_.string();
+  options.plots = false;
+  WriteReport(options);
+  const std::string progress = ReadText(dir_ / "report" / "progress.md");
+  EXPECT_NE(
+      progress.find("Attempts that did not complete, by host: node-a (1 crashed) node-b (2 infrastructure)."),
+      std::string::npos)
+      << progress;
+  EXPECT_NE(progress.find("Failed trials by the host of their last attempt: node-a 1"), std::string::npos)
+      << progress;
+}
+
 // Warnings that contain every one of `parts`.
 int WarningsNaming(const ReportOutput& out, const std::vector<std::string>& parts) {
   int n = 0;

@@ -176,7 +176,9 @@ TEST_F(IntegrityTest, DamagedRawDataOfEveryDatasetIsAnIoErrorNamingIt) {
 }
 
 TEST_F(IntegrityTest, DamagedManifestRowsAreAnIoErrorNamingTheDataset) {
-  SweepManifest manifest{"s", "", TrialStatus::kRunning, "v", {}};
+  SweepManifest manifest;
+  manifest.sweep_name = "s";
+  manifest.dts_version = "v";
   for (int i = 0; i < 5; ++i) {
     manifest.trials.push_back({"t" + std::to_string(i), "final", "c", "", i, kSeed, TrialStatus::kCompleted,
                                "", 1, 2.5, 80, "[a]\n"});
@@ -244,7 +246,10 @@ TEST_F(IntegrityTest, EveryDatasetIsChunkedWithFletcher32) {
   const std::string path = Path("trial.h5");
   WriteTrialFile(path, MakeTrial());
   const std::string sweep = Path("sweep.h5");
-  WriteSweepManifest(sweep, SweepManifest{"s", "", TrialStatus::kRunning, "v", {}, {}});
+  SweepManifest empty;
+  empty.sweep_name = "s";
+  empty.dts_version = "v";
+  WriteSweepManifest(sweep, empty);
   for (const auto& [file_path, names] : std::vector<std::pair<std::string, std::vector<std::string>>>{
            {path,
             {"/epochs", "/theta_curve", "/metrics/dev/ner_per_type", "/metrics/test/re_per_type",

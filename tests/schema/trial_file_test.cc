@@ -6,12 +6,17 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "common/error.h"
 #include "schema/sweep_manifest.h"
+#include "schema/trial_contract.h"
 #include "schema/trial_schema.h"
 #include "tests/schema/temp_dir_test.h"
 
@@ -69,7 +74,31 @@ TrialFile MakeTrial() {
                    R"({"id":"s3","tokens":["ünïcödé"]})"};
   t.best_model = std::string("\x00\x01\xff model", 9);
   t.resume = std::string(3 * 1024 * 1024, '\x5a');
+  // A first attempt interrupted on one host, a second one still running on another.
+  t.attempts = {
+      {3, 5, "node03", 4242, "2020-05-01T12:00:00Z", "2020-05-01T12:40:00Z", TrialStatus::kInterrupted, 2, 1,
+       "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64", "Haswell",
+       "OMP_NUM_THREADS=2;OPENBLAS_NUM_THREADS=2", "cpu", "0.1.0-abc"},
+      {4, 2, "node17", 77, "2020-05-01T12:50:00Z", "", TrialStatus::kRunning, 1, 1,
+       "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3", "", "", "cuda:1", "0.1.0-def"}};
   return t;
+}
+
+void ExpectAttemptEq(const AttemptRow& a, const AttemptRow& b) {
+  EXPECT_EQ(a.attempt, b.attempt);
+  EXPECT_EQ(a.rank, b.rank);
+  EXPECT_EQ(a.host, b.host);
+  EXPECT_EQ(a.pid, b.pid);
+  EXPECT_EQ(a.start_time, b.start_time);
+  EXPECT_EQ(a.end_time, b.end_time);
+  EXPECT_EQ(a.outcome, b.outcome);
+  EXPECT_EQ(a.intra_op_threads, b.intra_op_threads);
+  EXPECT_EQ(a.inter_op_threads, b.inter_op_threads);
+  EXPECT_EQ(a.blas, b.blas);
+  EXPECT_EQ(a.blas_core, b.blas_core);
+  EXPECT_EQ(a.numerics_env, b.numerics_env);
+  EXPECT_EQ(a.device, b.device);
+  EXPECT_EQ(a.dts_version, b.dts_version);
 }
 
 void ExpectScoresEq(const Scores& a, const Scores& b) {
@@ -175,6 +204,138 @@ TEST_F(TrialFileTest, RoundTripsEveryField) {
   EXPECT_EQ(out.resume, in.resume);
   EXPECT_EQ(out.best_model_bytes, in.best_model->size());
   EXPECT_EQ(out.resume_bytes, in.resume->size());
+  ASSERT_EQ(out.attempts.size(), in.attempts.size());
+  for (std::size_t i = 0; i < in.attempts.size(); ++i) ExpectAttemptEq(out.attempts[i], in.attempts[i]);
+}
+
+TEST_F(TrialFileTest, AttemptHistoryGrowsByARowPerAttemptAndKeepsEarlierRows) {
+  const std::string path = Path("trial.h5");
+  TrialFile trial = MakeTrial();
+  trial.attempts.clear();
+  for (int attempt = 1; attempt <= 70; ++attempt) {  // more rows than one chunk
+    AttemptRow row;
+    row.attempt = attempt;
+    row.rank = attempt % 4;
+    row.host = "node" + std::to_string(attempt);
+    row.start_time = "2020-05-01T12:00:00Z";
+    row.outcome = attempt % 2 == 0 ? TrialStatus::kFailed : TrialStatus::kDiverged;
+    trial.attempts.push_back(row);
+    WriteTrialFile(path, trial);
+    trial = ReadTrialFile(path, /*with_checkpoints=*/true);
+    ASSERT_EQ(trial.attempts.size(), static_cast<std::size_t>(attempt));
+  }
+  for (int attempt = 1; attempt <= 70; ++attempt) {
+    const AttemptRow& row = trial.attempts[attempt - 1];
+    EXPECT_EQ(row.attempt, attempt);
+    EXPECT_EQ(row.host, "node" + std::to_string(attempt));
+    EXPECT_EQ(row.outcome, attempt % 2 == 0 ? TrialStatus::kFailed : TrialStatus::kDiverged);
+  }
+}
+
+TEST_F(TrialFileTest, AnOutcomeATrialFileCannotCarryIsRefused) {
+  const std::string path = Path("trial.h5");
+  WriteTrialFile(path, MakeTrial());
+  TrialFile bad = MakeTrial();
+  bad.attempts.back().outcome = TrialStatus::kPromoted;  // the manifest's word only
+  EXPECT_NE(IoErrorOf(path, [&] { WriteTrialFile(path, bad); }).find("promoted"), std::string::npos);
+  EXPECT_EQ(ReadTrialFile(path).attempts.size(), 2u);
+}
+
+// Removes `name` from an existing file, as files written before it existed lack it.
+void RemoveObject(const std::string& path, const char* name) {
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(file, 0) << path;
+  EXPECT_GE(H5Ldelete(file, name, H5P_DEFAULT), 0) << name;
+  H5Fclose(file);
+}
+
+TEST_F(TrialFileTest, FilesWrittenBeforeTheAttemptHistoryReadWithoutAttempts) {
+  const std::string path = Path("trial.h5");
+  const TrialFile in = MakeTrial();
+  WriteTrialFile(path, in);
+  RemoveObject(path, kAttemptsDataset);
+  const TrialFile old = ReadTrialFile(path, /*with_checkpoints=*/true);
+  EXPECT_TRUE(old.attempts.empty());
+  EXPECT_EQ(old.host, in.host);
+  EXPECT_EQ(old.epochs.size(), in.epochs.size());
+  EXPECT_EQ(old.resume, in.resume);
+  // A resumed old trial writes the table from then on.
+  UpdateTrialFile(path, [&](TrialFile& t) { t.attempts.push_back(in.attempts.front()); });
+  const TrialFile updated = ReadTrialFile(path);
+  ASSERT_EQ(updated.attempts.size(), 1u);
+  ExpectAttemptEq(updated.attempts.front(), in.attempts.front());
+}
+
+// Sets or unsets an environment variable for one test's scope.
+class ScopedEnv {
+ public:
+  ScopedEnv(std::string name, const char* value) : name_(std::move(name)) {
+    if (const char* old = std::getenv(name_.c_str())) old_ = old;
+    if (value != nullptr)
+      ::setenv(name_.c_str(), value, 1);
+    else
+      ::unsetenv(name_.c_str());
+  }
+  ~ScopedEnv() {
+    if (old_)
+      ::setenv(name_.c_str(), old_->c_str(), 1);
+    else
+      ::unsetenv(name_.c_str());
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  std::string name_;
+  std::optional<std::string> old_;
+};
+
+TEST(StartAttemptRowTest, NumbersFromTheSweepOrAfterTheLastRow) {
+  const std::vector<AttemptRow> earlier = MakeTrial().attempts;  // the last one is attempt 4
+  {
+    const ScopedEnv attempt(trial_env::kAttempt, nullptr), rank(trial_env::kRank, nullptr);
+    const AttemptRow by_hand = StartAttemptRow(earlier);
+    EXPECT_EQ(by_hand.attempt, 5);
+    EXPECT_EQ(by_hand.rank, -1);
+    EXPECT_EQ(StartAttemptRow({}).attempt, 1);
+    EXPECT_EQ(by_hand.pid, static_cast<std::int64_t>(::getpid()));
+    EXPECT_FALSE(by_hand.host.empty());
+    EXPECT_EQ(by_hand.start_time.size(), std::string("2020-05-01T12:00:00Z").size()) << by_hand.start_time;
+    EXPECT_TRUE(by_hand.end_time.empty());
+    EXPECT_EQ(by_hand.outcome, TrialStatus::kRunning);
+    EXPECT_FALSE(by_hand.blas.empty());
+    EXPECT_FALSE(by_hand.dts_version.empty());
+  }
+  {
+    const ScopedEnv attempt(trial_env::kAttempt, "7"), rank(trial_env::kRank, "3");
+    const AttemptRow in_sweep = StartAttemptRow(earlier);
+    EXPECT_EQ(in_sweep.attempt, 7);
+    EXPECT_EQ(in_sweep.rank, 3);
+  }
+  {
+    const ScopedEnv attempt(trial_env::kAttempt, "seven");
+    EXPECT_THROW(StartAttemptRow(earlier), ConfigError);
+  }
+}
+
+TEST(StartAttemptRowTest, RecordsTheNumericsEnvironmentSortedByName) {
+  // Whatever the test runner's environment holds of these prefixes, cleared for the test.
+  std::vector<std::string> inherited;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string setting = *entry;
+    for (const char* prefix : {"OMP_", "OPENBLAS_", "GOTO", "MKL_", "KMP_", "GOMP_"})
+      if (setting.rfind(prefix, 0) == 0) inherited.push_back(setting.substr(0, setting.find('=')));
+  }
+  std::vector<std::unique_ptr<ScopedEnv>> cleared;
+  for (const auto& name : inherited) cleared.push_back(std::make_unique<ScopedEnv>(name, nullptr));
+  EXPECT_EQ(StartAttemptRow({}).numerics_env, "");
+
+  const ScopedEnv omp("OMP_NUM_THREADS", "2"), blas("OPENBLAS_NUM_THREADS", "3"), gomp("GOMP_SPINCOUNT", "0"),
+      goto_blas("GOTO_NUM_THREADS", "4"), kmp("KMP_AFFINITY", "compact"), mkl("MKL_CBWR", "COMPATIBLE"),
+      other("DTS_NOT_NUMERICS", "1"), suffix_only("MY_OMP_NUM_THREADS", "9");
+  EXPECT_EQ(StartAttemptRow({}).numerics_env,
+            "GOMP_SPINCOUNT=0;GOTO_NUM_THREADS=4;KMP_AFFINITY=compact;MKL_CBWR=COMPATIBLE;OMP_NUM_THREADS=2;"
+            "OPENBLAS_NUM_THREADS=3");
 }
 
 TEST_F(TrialFileTest, SkipsCheckpointsUnlessAskedButReportsTheirSizes) {

@@ -28,6 +28,11 @@ echo "killed at: $("$bin/dts-inspect" "$work/killed.h5" | grep '^epochs run'), s
 
 "$bin/dts-train" "${args[@]}" --out "$work/killed.h5" --resume > "$work/resumed.out"
 diff "$work/reference.out" "$work/resumed.out" || { echo "FAIL: final lines differ"; exit 1; }
+# The killed attempt's row stays without an end or outcome; the resume's is attempt 2, ended and completed.
+attempts=$("$bin/dts-inspect" "$work/killed.h5" \
+  | awk '/^attempt host/ { on = 1; next } on && NF == 0 { exit } on { print $1, ($6 == "-" ? "open" : "ended"), $7 }')
+[ "$attempts" = "$(printf '1 open -\n2 ended completed')" ] \
+  || { echo "FAIL: attempts after kill -9 and --resume: $attempts"; exit 1; }
 "$bin/dts-inspect" "$work/reference.h5" --predictions > "$work/reference.jsonl"
 "$bin/dts-inspect" "$work/killed.h5" --predictions > "$work/resumed.jsonl"
 [ -s "$work/reference.jsonl" ] || { echo "FAIL: no predictions stored"; exit 1; }
@@ -47,5 +52,5 @@ set +e
 rc=$?
 set -e
 [ $rc -eq 5 ] || { echo "FAIL: dts-inspect on a truncated file exited $rc"; exit 1; }
-[ "$(wc -l < "$work/err")" -eq 1 ] && grep -q "truncated.h5" "$work/err" || { echo "FAIL: $(cat "$work/err")"; exit 1; }
-echo "PASS: kill -9 + --resume reproduced $(cat "$work/reference.out" | tail -1)"
+{ [ "$(wc -l < "$work/err")" -eq 1 ] && grep -q "truncated.h5" "$work/err"; } || { echo "FAIL: $(cat "$work/err")"; exit 1; }
+echo "PASS: kill -9 + --resume reproduced $(tail -1 "$work/reference.out")"

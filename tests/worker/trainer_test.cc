@@ -107,7 +107,7 @@ TEST_F(TrainerTest, RecordsTheIdsTheSweepGives) {
   // sweep would have given this run.
   ASSERT_EQ(Run(config, "alone.h5").exit_code, kExitOk);
   const auto alone = schema::ReadTrialFile((dir_ / "alone.h5").string());
-  const std::string identity = config::IdentityText(config);
+  const std::string identity = config::IdentityText(config, dir_);  // the directory of the trial file
   EXPECT_EQ(alone.config_id, config::ConfigId(identity));
   EXPECT_EQ(alone.trial_id,
             config::TrialId(identity, config.data.fold, static_cast<std::uint64_t>(config.train.seed),
