@@ -115,8 +115,12 @@ const ParamTable<SweepSettings>& SweepParams() {
                   "auto: data.format ade or a single file is cross-validated, a directory is a fixed split"),
           Param(&SweepSettings::device, "device")
               .Choices({{"auto", DeviceChoice::kAuto}, {"cpu", DeviceChoice::kCpu}})
-              .Help(
-                  "auto: each worker uses GPU local_rank % devices when it sees CUDA devices, else the CPU"),
+              .Help("auto: a host's workers use its visible CUDA devices (see trials_per_gpu), else the CPU"),
+          Param(&SweepSettings::trials_per_gpu, "trials_per_gpu")
+              .Range(1, 64)
+              .Help("device = auto: how many workers of a host share each of its visible GPUs; a host's "
+                    "worker k (counted among that host's workers) trains on cuda:(k % GPUs) while k < GPUs x "
+                    "trials_per_gpu, further workers on the CPU"),
           Param(&SweepSettings::max_shared_layers, "max_shared_layers")
               .Range(1, 16)
               .Help("ablation variants add shared layers up to this many (model.shared_layers' upper bound)"),

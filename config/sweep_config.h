@@ -64,6 +64,7 @@ struct SweepSettings {
   double lock_lease_s = 60;    // DIR/sweep.lock and trial leases are renewed every lease / 4 seconds
   double silent_rank_s = 120;  // a rank not heard from for this long is reported lost
   int quarantine_after = 3;    // infrastructure failures in a row that take a rank out of the sweep
+  int trials_per_gpu = 1;      // device = auto: GPU workers per visible GPU of a host; the rest use the CPU
 };
 const ParamTable<SweepSettings>& SweepParams();
 

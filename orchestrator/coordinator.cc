@@ -251,6 +251,7 @@ void Coordinator::Dispatch() {
     assign.environment = environment_;
     assign.rank = rank;
     assign.lease_s = sweep_.sweep.lock_lease_s;
+    assign.trials_per_gpu = sweep_.sweep.trials_per_gpu;
     // ASHA: the rung's budget as an override of the unchanged INI; a promoted trial's file exists, so it
     // resumes from its checkpoint with the larger budget.
     const int rung = AshaRung(row);

@@ -53,12 +53,23 @@ Hello Hello::Decode(const std::string& payload) {
 }
 
 std::string Assign::Encode() const {
-  return Json{{"trial_id", trial_id},     {"config_id", config_id},     {"command", command},
-              {"config_ini", config_ini}, {"config_path", config_path}, {"trial_path", trial_path},
-              {"log_path", log_path},     {"resume", resume},           {"threads", threads},
-              {"use_gpu", use_gpu},       {"attempt", attempt},         {"timeout_s", timeout_s},
-              {"max_epochs", max_epochs}, {"environment", environment}, {"rank", rank},
-              {"lease_s", lease_s}}
+  return Json{{"trial_id", trial_id},
+              {"config_id", config_id},
+              {"command", command},
+              {"config_ini", config_ini},
+              {"config_path", config_path},
+              {"trial_path", trial_path},
+              {"log_path", log_path},
+              {"resume", resume},
+              {"threads", threads},
+              {"use_gpu", use_gpu},
+              {"attempt", attempt},
+              {"timeout_s", timeout_s},
+              {"max_epochs", max_epochs},
+              {"environment", environment},
+              {"rank", rank},
+              {"lease_s", lease_s},
+              {"trials_per_gpu", trials_per_gpu}}
       .dump();
 }
 Assign Assign::Decode(const std::string& payload) {
@@ -80,6 +91,7 @@ Assign Assign::Decode(const std::string& payload) {
   Get(json, "environment", m.environment, "assign");
   Get(json, "rank", m.rank, "assign");
   Get(json, "lease_s", m.lease_s, "assign");
+  Get(json, "trials_per_gpu", m.trials_per_gpu, "assign");
   return m;
 }
 

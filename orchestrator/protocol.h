@@ -77,7 +77,8 @@ struct Assign {
   std::string log_path;     // DIR/trials/<id>.log: the child's stdout and stderr, appended per attempt
   bool resume = false;      // pass --resume (the trial file or its checkpoint exists)
   int threads = 1;          // --threads, on CPU
-  bool use_gpu = false;     // pass --device cuda:(local_rank % device_count)
+  bool use_gpu = false;     // device = auto: the worker may use a GPU (DeviceFor)
+  int trials_per_gpu = 1;   // workers of a host per GPU (DeviceFor)
   int attempt = 1;
   double timeout_s = 0;  // kill the child (SIGKILL) after this many seconds; 0: no limit
   int max_epochs = 0;    // > 0: pass --train.max_epochs N (an ASHA rung's budget); 0: the INI's value

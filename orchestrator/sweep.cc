@@ -1,6 +1,7 @@
 #include "orchestrator/sweep.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -12,6 +13,7 @@
 
 #include "common/error.h"
 #include "common/exit_codes.h"
+#include "common/host.h"
 #include "common/log.h"
 #include "config/identity.h"
 #include "orchestrator/coordinator.h"
@@ -139,6 +141,21 @@ void PrintPlan(const config::SweepConfig& sweep, const ParamCounter& counter,
       << " G parameter-epochs (search exact; final and ablation at the mean search configuration)\n";
 }
 
+std::string LaunchDirectoryUnknown() {
+  // Open MPI gives each rank the name of its host's daemon and of mpirun's ("jobfamily.vpid;uri..."): equal
+  // on mpirun's own host.
+  const char* hnp = std::getenv("OMPI_MCA_orte_hnp_uri");
+  const char* daemon = std::getenv("OMPI_MCA_orte_local_daemon_uri");
+  const char* home = std::getenv("HOME");
+  if (!hnp || !daemon || !home) return "";
+  auto name = [](const std::string& uri) { return uri.substr(0, uri.find(';')); };
+  if (name(hnp) == name(daemon)) return "";
+  std::error_code ec;
+  if (fs::weakly_canonical(fs::current_path(ec), ec) != fs::weakly_canonical(home, ec)) return "";
+  return "this coordinator runs on host " + HostName() + " (not mpirun's) in $HOME (" + home +
+         "), where Open MPI starts a rank whose launch directory does not exist on its host, without a word";
+}
+
 int RunSweep(const SweepOptions& options, Communicator& comm) {
   if (comm.Rank() != 0) {
     const int devices = VisibleCudaDevices();
@@ -148,6 +165,15 @@ int RunSweep(const SweepOptions& options, Communicator& comm) {
     return kExitOk;
   }
   try {
+    // A relative path means relative to where mpirun was started, which this rank may not know (above).
+    for (const auto& [option, path] :
+         {std::pair<const char*, std::string>{"--out", options.out_dir}, {"--config", options.sweep_path}}) {
+      if (path.empty() || fs::path(path).is_absolute()) continue;
+      const std::string unknown = LaunchDirectoryUnknown();
+      if (!unknown.empty())
+        throw UsageError(std::string(option) + " " + path + " is relative, but " + unknown +
+                         ": pass an absolute path, or start mpirun from a directory every host sees");
+    }
     // Everything about the sweep file (keys, values, input files, the grid's size) is checked before DIR is
     // touched, so a refused sweep leaves nothing behind.
     const config::SweepConfig sweep = config::ReadSweepConfig(options.sweep_path);

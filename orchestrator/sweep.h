@@ -33,6 +33,12 @@ ParamCounter MakeChildParamCounter(const std::string& command, const std::string
 void PrintPlan(const config::SweepConfig& sweep, const ParamCounter& counter,
                const IdentityBase& identity_base, std::ostream& out);
 
+// Why a relative path given to this process cannot be trusted, or "" when it can: under Open MPI, a rank on
+// another host than mpirun's whose working directory is $HOME (Open MPI's silent fallback when the launch
+// directory does not exist there; no variable tells the launch directory). Rank 0 then refuses a relative
+// --out or --config rather than write the sweep into $HOME.
+std::string LaunchDirectoryUnknown();
+
 // Rank 0 validates and coordinates; the other ranks run trials as child processes. Returns the exit code
 // (kExitOk, kExitResumeMe) on every rank.
 int RunSweep(const SweepOptions& options, Communicator& comm);

@@ -49,9 +49,13 @@ schema::TrialInvocation InvocationOf(const Assign& assign, int local_rank, int d
     invocation.overrides.emplace_back(key, std::to_string(assign.max_epochs));
   }
   invocation.threads = assign.threads;
-  invocation.device = assign.use_gpu && device_count > 0 ? "cuda:" + std::to_string(local_rank % device_count)
-                                                         : std::string("cpu");
+  invocation.device = assign.use_gpu ? DeviceFor(local_rank, device_count, assign.trials_per_gpu) : "cpu";
   return invocation;
+}
+
+std::string DeviceFor(int worker_index, int device_count, int trials_per_gpu) {
+  if (device_count <= 0 || worker_index >= device_count * std::max(1, trials_per_gpu)) return "cpu";
+  return "cuda:" + std::to_string(worker_index % device_count);
 }
 
 int VisibleCudaDevices() {

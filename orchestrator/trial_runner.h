@@ -15,6 +15,11 @@ namespace dts::orchestrator {
 // The contract's invocation of one attempt (an ASHA rung's budget becomes a train.max_epochs override).
 schema::TrialInvocation InvocationOf(const Assign& assign, int local_rank, int device_count);
 
+// The device of a host's worker number `worker_index` (Communicator::LocalRank: the coordinator is not
+// counted): cuda:(worker_index % device_count) for the first device_count x trials_per_gpu workers, so each
+// GPU gets trials_per_gpu of them, and "cpu" for the rest or when there is no GPU.
+std::string DeviceFor(int worker_index, int device_count, int trials_per_gpu);
+
 // CUDA devices this process may use: CUDA_VISIBLE_DEVICES when set; none in a Slurm job that did not set
 // it (no GPU was allocated); else the /dev/nvidiaN nodes.
 int VisibleCudaDevices();

@@ -909,5 +909,31 @@ TEST(TrialEnvironmentTest, ScrubsTheHostsNumericsAndSetsTheSweeps) {
                                         "DTS_ATTEMPT=2", "DTS_RANK=5"}));
 }
 
+// GPUs are shared by trials_per_gpu workers of a host each, counted among its workers only (the coordinator's
+// host used to leave GPU 0 idle); workers beyond that, or hosts without a GPU, train on the CPU.
+TEST(DeviceForTest, EachGpuGetsTrialsPerGpuWorkersAndTheRestUseTheCpu) {
+  EXPECT_EQ(DeviceFor(0, 0, 1), "cpu");
+  EXPECT_EQ(DeviceFor(0, 4, 1), "cuda:0");
+  EXPECT_EQ(DeviceFor(3, 4, 1), "cuda:3");
+  EXPECT_EQ(DeviceFor(4, 4, 1), "cpu") << "one worker per GPU by default: a fifth worker is a CPU worker";
+  std::map<std::string, int> per_device;
+  for (int k = 0; k < 9; ++k) ++per_device[DeviceFor(k, 4, 2)];
+  EXPECT_EQ(per_device, (std::map<std::string, int>{
+                            {"cuda:0", 2}, {"cuda:1", 2}, {"cuda:2", 2}, {"cuda:3", 2}, {"cpu", 1}}));
+  Assign assign;
+  assign.use_gpu = true;
+  assign.trials_per_gpu = 2;
+  EXPECT_EQ(InvocationOf(assign, /*local_rank=*/5, /*device_count=*/4).device, "cuda:1");
+  assign.use_gpu = false;
+  EXPECT_EQ(InvocationOf(assign, 0, 4).device, "cpu");
+}
+
+// The in-process group is one host: worker rank r is the host's worker r - 1, and the coordinator counts not.
+TEST(DeviceForTest, LocalRankCountsWorkersOnly) {
+  auto group = MakeInProcessGroup(4);
+  EXPECT_EQ(group[1]->LocalRank(), 0);
+  EXPECT_EQ(group[3]->LocalRank(), 2);
+}
+
 }  // namespace
 }  // namespace dts::orchestrator
