@@ -32,7 +32,7 @@ esac
 
 all_targets="ade conll04 json ini trial_file sweep_manifest"
 targets=${DTS_FUZZ_TARGETS:-$all_targets}
-build=build-fuzz
+build="build-fuzz"
 cc=${DTS_FUZZ_CC:-clang-14}
 cxx=${DTS_FUZZ_CXX:-clang++-14}
 command -v "$cxx" > /dev/null || { echo "fuzz.sh: $cxx not found (apt-get install clang-14)" >&2; exit 2; }
@@ -101,7 +101,7 @@ for t in $targets; do
   execs=$(sed -E 's/^#([0-9]+):.*/\1/' <<< "$last")
   rate=$(sed -nE 's/.*exec\/s:? ([0-9]+).*/\1/p' <<< "$last")
   found=$(sed -nE 's/.*oom\/timeout\/crash: ([0-9]+\/[0-9]+\/[0-9]+).*/\1/p' <<< "$last")
-  printf '%-16s %12s %8s %10s  %s\n' "$t" "${execs:-?}" "${rate:-?}" "${found:-?}" "$(echo $new)"
+  printf '%-16s %12s %8s %10s  %s\n' "$t" "${execs:-?}" "${rate:-?}" "${found:-?}" "${new//$'\n'/ }"
   [ -z "$new" ] || status=1
 done
 echo "(findings: oom/timeout/crash counts of this run; logs in $build/logs/)"

@@ -1,36 +1,40 @@
 #!/usr/bin/env bash
-# Lint: clang-format and clang-tidy, reporting only (it never rewrites a file).
+# Lint: clang-format, clang-tidy and shellcheck, reporting only (it never rewrites a file).
 #   1. clang-format --dry-run --Werror over every tracked *.cc and *.h (the repository's .clang-format).
 #   2. clang-tidy (the repository's .clang-tidy) over the .cc files of the libraries that do not need LibTorch
 #      (common config data schema reports vectors), with the compile commands of a DTS_SANITIZE configuration
 #      in build-lint/: that configuration builds only those libraries, so clang-tidy never parses LibTorch
 #      headers. Only configured, never built (~2 min of clang-tidy on 2 cores).
-# Usage: scripts/lint.sh [--format-only | --tidy-only]. Exit status 0 when both are clean, 1 otherwise.
-# Fix formatting with `clang-format -i FILE...`; see one file's clang-tidy findings with
-# `clang-tidy -p build-lint FILE`. Environment: DTS_LINT_BUILD_DIR (default build-lint), DTS_LINT_JOBS
-# (default nproc).
+#   3. shellcheck (every severity, style included) over every shell script git knows or would add (tracked,
+#      or untracked and not ignored): *.sh, *.sbatch, and files without an extension whose first line is a
+#      bash or sh shebang (slurm/dts-submit, .ci/run).
+# Usage: scripts/lint.sh [--format-only | --tidy-only | --shell-only]. Exit status 0 when all are clean, 1
+# otherwise. Fix formatting with `clang-format -i FILE...`; see one file's clang-tidy findings with
+# `clang-tidy -p build-lint FILE`, a script's with `shellcheck FILE`. Environment: DTS_LINT_BUILD_DIR
+# (default build-lint), DTS_LINT_JOBS (default nproc).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-run_format=1 run_tidy=1
+run_format=1 run_tidy=1 run_shell=1
 case "${1:-}" in
   "") ;;
-  --format-only) run_tidy=0 ;;
-  --tidy-only) run_format=0 ;;
+  --format-only) run_tidy=0 run_shell=0 ;;
+  --tidy-only) run_format=0 run_shell=0 ;;
+  --shell-only) run_format=0 run_tidy=0 ;;
   -h | --help)
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
     ;;
   *)
-    echo "lint.sh: unknown argument '$1' (--format-only, --tidy-only or --help)" >&2
+    echo "lint.sh: unknown argument '$1' (--format-only, --tidy-only, --shell-only or --help)" >&2
     exit 2
     ;;
 esac
 
 need() {
   command -v "$1" >/dev/null || {
-    echo "lint.sh: $1 not found (scripts/setup.sh installs the clang-format and clang-tidy packages)" >&2
+    echo "lint.sh: $1 not found (scripts/setup.sh installs the clang-format, clang-tidy and shellcheck packages)" >&2
     exit 2
   }
 }
@@ -114,6 +118,33 @@ PY
     echo "lint.sh: clang-tidy failed (exit $tidy_rc)" >&2
     status=1
   fi
+fi
+
+if [ "$run_shell" = 1 ]; then
+  need shellcheck
+  need git
+  scripts=()
+  while IFS= read -r -d '' f; do
+    [ -f "$f" ] || continue
+    case "$f" in
+      *.sh | *.sbatch) scripts+=("$f") ;;
+      */*.* | *.*) ;;  # another extension: not a shell script
+      *) head -n 1 "$f" | grep -qE '^#! */(usr/)?bin/(env +)?(ba)?sh( |$)' && scripts+=("$f") ;;
+    esac
+  done < <(git ls-files -z --cached --others --exclude-standard)
+  shell_log=$(mktemp)
+  shell_rc=0
+  shellcheck --external-sources --severity=style "${scripts[@]}" >"$shell_log" 2>&1 || shell_rc=$?
+  flagged=$(sed -n 's/^In \(.*\) line [0-9]*:$/\1/p' "$shell_log" | sort -u)
+  flagged_count=0
+  [ -z "$flagged" ] || flagged_count=$(printf '%s\n' "$flagged" | wc -l)
+  echo "shellcheck ($(shellcheck --version | sed -n 's/^version: //p')): ${flagged_count} of ${#scripts[@]} shell" \
+    "scripts with findings"
+  if [ "$shell_rc" -ne 0 ]; then
+    sed 's/^/  /' "$shell_log"
+    status=1
+  fi
+  rm -f "$shell_log"
 fi
 
 exit $status

@@ -16,6 +16,7 @@ packages=(
   gnuplot-nox                            # report plots
   slurm-wlm munge                        # the Slurm integration test runs a one-node cluster
   clang-format clang-tidy                # scripts/lint.sh (clang-tidy brings run-clang-tidy)
+  shellcheck                             # scripts/lint.sh: every shell script
   clang-14 libclang-rt-14-dev            # scripts/fuzz.sh: libFuzzer targets (CI replays their inputs)
 )
 

@@ -22,7 +22,7 @@ start() {
 # Waits until $1 trials have finished in all, so that others are running.
 wait_for_executions() {
   i=0
-  while [ "$(cat "$out/synthetic-executions.log" 2> /dev/null | wc -l)" -lt "$1" ]; do
+  while [ "$(wc -l 2> /dev/null < "$out/synthetic-executions.log" || echo 0)" -lt "$1" ]; do
     i=$((i + 1)); [ $i -lt 600 ] || { echo "no progress"; cat "$dir/stderr"; exit 1; }
     sleep 0.05
   done

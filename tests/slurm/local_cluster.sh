@@ -1,25 +1,97 @@
 #!/usr/bin/env bash
-# Starts (or stops) a real one-node Slurm cluster on localhost for the Slurm integration test:
-# munged, slurmctld and slurmd with a generated slurm.conf on unprivileged ports, all state under one
-# directory. `start DIR` prints the export line for SLURM_CONF; `stop DIR` kills exactly the pids it started.
+# Starts (or stops) a real Slurm cluster on localhost for the Slurm integration tests: munged, slurmctld and
+# slurmd with a generated slurm.conf on unprivileged ports, all state under one directory.
+#   local_cluster.sh start DIR [--nodes 2]   prints the export line for SLURM_CONF once every node is idle
+#   local_cluster.sh stop DIR                kills exactly the processes it started (by their recorded pids)
+#   local_cluster.sh pids DIR NODE           (two nodes) the pids of every process of NODE
+#   local_cluster.sh crash DIR NODE          (two nodes) SIGKILL to every process of NODE: a node crash
+# One node (the default): this machine's own name. Two nodes: n1 and n2, two slurmd on 127.0.0.2 and
+# 127.0.0.3, each in its own UTS namespace (its own host name, so that dts sees two hosts) kept alive by an
+# "anchor" process (`sleep infinity`, pid in DIR/anchor-NODE.pid) whose namespace holds slurmd and everything
+# it starts: slurmstepd, the batch shell, Open MPI's orted, the ranks and their trials. A node's processes are
+# found by that namespace, never by name.
 set -euo pipefail
-action=${1:?usage: local_cluster.sh start|stop DIR}
-dir=${2:?usage: local_cluster.sh start|stop DIR}
+usage="usage: local_cluster.sh start DIR [--nodes 1|2] | stop DIR | pids DIR NODE | crash DIR NODE"
+action=${1:?$usage}
+dir=${2:?$usage}
 
-stop() {
-  for name in slurmd slurmctld munged; do
-    if [ -f "$dir/$name.pid" ]; then
-      pid=$(cat "$dir/$name.pid")
-      kill "$pid" 2>/dev/null || true
-      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -9 "$pid" 2>/dev/null || true
-      rm -f "$dir/$name.pid"
-    fi
+# anchor_ns NODE: the UTS namespace of NODE's anchor; fails when the anchor is gone, is not our sleep (a
+# recycled pid), or shares this machine's namespace (then every process would match).
+anchor_ns() {
+  local anchor ns
+  anchor=$(cat "$dir/anchor-$1.pid" 2>/dev/null) || return 1
+  ns=$(readlink "/proc/$anchor/ns/uts" 2>/dev/null) || return 1
+  [ "$ns" != "$(readlink /proc/$$/ns/uts)" ] || return 1
+  tr '\0' ' ' <"/proc/$anchor/cmdline" 2>/dev/null | grep -q '^sleep infinity' || return 1
+  echo "$ns"
+}
+
+# node_pids NODE: every process in NODE's UTS namespace but its anchor.
+node_pids() {
+  local ns anchor link pid
+  ns=$(anchor_ns "$1") || return 0
+  anchor=$(cat "$dir/anchor-$1.pid")
+  for link in /proc/[0-9]*/ns/uts; do
+    pid=${link#/proc/}
+    pid=${pid%%/*}
+    [ "$pid" != "$anchor" ] || continue
+    [ "$(readlink "$link" 2>/dev/null)" != "$ns" ] || echo "$pid"
   done
 }
 
-if [ "$action" = stop ]; then stop; exit 0; fi
-[ "$action" = start ] || { echo "local_cluster.sh: unknown action '$action'" >&2; exit 2; }
+# crash_node NODE: SIGKILL to every process of NODE, repeated until none is left (a dying process may have
+# started another meanwhile). Prints the pids.
+crash_node() {
+  local pids all=() deadline=$((SECONDS + 20))
+  while pids=$(node_pids "$1") && [ -n "$pids" ]; do
+    # shellcheck disable=SC2086  # a list of pids
+    kill -KILL $pids 2>/dev/null || true
+    # shellcheck disable=SC2206
+    all+=($pids)
+    [ $SECONDS -lt $deadline ] || { echo "local_cluster.sh: processes of $1 survive SIGKILL: $pids" >&2; return 1; }
+    sleep 0.05
+  done
+  echo "${all[*]-}"
+}
+
+stop_pid_file() {
+  local pid
+  [ -f "$1" ] || return 0
+  pid=$(cat "$1")
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+  rm -f "$1"
+}
+
+stop() {
+  local f node
+  for f in "$dir"/slurmd*.pid; do stop_pid_file "$f"; done
+  # Two nodes: what slurmd left behind in a node's namespace (slurmstepd, job processes), then its anchor.
+  for f in "$dir"/anchor-*.pid; do
+    [ -f "$f" ] || continue
+    node=${f##*/anchor-}
+    node=${node%.pid}
+    crash_node "$node" >/dev/null || true
+    if anchor_ns "$node" >/dev/null; then kill -9 "$(cat "$f")" 2>/dev/null || true; fi
+    rm -f "$f"
+  done
+  for f in slurmctld munged; do stop_pid_file "$dir/$f.pid"; done
+}
+
+case "$action" in
+  stop) stop; exit 0 ;;
+  pids) node_pids "${3:?$usage}"; exit 0 ;;
+  crash) crash_node "${3:?$usage}"; exit ;;
+  start) ;;
+  *) echo "local_cluster.sh: unknown action '$action' ($usage)" >&2; exit 2 ;;
+esac
+nodes=1
+if [ $# -ge 3 ]; then
+  if [ "$3" != --nodes ] || [ $# -ne 4 ]; then echo "$usage" >&2; exit 2; fi
+  nodes=$4
+fi
+case "$nodes" in 1 | 2) ;; *) echo "local_cluster.sh: --nodes 1 or 2, not '$nodes'" >&2; exit 2 ;; esac
 [ "$(id -u)" -eq 0 ] || { echo "local_cluster.sh: needs root (slurmd runs jobs as their user)" >&2; exit 2; }
 
 mkdir -p "$dir"/{munge,spool/ctld,spool/d,log}
@@ -32,11 +104,32 @@ munged --key-file="$dir/munge/munge.key" --socket="$dir/munge/munge.socket" \
 
 node_name=$(slurmd -C | head -1 | sed -n 's/^NodeName=\([^ ]*\).*/\1/p')
 memory=$(slurmd -C | head -1 | sed -n 's/.*RealMemory=\([0-9]*\).*/\1/p')
-# 8 CPUs declared on any machine (config_overrides): the tests run 3-4 MPI ranks on 2 real cores, the way
-# mpirun --oversubscribe does outside Slurm.
-node_line="NodeName=$node_name CPUs=8 RealMemory=$memory"
 # Ports: chosen from the pid so that two clusters (or a stale one) on one machine do not collide.
 base_port=$((20000 + ($$ % 20000)))
+if [ "$nodes" -eq 1 ]; then
+  # 8 CPUs declared on any machine (config_overrides): the tests run 3-4 MPI ranks on 2 real cores, the way
+  # mpirun --oversubscribe does outside Slurm.
+  node_lines="NodeName=$node_name CPUs=8 RealMemory=$memory State=UNKNOWN"
+  partition_nodes=$node_name
+  node_files="SlurmdSpoolDir=$dir/spool/d
+SlurmdPidFile=$dir/slurmd.pid
+SlurmdLogFile=$dir/log/slurmd.log"
+  extra=""
+else
+  # n1 and n2: each its own address on the loopback range, its own port, half the memory, 4 CPUs declared.
+  # (SlurmctldHost must be this machine's real name: a made-up one is "not a valid controller".) The
+  # schedulers run every 2 s instead of 30-60 s, and a requeued job may start again after 10 s instead of
+  # 120 (cred_expire), so that a node failure and its requeue fit in a test.
+  node_lines="NodeName=n1 NodeAddr=127.0.0.2 NodeHostname=n1 Port=$((base_port + 2)) CPUs=4 RealMemory=$((memory / 2)) State=UNKNOWN
+NodeName=n2 NodeAddr=127.0.0.3 NodeHostname=n2 Port=$((base_port + 3)) CPUs=4 RealMemory=$((memory / 2)) State=UNKNOWN"
+  partition_nodes=n1,n2
+  mkdir -p "$dir/spool/n1" "$dir/spool/n2"
+  node_files="SlurmdSpoolDir=$dir/spool/%n
+SlurmdPidFile=$dir/slurmd-%n.pid
+SlurmdLogFile=$dir/log/slurmd-%n.log"
+  extra=",cred_expire=10
+SchedulerParameters=sched_interval=2,bf_interval=2"
+fi
 cat > "$dir/slurm.conf" <<CONF
 ClusterName=dtstest
 SlurmctldHost=$node_name(127.0.0.1)
@@ -45,14 +138,12 @@ SlurmdPort=$((base_port + 1))
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
-AuthInfo=socket=$dir/munge/munge.socket
+AuthInfo=socket=$dir/munge/munge.socket$extra
 CredType=cred/munge
 StateSaveLocation=$dir/spool/ctld
-SlurmdSpoolDir=$dir/spool/d
+$node_files
 SlurmctldPidFile=$dir/slurmctld.pid
-SlurmdPidFile=$dir/slurmd.pid
 SlurmctldLogFile=$dir/log/slurmctld.log
-SlurmdLogFile=$dir/log/slurmd.log
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 SelectType=select/cons_tres
@@ -67,20 +158,31 @@ MinJobAge=3600
 InactiveLimit=0
 SlurmctldTimeout=30
 SlurmdTimeout=30
-$node_line State=UNKNOWN
-PartitionName=debug Nodes=$node_name Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO
+$node_lines
+PartitionName=debug Nodes=$partition_nodes Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO
 CONF
 export SLURM_CONF="$dir/slurm.conf"
 slurmctld -f "$SLURM_CONF"
-slurmd -f "$SLURM_CONF" -N "$node_name"
+if [ "$nodes" -eq 1 ]; then
+  slurmd -f "$SLURM_CONF" -N "$node_name"
+else
+  for node in n1 n2; do
+    # unshare without --fork: $! is the shell, in the new namespace, which names the host, starts slurmd
+    # (it daemonizes) and becomes the anchor.
+    # shellcheck disable=SC2016  # expanded by that shell
+    unshare --uts sh -c 'hostname "$1" && slurmd -f "$2" -N "$1" && exec sleep infinity' sh "$node" "$SLURM_CONF" \
+      >"$dir/log/anchor-$node.log" 2>&1 &
+    echo $! >"$dir/anchor-$node.pid"
+  done
+fi
 for _ in $(seq 100); do
-  if sinfo -h -o '%T' 2>/dev/null | grep -qE '^(idle|mixed|allocated)'; then
+  if [ "$(sinfo -h -N -o '%T' 2>/dev/null | grep -cE '^(idle|mixed|allocated)')" -eq "$nodes" ]; then
     echo "export SLURM_CONF=$SLURM_CONF"
     exit 0
   fi
   sleep 0.2
 done
-echo "local_cluster.sh: the node did not become idle; see $dir/log" >&2
+echo "local_cluster.sh: the nodes did not become idle; see $dir/log" >&2
 sinfo >&2 || true
 stop
 exit 1

@@ -68,7 +68,7 @@ check_sweep() {
   local planned completed
   planned=$(awk -F'|' '/^\| (search|final|ablation) /{s+=$3} END{print s}' "$out/report.txt")
   completed=$(awk -F'|' '/^\| (search|final|ablation) /{s+=$4} END{print s}' "$out/report.txt")
-  [ "$planned" -gt 0 ] && [ "$planned" = "$completed" ] || fail "$out: $completed of $planned trials completed"
+  { [ "$planned" -gt 0 ] && [ "$planned" = "$completed" ]; } || fail "$out: $completed of $planned trials completed"
   local files
   files=$(find "$out/trials" -maxdepth 1 -name '*.h5' 2>/dev/null | wc -l) || true
   [ "$files" = "$planned" ] || fail "$out: $files trial files for $planned planned trials"
@@ -91,7 +91,7 @@ sed -e "s|^base = demo.ini|base = $root/configs/demo.ini|" -e 's|^train.max_epoc
   configs/demo-sweep.ini > "$work/long-demo-sweep.ini"
 grep -q "^train.max_epochs = 400" "$work/long-demo-sweep.ini" || fail "could not lengthen configs/demo-sweep.ini"
 "$root/slurm/dts-submit" "$work/long-demo-sweep.ini" --out "$work/out1" --ntasks-per-node 3 --time 1 \
-  --signal-lead 45 --oversubscribe --bin "$bin" | tee "$work/submit1.txt" || fail "dts-submit failed (time-limit run)"
+  --signal-lead 45 --bin "$bin" | tee "$work/submit1.txt" || fail "dts-submit failed (time-limit run)"
 wait_for_jobs 1200
 logs=$(find "$work/out1/slurm" -maxdepth 1 -name 'sweep-*.log' 2>/dev/null | wc -l) || true
 [ "$logs" -ge 2 ] || fail "the sweep finished in one allocation; the time limit did not interrupt it"
@@ -100,16 +100,18 @@ grep -q "continued as job" "$work"/out1/slurm/sweep-*.log || fail "no continuati
 grep -q "dts-sweep exited 0" "$work"/out1/slurm/sweep-*.log || fail "no allocation finished the sweep"
 ls "$work"/out1/slurm/report-*.log >/dev/null 2>&1 || fail "the report job did not run"
 [ -f "$work/out1/report/index.md" ] || fail "the report job wrote no report"
-[ "$work/out1/report/index.md" -nt "$(ls -tr "$work"/out1/trials/*.h5 | tail -1)" ] || fail "the report is older than the last trial"
+newest_trial=$(find "$work/out1/trials" -maxdepth 1 -name '*.h5' -printf '%T@ %p\n' | sort -n | tail -1 | cut -d' ' -f2-)
+[ "$work/out1/report/index.md" -nt "$newest_trial" ] || fail "the report is older than the last trial"
 echo "time-limit run: $logs allocations, report after the last one"
 check_sweep "$work/out1"
 
 # 2. scancel mid-sweep, then submit again: nothing lost, nothing repeated.
 "$root/slurm/dts-submit" configs/demo-sweep.ini --out "$work/out2" --ntasks-per-node 3 --time 30 \
-  --oversubscribe --bin "$bin" > "$work/submit2.txt" || fail "dts-submit failed (scancel run)"
+  --bin "$bin" > "$work/submit2.txt" || fail "dts-submit failed (scancel run)"
 job=$(cat "$work/out2/slurm/sweep_job_id") || fail "dts-submit wrote no sweep_job_id"
 deadline=$((SECONDS + 600))
-until [ "$(ls "$work"/out2/trials/*.h5 2>/dev/null | wc -l)" -ge 4 ]; do
+trial_files() { find "$1/trials" -maxdepth 1 -name '*.h5' 2>/dev/null | wc -l; }
+until [ "$(trial_files "$work/out2")" -ge 4 ]; do
   [ $SECONDS -lt $deadline ] || fail "no progress before scancel"
   sleep 1
 done
@@ -122,9 +124,9 @@ done
 grep -q "continued as job" "$work"/out2/slurm/sweep-*.log && fail "a cancelled sweep submitted a continuation"
 scancel --user=root 2>/dev/null || true   # the report job, whose dependency can no longer be met
 wait_for_jobs 60
-echo "cancelled job $job with $(ls "$work"/out2/trials/*.h5 | wc -l) trial files on disk"
+echo "cancelled job $job with $(trial_files "$work/out2") trial files on disk"
 "$root/slurm/dts-submit" configs/demo-sweep.ini --out "$work/out2" --ntasks-per-node 3 --time 30 \
-  --oversubscribe --bin "$bin" > "$work/submit3.txt" || fail "dts-submit failed (resubmission)"
+  --bin "$bin" > "$work/submit3.txt" || fail "dts-submit failed (resubmission)"
 wait_for_jobs 1200
 [ -f "$work/out2/report/index.md" ] || fail "the resubmitted sweep's report job did not run"
 check_sweep "$work/out2"

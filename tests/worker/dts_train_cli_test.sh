@@ -14,7 +14,7 @@ counted=$(sed -n 's/^{"trainable_parameters":\([0-9]*\)}$/\1/p' "$work/count.jso
 [ -n "$counted" ] || { echo "FAIL: unexpected count file: $(cat "$work/count.json")"; exit 1; }
 
 "$bin/dts-train" "${args[@]}" --train.max_epochs 1 --out "$work/t.h5" > "$work/train.out"
-[ "$(wc -l < "$work/train.out")" -eq 1 ] && grep -q '^final test ' "$work/train.out" \
+{ [ "$(wc -l < "$work/train.out")" -eq 1 ] && grep -q '^final test ' "$work/train.out"; } \
   || { echo "FAIL: stdout of a training run: $(cat "$work/train.out")"; exit 1; }
 trained=$("$bin/dts-inspect" "$work/t.h5" | sed -n 's/.*  parameters \([0-9]*\).*/\1/p')
 [ "$counted" = "$trained" ] || { echo "FAIL: counted $counted parameters, the trial file says $trained"; exit 1; }
