@@ -35,9 +35,11 @@ using schema::TrialStatus;
 
 namespace {
 
-// A manifest row's key: the trial id, plus the rung for ASHA rows (one row per rung a trial reached).
+// A manifest row's key: the trial id, plus the rung for ASHA rows (one row per rung a trial reached) and
+// "@reused" for a final-stage row that a search trial serves (the same trial id as its search row).
 std::string RowKey(const schema::PlannedTrial& row) {
-  return AshaRung(row) >= 0 ? row.trial_id + "@" + row.variant : row.trial_id;
+  return AshaRung(row) >= 0 || row.variant == schema::kReusedVariant ? row.trial_id + "@" + row.variant
+                                                                     : row.trial_id;
 }
 
 std::string Duration(double seconds) {
@@ -169,7 +171,8 @@ void Coordinator::RestoreSequentialRows() {
   manifest_.eliminations = previous_eliminations_;
   std::vector<size_t> unfinished;
   for (const auto& previous : previous_rows_) {
-    if (previous.stage != "search" || index_.count(RowKey(previous))) continue;
+    // ASHA rows (ASHA then racing) are RestoreAshaRows' to restore, or not (beyond the last rung).
+    if (previous.stage != "search" || AshaRung(previous) >= 0 || index_.count(RowKey(previous))) continue;
     schema::PlannedTrial row = previous;
     if (!schema::IsTerminal(row.status)) row.status = TrialStatus::kPlanned;
     index_[RowKey(row)] = manifest_.trials.size();
@@ -246,7 +249,13 @@ void Coordinator::Dispatch() {
     assign.threads =
         options_.threads_per_rank > 0 ? options_.threads_per_rank : sweep_.sweep.threads_per_rank;
     assign.use_gpu = sweep_.sweep.device == config::DeviceChoice::kAuto && worker.device_count > 0;
-    assign.attempt = row.attempts + 1;
+    // Every start counts here (the retry budget, row.attempts, counts only attempts that ended in a failure
+    // or a result): the number of this row's attempts on record, plus this one.
+    assign.attempt =
+        1 + static_cast<int>(
+                std::count_if(manifest_.attempts.begin(), manifest_.attempts.end(), [&](const auto& a) {
+                  return a.trial_id == row.trial_id && a.stage == row.stage && a.variant == row.variant;
+                }));
     assign.timeout_s = sweep_.sweep.trial_timeout_s;
     assign.environment = environment_;
     assign.rank = rank;
@@ -261,6 +270,7 @@ void Coordinator::Dispatch() {
     worker.busy = true;
     worker.trial_id = row.trial_id;
     worker.row = static_cast<size_t>(&row - manifest_.trials.data());
+    worker.attempt = assign.attempt;
     comm_.Send(rank, Tag::kAssign, assign.Encode());
   }
 }
@@ -309,9 +319,9 @@ void Coordinator::CheckSilentRanks() {
       // Not retried elsewhere in this run: the silent rank may still hold the trial's locks (a frozen
       // host), and the trial's checkpoint is where the next run resumes it.
       row.status = TrialStatus::kInterrupted;
-      trial = "its trial " + row.trial_id + " (" + row.stage + ", attempt " +
-              std::to_string(row.attempts + 1) + ") is left for the next run";
-      manifest_.attempts.push_back({row.trial_id, row.stage, row.variant, row.attempts + 1, rank, worker.host,
+      trial = "its trial " + row.trial_id + " (" + row.stage + ", attempt " + std::to_string(worker.attempt) +
+              ") is left for the next run";
+      manifest_.attempts.push_back({row.trial_id, row.stage, row.variant, worker.attempt, rank, worker.host,
                                     0, "", silent, "lost", "rank silent for " + Duration(silent)});
       // Free for the stage's end, but its trial id stays: a rank that is heard again may still report it.
       worker.busy = false;
@@ -336,7 +346,7 @@ void Coordinator::HandleResult(int rank, const Result& result) {
   schema::PlannedTrial& row = manifest_.trials[index];
   const std::string outcome_word =
       result.failure == FailureClass::kNone ? "completed" : schema::Name(result.failure);
-  manifest_.attempts.push_back({row.trial_id, row.stage, row.variant, row.attempts + 1, rank,
+  manifest_.attempts.push_back({row.trial_id, row.stage, row.variant, worker.attempt, rank,
                                 result.host.empty() ? worker.host : result.host, result.pid, result.started,
                                 result.seconds, outcome_word, result.message});
   if (result.failure == FailureClass::kInfrastructure) {
@@ -425,15 +435,15 @@ void Coordinator::HandleResult(int rank, const Result& result) {
 }
 
 void Coordinator::RestoreAshaRows(const StagePlan& plan) {
-  // Rungs above 0 are not planned: they are promotions an earlier run decided. Bring them back (rung order,
-  // so that a trial's rows stay in order), unfinished ones queued first like any promotion.
+  // Rungs above 0 are not planned: they are promotions an earlier run decided. Bring them back, unfinished
+  // ones queued first like any promotion.
   std::set<std::string> planned;
   for (const auto& trial : plan.trials) planned.insert(trial.trial_id);
   std::vector<const schema::PlannedTrial*> rows;
   for (const auto& row : previous_rows_)
     if (row.stage == "search" && AshaRung(row) >= 1 && planned.count(row.trial_id)) rows.push_back(&row);
-  std::stable_sort(rows.begin(), rows.end(),
-                   [](const auto* a, const auto* b) { return AshaRung(*a) < AshaRung(*b); });
+  // File order, which is promotion order (a trial's rows are already in rung order): each unfinished row
+  // pushed to the front in that order rebuilds the queue the killed run had, newest promotion first.
   for (const auto* previous : rows) {
     if (index_.count(RowKey(*previous))) continue;
     if (static_cast<size_t>(AshaRung(*previous)) >= rung_epochs_.size()) {
@@ -733,12 +743,13 @@ int Coordinator::Run() {
   manifest_.sweep_ini = sweep_.text;
   manifest_.status = TrialStatus::kRunning;
   manifest_.dts_version = Version();
+  manifest_.workers = comm_.Size() - 1;  // dts-status divides the work left by it
   writer_ = std::make_unique<ManifestWriter>(manifest_path.string(), kManifestInterval);
   for (const auto& stage : sweep_.stages) {
     stage_ = stage;
     const double plan_start = ThreadCpuSeconds();
     if (stage == "search") AddStage(stage, planner_.PlanSearch());
-    if (stage == "final") AddStage(stage, planner_.PlanFinal(manifest_.trials));
+    if (stage == "final") AddStage(stage, planner_.PlanFinal(manifest_.trials, previous_rows_));
     if (stage == "ablation") AddStage(stage, planner_.PlanAblation(manifest_.trials));
     plan_cpu_s_ += ThreadCpuSeconds() - plan_start;
     FlushManifest();

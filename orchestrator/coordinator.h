@@ -58,7 +58,8 @@ class Coordinator {
     bool quarantined = false;         // sweep.quarantine_after infrastructure failures in a row
     int infrastructure_failures = 0;  // in a row
     std::string trial_id;
-    size_t row = 0;  // manifest row of the trial it runs
+    size_t row = 0;   // manifest row of the trial it runs
+    int attempt = 0;  // and the attempt number it was given
     int device_count = 0;
     std::string host = "?";
     long pid = 0;

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -42,7 +43,11 @@ AttemptRow StartAttemptRow(const std::vector<AttemptRow>& earlier) {
     return text != nullptr ? static_cast<int>(ParseInteger(text, name, "environment")) : otherwise;
   };
   AttemptRow row;
-  row.attempt = from_environment(trial_env::kAttempt, earlier.empty() ? 1 : earlier.back().attempt + 1);
+  // The sweep's number when it is ahead (an attempt that failed before writing this file), else the next one
+  // after this file's own rows: a coordinator that died never heard of the attempt it lost, and would hand
+  // out its number again.
+  const int next = earlier.empty() ? 1 : earlier.back().attempt + 1;
+  row.attempt = std::max(next, from_environment(trial_env::kAttempt, next));
   row.rank = from_environment(trial_env::kRank, -1);
   row.host = HostName();
   row.pid = static_cast<std::int64_t>(getpid());

@@ -13,11 +13,13 @@ namespace {
 TEST(ProtocolTest, HelloRoundTrips) {
   Hello m;
   m.host = "node7";
+  m.pid = 4242;
   m.local_rank = 3;
   m.device_count = 4;
   const Hello back = Hello::Decode(m.Encode());
   EXPECT_EQ(back.version, kProtocolVersion);
   EXPECT_EQ(back.host, "node7");
+  EXPECT_EQ(back.pid, 4242);
   EXPECT_EQ(back.local_rank, 3);
   EXPECT_EQ(back.device_count, 4);
 }
@@ -36,6 +38,10 @@ TEST(ProtocolTest, AssignRoundTrips) {
   m.attempt = 3;
   m.timeout_s = 12.5;
   m.max_epochs = 9;
+  m.environment = {{"OPENBLAS_CORETYPE", "Haswell"}, {"OMP_PROC_BIND", "false"}};
+  m.rank = 7;
+  m.lease_s = 2.5;
+  m.trials_per_gpu = 4;
   const Assign b = Assign::Decode(m.Encode());
   EXPECT_EQ(b.trial_id, m.trial_id);
   EXPECT_EQ(b.command, m.command);
@@ -49,6 +55,34 @@ TEST(ProtocolTest, AssignRoundTrips) {
   EXPECT_EQ(b.attempt, 3);
   EXPECT_DOUBLE_EQ(b.timeout_s, 12.5);
   EXPECT_EQ(b.max_epochs, 9);
+  EXPECT_EQ(b.environment, m.environment);
+  EXPECT_EQ(b.rank, 7);
+  EXPECT_DOUBLE_EQ(b.lease_s, 2.5);
+  EXPECT_EQ(b.trials_per_gpu, 4);
+}
+
+TEST(ProtocolTest, WelcomeSeenAndHeartbeatRoundTrip) {
+  Welcome w;
+  w.out_dir = "/shared/sweep";
+  w.probe_path = "/shared/sweep/.probe-3-x";
+  w.token = "3-x";
+  w.heartbeat_s = 12;
+  const Welcome wb = Welcome::Decode(w.Encode());
+  EXPECT_EQ(wb.out_dir, w.out_dir);
+  EXPECT_EQ(wb.probe_path, w.probe_path);
+  EXPECT_EQ(wb.token, w.token);
+  EXPECT_DOUBLE_EQ(wb.heartbeat_s, 12);
+  const Seen seen = Seen::Decode(Seen{false, "no directory /shared/sweep on this host"}.Encode());
+  EXPECT_FALSE(seen.ok);
+  EXPECT_EQ(seen.message, "no directory /shared/sweep on this host");
+  EXPECT_EQ(Heartbeat::Decode(Heartbeat{"abc"}.Encode()).trial_id, "abc");
+}
+
+// A worker of an older build says hello without the later fields: the version mismatch is what the
+// coordinator reports, not a missing field.
+TEST(ProtocolTest, HelloOfAnotherVersionDecodesToItsVersion) {
+  const Hello old = Hello::Decode(R"({"version": 4, "host": "n1", "local_rank": 0, "device_count": 0})");
+  EXPECT_EQ(old.version, 4);
 }
 
 TEST(ProtocolTest, ResultRoundTripsEveryFailureClass) {
@@ -63,6 +97,9 @@ TEST(ProtocolTest, ResultRoundTripsEveryFailureClass) {
     m.seconds = 1.25;
     m.dev_score = 83.5;
     m.message = "killed by signal 11";
+    m.host = "node3";
+    m.pid = 99;
+    m.started = "2026-12-07T10:00:00Z";
     const Result b = Result::Decode(m.Encode());
     EXPECT_EQ(b.failure, failure) << schema::Name(failure);
     EXPECT_EQ(b.trial_id, "abc");
@@ -71,6 +108,9 @@ TEST(ProtocolTest, ResultRoundTripsEveryFailureClass) {
     EXPECT_DOUBLE_EQ(b.seconds, 1.25);
     EXPECT_DOUBLE_EQ(b.dev_score, 83.5);
     EXPECT_EQ(b.message, m.message);
+    EXPECT_EQ(b.host, "node3");
+    EXPECT_EQ(b.pid, 99);
+    EXPECT_EQ(b.started, m.started);
   }
 }
 
@@ -131,6 +171,7 @@ TEST(TrialArgvTest, PassesTheContractsOptions) {
   a.config_id.clear();
   a.resume = true;
   a.use_gpu = true;
+  a.trials_per_gpu = 3;  // worker 5 of a host with 2 GPUs shares GPU 1 (DeviceFor)
   EXPECT_EQ(argv(5, 2), (std::vector<std::string>{"dts-train", "--config", "c.ini", "--out", "t.h5",
                                                   "--resume", "--threads", "4", "--device", "cuda:1"}));
   a.use_gpu = false;
