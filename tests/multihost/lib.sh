@@ -264,6 +264,21 @@ mh_sweep_ini() {
   if [ -n "$base" ] && [ "${base#/}" = "$base" ]; then cp "$(dirname "$src")/$base" "$(dirname "$dest")/$base"; fi
 }
 
+# mh_demo_sweep DEST [SETTING...]: the demo sweep (configs/demo-sweep.ini), shortened for these cases: its base
+# by absolute path, 1 ablation seed (the search and final stages as they are: fewer epochs give F1 0 on the
+# sample corpus), a progress line per event; each SETTING ("key = value") is added to [sweep].
+mh_demo_sweep() {
+  local dest=$1 added=""
+  shift
+  for setting in "$@"; do added+="$setting"$'\n'; done
+  # [base] data.path is relative to the sweep file, which moves: anchor it at the repository.
+  sed -e "s|^base = demo.ini|base = $MH_REPO/configs/demo.ini|" -e "s|^data.path = \.\./|data.path = $MH_REPO/|" \
+    -e 's/^ablation_seeds = .*/ablation_seeds = 1/' \
+    -e 's/^progress_every_s = .*/progress_every_s = 0/' "$MH_REPO/configs/demo-sweep.ini" |
+    awk -v add="$added" '{ print } /^\[sweep\]/ { printf "%s", add }' > "$dest"
+  grep -q "^base = $MH_REPO/configs/demo.ini" "$dest" || mh_fail "configs/demo-sweep.ini changed: no 'base = demo.ini'"
+}
+
 # mh_has_key KEY: whether this dts-sweep declares sweep.KEY.
 mh_has_key() { "$MH_SWEEP" --config-reference | grep -q "\`sweep\.$1\`"; }
 

@@ -47,10 +47,7 @@ echo "OpenBLAS detects core '${detected:-none (no OpenBLAS?)}'; the launching sh
 export OMP_NUM_THREADS=2
 export OPENBLAS_VERBOSE=2 # each trial's log then says which core its BLAS used (diagnostics only)
 
-# The demo sweep, shortened: 20 epochs (fewer give F1 0 everywhere on the sample corpus), 1 ablation seed.
-sed -e "s|^base = demo.ini|base = $MH_REPO/configs/demo.ini|" -e 's/^ablation_seeds = .*/ablation_seeds = 1/' \
-  -e 's/^progress_every_s = .*/progress_every_s = 0/' "$MH_REPO/configs/demo-sweep.ini" > "$MH_T/demo-sweep.ini"
-grep -q "^base = $MH_REPO/configs/demo.ini" "$MH_T/demo-sweep.ini" || mh_fail "configs/demo-sweep.ini changed: no base"
+mh_demo_sweep "$MH_T/demo-sweep.ini"
 
 # One host: the launching machine, plain mpirun (its ranks inherit the launching shell's environment).
 # The two sweep directories are at the same depth ($MH_T/one/out, $MH_T/two/out).

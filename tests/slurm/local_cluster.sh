@@ -5,13 +5,15 @@
 #   local_cluster.sh stop DIR                kills exactly the processes it started (by their recorded pids)
 #   local_cluster.sh pids DIR NODE           (two nodes) the pids of every process of NODE
 #   local_cluster.sh crash DIR NODE          (two nodes) SIGKILL to every process of NODE: a node crash
+#   local_cluster.sh kill-jobs DIR NODE      (two nodes) SIGKILL to every process of NODE but its slurmd: the
+#                                            node's jobs die (Open MPI loses its daemon there), the node lives
 # One node (the default): this machine's own name. Two nodes: n1 and n2, two slurmd on 127.0.0.2 and
 # 127.0.0.3, each in its own UTS namespace (its own host name, so that dts sees two hosts) kept alive by an
 # "anchor" process (`sleep infinity`, pid in DIR/anchor-NODE.pid) whose namespace holds slurmd and everything
 # it starts: slurmstepd, the batch shell, Open MPI's orted, the ranks and their trials. A node's processes are
 # found by that namespace, never by name.
 set -euo pipefail
-usage="usage: local_cluster.sh start DIR [--nodes 1|2] | stop DIR | pids DIR NODE | crash DIR NODE"
+usage="usage: local_cluster.sh start DIR [--nodes 1|2] | stop DIR | pids DIR NODE | crash|kill-jobs DIR NODE"
 action=${1:?$usage}
 dir=${2:?$usage}
 
@@ -26,7 +28,7 @@ anchor_ns() {
   echo "$ns"
 }
 
-# node_pids NODE: every process in NODE's UTS namespace but its anchor.
+# node_pids NODE [KEEP_PID]: every process in NODE's UTS namespace but its anchor (and KEEP_PID).
 node_pids() {
   local ns anchor link pid
   ns=$(anchor_ns "$1") || return 0
@@ -34,16 +36,16 @@ node_pids() {
   for link in /proc/[0-9]*/ns/uts; do
     pid=${link#/proc/}
     pid=${pid%%/*}
-    [ "$pid" != "$anchor" ] || continue
+    if [ "$pid" = "$anchor" ] || [ "$pid" = "${2:-}" ]; then continue; fi
     [ "$(readlink "$link" 2>/dev/null)" != "$ns" ] || echo "$pid"
   done
 }
 
-# crash_node NODE: SIGKILL to every process of NODE, repeated until none is left (a dying process may have
-# started another meanwhile). Prints the pids.
+# crash_node NODE [KEEP_PID]: SIGKILL to every process of NODE (but KEEP_PID), repeated until none is left (a
+# dying process may have started another meanwhile). Prints the pids.
 crash_node() {
   local pids all=() deadline=$((SECONDS + 20))
-  while pids=$(node_pids "$1") && [ -n "$pids" ]; do
+  while pids=$(node_pids "$1" "${2:-}") && [ -n "$pids" ]; do
     # shellcheck disable=SC2086  # a list of pids
     kill -KILL $pids 2>/dev/null || true
     # shellcheck disable=SC2206
@@ -83,6 +85,11 @@ case "$action" in
   stop) stop; exit 0 ;;
   pids) node_pids "${3:?$usage}"; exit 0 ;;
   crash) crash_node "${3:?$usage}"; exit ;;
+  kill-jobs)
+    slurmd_pid=$(cat "$dir/slurmd-${3:?$usage}.pid") || { echo "local_cluster.sh: no slurmd pid of $3" >&2; exit 1; }
+    crash_node "$3" "$slurmd_pid"
+    exit
+    ;;
   start) ;;
   *) echo "local_cluster.sh: unknown action '$action' ($usage)" >&2; exit 2 ;;
 esac

@@ -87,8 +87,8 @@ check_sweep() {
 #    early, so the warning comes soon after the start); each continuation picks up the checkpoints.
 #    The demo sweep itself can finish in ~12 s on an idle machine, before the warning; 400 epochs per trial
 #    instead of 20 (~75 s of work) make sure the time limit interrupts it whatever the machine's load.
-sed -e "s|^base = demo.ini|base = $root/configs/demo.ini|" -e 's|^train.max_epochs = 20|train.max_epochs = 400|' \
-  configs/demo-sweep.ini > "$work/long-demo-sweep.ini"
+sed -e "s|^base = demo.ini|base = $root/configs/demo.ini|" -e "s|^data.path = \.\./|data.path = $root/|" \
+  -e 's|^train.max_epochs = 20|train.max_epochs = 400|' configs/demo-sweep.ini > "$work/long-demo-sweep.ini"
 grep -q "^train.max_epochs = 400" "$work/long-demo-sweep.ini" || fail "could not lengthen configs/demo-sweep.ini"
 "$root/slurm/dts-submit" "$work/long-demo-sweep.ini" --out "$work/out1" --ntasks-per-node 3 --time 1 \
   --signal-lead 45 --bin "$bin" | tee "$work/submit1.txt" || fail "dts-submit failed (time-limit run)"
