@@ -345,14 +345,7 @@ int main(int argc, char** argv) {
         "1: glibc's default malloc settings, not dts-train's (model/allocator.h)")(
         "profile", po::value(&options.profile),
         "write a Chrome trace of ten 1+1+1 LSTM training batches to this file, then exit");
-    po::variables_map vm;
-    try {
-      // No positional arguments: a stray word is an error, not silently ignored.
-      po::store(po::command_line_parser(args).options(description).positional({}).run(), vm);
-      po::notify(vm);
-    } catch (const po::error& e) {
-      throw dts::UsageError(e.what());
-    }
+    const po::variables_map vm = dts::ParseCommandLine(args, description);
     if (vm.count("help")) {
       std::cout << description;
       return 0;

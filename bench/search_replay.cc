@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -481,57 +482,154 @@ Proposer Tpe(const dts::config::SweepConfig& sweep, const Table& table, const Re
   };
 }
 
-// ASHA as dts-sweep runs it on fold 0 (here the replay's first fold), epochs as the resource, one worker:
-// after each result, promote a configuration that is in the top 1/eta of its rung's results so far (highest
-// rung first, ties to the smaller id), else start the next of `budget` configurations. dts-sweep never
-// promotes a diverged trial; the table scores one 0, which keeps it out of a top third unless a third of
-// the rung diverged. With `race`, the configurations that reach the top rung then go on to the other folds at
-// full budget.
-Outcome RunAsha(const Table& table, const Replay& replay, const std::vector<int>& rungs, int eta, int budget,
-                std::optional<RaceSettings> race) {
-  const int fold = replay.folds[0];
-  const double full = table.epochs;
-  std::vector<std::vector<int>> results(rungs.size());
-  std::vector<std::set<int>> promoted(rungs.size());
-  auto score = [&](int config, size_t rung) { return Score(table, config, fold, rungs[rung]); };
-  auto ranked = [&](size_t rung) {
-    std::vector<int> r = results[rung];
-    std::sort(r.begin(), r.end(), [&](int a, int b) {
-      return score(a, rung) != score(b, rung) ? score(a, rung) > score(b, rung)
-                                              : table.configs[a].id < table.configs[b].id;
-    });
-    return r;
+// ASHA, and ASHA then racing, as dts-sweep's coordinator runs them with one worker: the same queue, the same
+// promotion rule and the same race (orchestrator/coordinator.cc PromoteAsha;
+// orchestrator/sequential_search.cc NextRace; search::NextRun and search::RaceStep themselves).
+// - Rung 0 of every configuration on the first fold, in `start` order (dts-sweep runs its random draws in
+//   the order drawn). After each result, for rung 0, 1, ... in turn, each configuration in
+//   the top floor(n / eta) of the rung's n results (ties: the smaller `tie` key; dts-sweep's trial id) that
+//   is not at the next rung yet is promoted, to the front of the queue: the newest promotion runs first. A
+//   promotion resumes its checkpoint and costs the difference.
+// - With `race`: when the queue is empty, the next run of the race: search::NextRun over the configurations
+//   at the top rung (in the order they were promoted to it), the replay's fold order, at the top rung's
+//   budget; racing's rule runs after every result, over the top rung's scores (the first fold) and the
+//   race's.
+// - The choice: with a race, the best mean among configurations with every fold (ties: smaller tie key), else
+//   the highest rung's best (as Planner::RankConfigs).
+class AshaRun {
+ public:
+  struct Job {
+    int config = 0;
+    int rung = 0;  // -1: a race run
+    int fold = 0;
   };
-  double cost = 0;
-  size_t started = 0;
-  for (;;) {
-    bool promotion = false;
-    for (size_t rung = rungs.size() - 1; rung-- > 0 && !promotion;) {
-      const auto r = ranked(rung);
-      for (size_t j = 0; j < r.size() / eta && !promotion; ++j) {
-        if (promoted[rung].count(r[j])) continue;
-        promoted[rung].insert(r[j]);
-        results[rung + 1].push_back(r[j]);
-        cost += (rungs[rung + 1] - rungs[rung]) / full;  // resumes from its checkpoint
-        promotion = true;
+  AshaRun(const Table& table, const std::vector<int>& rungs, int eta, const std::vector<int>& folds,
+          std::optional<RaceSettings> race, std::function<std::string(int)> tie)
+      : table_(table), rungs_(rungs), eta_(eta), folds_(folds), race_(race), tie_(std::move(tie)) {}
+
+  Outcome Run(const std::vector<int>& start) {
+    const size_t top = rungs_.size() - 1;
+    std::deque<Job> queue;
+    for (int config : start) queue.push_back({config, 0, folds_[0]});
+    results_.assign(rungs_.size(), {});
+    reached_.assign(rungs_.size(), {});
+    promoted_.assign(rungs_.size(), {});
+    for (int config : start) reached_[0].insert(config);
+    if (top == 0) top_order_ = start;
+    for (;;) {
+      if (queue.empty() && race_) {
+        if (const auto next = NextRace()) queue.push_back(*next);
+      }
+      if (queue.empty()) break;
+      const Job job = queue.front();
+      queue.pop_front();
+      jobs_.push_back(job);
+      const std::string& id = table_.configs[job.config].id;
+      if (job.rung >= 0) {
+        const int before = job.rung > 0 ? rungs_[job.rung - 1] : 0;
+        cost_ += (rungs_[job.rung] - before) / static_cast<double>(table_.epochs);
+        results_[job.rung].push_back(job.config);
+        if (static_cast<size_t>(job.rung) == top)
+          scores_[id][job.fold] = Score(table_, job.config, job.fold, rungs_[top]);
+        Promote(queue);
+      } else {
+        cost_ += rungs_[top] / static_cast<double>(table_.epochs);
+        scores_[id][job.fold] = Score(table_, job.config, job.fold, rungs_[top]);
+      }
+      if (race_)
+        for (const auto& e : dts::search::RaceStep(scores_, eliminated_, *race_)) {
+          eliminated_.insert(e.config_id);
+          eliminations_.push_back(e);
+        }
+    }
+    return {cost_, Select()};
+  }
+  const std::vector<Job>& jobs() const { return jobs_; }
+  const std::vector<dts::search::Elimination>& eliminations() const { return eliminations_; }
+
+ private:
+  double RungScore(int config, size_t rung) const { return Score(table_, config, folds_[0], rungs_[rung]); }
+
+  void Promote(std::deque<Job>& queue) {
+    for (size_t rung = 0; rung + 1 < rungs_.size(); ++rung) {
+      std::vector<int> rows = results_[rung];
+      std::sort(rows.begin(), rows.end(), [&](int a, int b) {
+        return RungScore(a, rung) != RungScore(b, rung) ? RungScore(a, rung) > RungScore(b, rung)
+                                                        : tie_(a) < tie_(b);
+      });
+      for (size_t j = 0; j < rows.size() / static_cast<size_t>(eta_); ++j) {
+        const int config = rows[j];
+        if (promoted_[rung].count(config) || reached_[rung + 1].count(config)) continue;
+        promoted_[rung].insert(config);
+        reached_[rung + 1].insert(config);
+        if (rung + 2 == rungs_.size()) top_order_.push_back(config);
+        queue.push_front({config, static_cast<int>(rung) + 1, folds_[0]});
       }
     }
-    if (promotion) continue;
-    if (started >= static_cast<size_t>(budget) || started >= replay.configs.size()) break;
-    results[0].push_back(replay.configs[started++]);
-    cost += rungs[0] / full;
   }
-  size_t top = rungs.size() - 1;
-  while (results[top].empty()) --top;
-  if (!race) return {cost, ranked(top).front()};
-  // Racing over the other folds, the top rung's configurations in the order they reached it.
-  FoldRace run(table, replay.folds, *race);
-  for (int config : results[top]) {
-    run.Start(config);
-    run.Record(config, fold, (full - rungs[top]) / full);  // continued to full budget if the rung is less
+
+  std::optional<Job> NextRace() const {
+    std::vector<dts::search::StartedConfig> started;
+    for (int config : top_order_) {
+      const std::string& id = table_.configs[config].id;
+      const auto it = scores_.find(id);
+      if (it == scores_.end() || !it->second.count(folds_[0])) continue;  // its top-rung run has not ended
+      dts::search::StartedConfig s{id, {}, eliminated_.count(id) > 0};
+      for (const auto& [fold, score] : it->second) s.runs.insert(fold);
+      started.push_back(std::move(s));
+    }
+    const auto next = dts::search::NextRun(started, folds_);
+    if (!next) return std::nullopt;
+    for (int config : top_order_)
+      if (table_.configs[config].id == started[next->first].id) return Job{config, -1, next->second};
+    return std::nullopt;
   }
-  for (auto job = run.NextJob(); job; job = run.NextJob()) run.Record(job->first, job->second, 1);
-  return {cost + run.cost(), run.Select()};
+
+  int Select() const {
+    int chosen = -1;
+    double best = -1;
+    for (int config : top_order_) {
+      const auto it = scores_.find(table_.configs[config].id);
+      if (!race_ || it == scores_.end() || static_cast<int>(it->second.size()) < table_.folds) continue;
+      double sum = 0;
+      for (const auto& [fold, score] : it->second) sum += score;
+      const double mean = sum / table_.folds;
+      if (chosen < 0 || mean > best || (mean == best && tie_(config) < tie_(chosen)))
+        best = mean, chosen = config;
+    }
+    if (chosen >= 0) return chosen;
+    size_t rung = rungs_.size() - 1;
+    while (results_[rung].empty()) --rung;
+    for (int config : results_[rung])
+      if (chosen < 0 || RungScore(config, rung) > RungScore(chosen, rung) ||
+          (RungScore(config, rung) == RungScore(chosen, rung) && tie_(config) < tie_(chosen)))
+        chosen = config;
+    return chosen;
+  }
+
+  const Table& table_;
+  std::vector<int> rungs_;
+  int eta_;
+  const std::vector<int>& folds_;
+  std::optional<RaceSettings> race_;
+  std::function<std::string(int)> tie_;
+  std::vector<std::vector<int>> results_;
+  std::vector<std::set<int>> reached_, promoted_;
+  std::vector<int> top_order_;  // configurations in the order they were promoted to the top rung
+  FoldScores scores_;           // the top rung's score on the first fold, and the race's
+  std::set<std::string> eliminated_;
+  std::vector<dts::search::Elimination> eliminations_;
+  std::vector<Job> jobs_;
+  double cost_ = 0;
+};
+
+Outcome RunAsha(const Table& table, const Replay& replay, const std::vector<int>& rungs, int eta, int budget,
+                std::optional<RaceSettings> race) {
+  const std::vector<int> drawn(replay.configs.begin(),
+                               replay.configs.begin() + std::min<size_t>(budget, replay.configs.size()));
+  AshaRun run(table, rungs, eta, replay.folds, race,
+              [&table](int config) { return table.configs[config].id; });
+  return run.Run(drawn);
 }
 
 // The paper's protocol: the whole grid trained once on one fold, chosen by its dev score there.
@@ -670,7 +768,7 @@ std::vector<Row> StrategyRows(const Bench& bench, int cap) {
   for (const auto& racing : Racings()) rows.push_back(FoldRow(bench, "tpe", racing, cap, true));
   for (const auto& racing : Racings()) {
     const bool off = racing.settings.test == dts::config::RacingTest::kOff;
-    Row row{off ? "asha (one fold)" : "asha + racing (replay only*)", racing.label, "-"};
+    Row row{off ? "asha (one fold)" : "asha then racing", racing.label, "-"};
     for (const auto& replay : bench.replays)
       row.Add(table, RunAsha(table, replay, bench.rungs, bench.eta, bench.asha_budget,
                              off ? std::nullopt : std::optional<RaceSettings>(racing.settings)));
@@ -736,7 +834,6 @@ void RunReplays(const std::string& table_path, const std::string& sweep_path, co
   std::printf("grid: racing saves %.1f (t_test) and %.1f (wilcoxon) of %.0f fold-trainings on average\n",
               rows[0].MeanCost() - rows[1].MeanCost(), rows[0].MeanCost() - rows[2].MeanCost(),
               rows[0].MeanCost());
-  std::printf("* replay only: dts-sweep does not combine asha with search_on = folds yet\n");
   std::printf("asha and dev search on one fold: the replay's first fold\n");
   std::printf("regret: full-CV score of the best configuration minus that of the chosen one (F1 points)\n");
   if (!options.caps.empty()) PrintCapTable(bench, options.caps, options.markdown);
@@ -746,9 +843,12 @@ void RunReplays(const std::string& table_path, const std::string& sweep_path, co
 // the replay of the same schedule (fold order 0..9, the grid order): the same runs in the same order, the
 // same eliminations, and how far its dev scores (data.protocol = dev trials) are from the table's (protocol
 // final).
+void CheckAshaSweep(const dts::config::SweepConfig& sweep, const Table& table, const std::string& dir);
+
 void CheckSweep(const std::string& table_path, const std::string& sweep_path, const std::string& dir) {
   const auto sweep = dts::config::ReadSweepConfig(sweep_path);
   const Table table = ReadTable(table_path, sweep);
+  if (sweep.sweep.strategy == dts::config::Strategy::kAsha) return CheckAshaSweep(sweep, table, dir);
   const std::string manifest_path = dir + "/sweep.h5";
   const auto manifest = dts::schema::ReadSweepManifest(manifest_path);
   std::map<Point, int> index;
@@ -813,6 +913,115 @@ void CheckSweep(const std::string& table_path, const std::string& sweep_path, co
               table.configs[static_cast<size_t>(run.Select())].id.c_str());
 }
 
+// --check of an ASHA-then-race sweep (strategy = asha, search_on = folds) run with one worker
+// (configs/ade-tabular-asha-racing-sweep.ini): the replay of the same schedule, fold order 0..9, started in
+// the order the sweep started its rung-0 runs (its random draws as it queued them), ties broken by its trial
+// ids. Compares every run in order (configuration, rung or race, fold), the dev scores, the eliminations, the
+// cost in fold-trainings and the choice.
+void CheckAshaSweep(const dts::config::SweepConfig& sweep, const Table& table, const std::string& dir) {
+  const std::string manifest_path = dir + "/sweep.h5";
+  const auto manifest = dts::schema::ReadSweepManifest(manifest_path);
+  std::map<Point, int> index;
+  for (size_t i = 0; i < table.configs.size(); ++i) index[table.configs[i].point] = static_cast<int>(i);
+  std::map<std::string, int> config_of_row;                            // manifest config_id -> table index
+  std::map<std::string, const dts::schema::PlannedTrial*> row_of_key;  // trial_id@variant -> search row
+  std::map<int, std::string> tie;  // table index -> the sweep's trial id on fold 0
+  for (const auto& row : manifest.trials) {
+    if (row.stage != "search") continue;
+    const auto config = dts::config::ParseTrainConfig(row.config_ini, manifest_path + " row " + row.trial_id);
+    Point point;
+    for (const auto& dim : sweep.space) point.push_back(dts::config::TrainSchema().Get(config, dim.key));
+    const auto it = index.find(point);
+    if (it == index.end())
+      throw dts::InputError(manifest_path, 0, "row " + row.trial_id + " is not in the table");
+    config_of_row[row.config_id] = it->second;
+    row_of_key[row.trial_id + "@" + row.variant] = &row;
+    if (dts::schema::AshaRung(row) == 0) tie[it->second] = row.trial_id;
+  }
+  // The sweep's runs with a result, in the order they ended (one worker: the order they ran).
+  std::vector<AshaRun::Job> ran;
+  std::vector<const dts::schema::PlannedTrial*> ran_rows;
+  std::vector<int> start;
+  for (const auto& attempt : manifest.attempts) {
+    if (attempt.stage != "search" || attempt.outcome != "completed") continue;
+    const auto it = row_of_key.find(attempt.trial_id + "@" + attempt.variant);
+    if (it == row_of_key.end()) continue;
+    const auto& row = *it->second;
+    const int rung = dts::schema::AshaRung(row);
+    ran.push_back({config_of_row.at(row.config_id), rung, row.fold});
+    ran_rows.push_back(&row);
+    if (rung == 0) start.push_back(config_of_row.at(row.config_id));
+  }
+  std::vector<int> rungs = dts::config::AshaRungEpochs(sweep.sweep);
+  std::vector<int> folds(static_cast<size_t>(table.folds));
+  std::iota(folds.begin(), folds.end(), 0);
+  const RaceSettings race{sweep.sweep.racing, sweep.sweep.racing_level, sweep.sweep.racing_min_folds};
+  AshaRun replay(table, rungs, sweep.sweep.reduction_factor, folds, race,
+                 [&tie](int config) { return tie[config]; });
+  const Outcome outcome = replay.Run(start);
+  size_t same_order = 0;
+  std::string divergence;
+  int equal_scores = 0;
+  double max_gap = 0, cost = 0;
+  for (size_t i = 0; i < ran.size(); ++i) {
+    const auto& job = ran[i];
+    const bool same = i < replay.jobs().size() && replay.jobs()[i].config == job.config &&
+                      replay.jobs()[i].rung == job.rung && replay.jobs()[i].fold == job.fold;
+    if (same && divergence.empty())
+      ++same_order;
+    else if (divergence.empty())
+      divergence = "run " + std::to_string(i) + ": sweep trained " + table.configs[job.config].id +
+                   (job.rung >= 0 ? " rung " + std::to_string(job.rung) : std::string(" race")) + " fold " +
+                   std::to_string(job.fold);
+    const int epochs = job.rung >= 0 ? rungs[job.rung] : rungs.back();
+    cost += (epochs - (job.rung > 0 ? rungs[job.rung - 1] : 0)) / static_cast<double>(table.epochs);
+    const double gap = std::abs(ran_rows[i]->dev_score - Score(table, job.config, job.fold, epochs));
+    max_gap = std::max(max_gap, gap);
+    equal_scores += gap < 1e-9;
+  }
+  std::map<std::string, int> table_config;
+  for (size_t k = 0; k < table.configs.size(); ++k) table_config[table.configs[k].id] = static_cast<int>(k);
+  size_t same_eliminations = 0;
+  for (size_t i = 0; i < manifest.eliminations.size() && i < replay.eliminations().size(); ++i) {
+    const auto it = config_of_row.find(manifest.eliminations[i].config_id);
+    if (it != config_of_row.end() && it->second == table_config.at(replay.eliminations()[i].config_id) &&
+        manifest.eliminations[i].after_fold == replay.eliminations()[i].after_fold)
+      ++same_eliminations;
+  }
+  // The sweep's choice: its final stage's configuration (the search row its fold-0 final run names or
+  // shares a configuration with), and how many final runs reused a search trial.
+  int chosen = -1, final_runs = 0, reused = 0;
+  for (const auto& row : manifest.trials) {
+    if (row.stage != "final") continue;
+    ++final_runs;
+    reused += row.variant == dts::schema::kReusedVariant;
+    const auto config = dts::config::ParseTrainConfig(row.config_ini, manifest_path + " row " + row.trial_id);
+    Point point;
+    for (const auto& dim : sweep.space) point.push_back(dts::config::TrainSchema().Get(config, dim.key));
+    if (index.count(point)) chosen = index.at(point);
+  }
+  const double best = table.full_cv[table.ranking.front()];
+  std::printf("check: sweep %s (%s) against the replay of its schedule (ASHA rungs", dir.c_str(),
+              dts::schema::Name(manifest.status));
+  for (int e : rungs) std::printf(" %d", e);
+  std::printf(" on fold 0, then the race over folds 1..%d; the sweep's start order)\n", table.folds - 1);
+  std::printf("  runs with a result: sweep %zu, replay %zu; same run in the same place: %zu%s%s\n",
+              ran.size(), replay.jobs().size(), same_order,
+              divergence.empty() ? "" : "; first difference at ", divergence.c_str());
+  std::printf("  dev scores, sweep vs table at the run's epochs: %d of %zu identical, max |diff| %.4f\n",
+              equal_scores, ran.size(), max_gap);
+  std::printf("  eliminations: sweep %zu, replay %zu, the same (configuration and fold, in order): %zu\n",
+              manifest.eliminations.size(), replay.eliminations().size(), same_eliminations);
+  std::printf("  fold-trainings: sweep %.1f, replay %.1f (grid: %d)\n", cost, outcome.cost,
+              static_cast<int>(table.configs.size()) * table.folds);
+  std::printf("  chose: sweep %s, replay %s; regret %.2f F1 points (the table's best %s, %.2f)\n",
+              chosen >= 0 ? table.configs[chosen].id.c_str() : "-", table.configs[outcome.chosen].id.c_str(),
+              chosen >= 0 ? best - table.full_cv[chosen] : 0.0,
+              table.configs[table.ranking.front()].id.c_str(), best);
+  std::printf("  final stage: %d runs, %d of them the search's own trials (not trained again)\n", final_runs,
+              reused);
+}
+
 std::vector<int> ParseCaps(const std::string& text) {
   std::vector<int> caps;
   std::stringstream in(text);
@@ -849,13 +1058,7 @@ int main(int argc, char** argv) {
         "check", po::value(&check),
         "with --table and --sweep: compare this search_on = folds sweep directory (one worker) with the "
         "replay of its schedule");
-    po::variables_map vm;
-    try {
-      po::store(po::command_line_parser(args).options(visible).run(), vm);
-      po::notify(vm);
-    } catch (const po::error& e) {
-      throw dts::UsageError(e.what());
-    }
+    const po::variables_map vm = dts::ParseCommandLine(args, visible);
     if (vm.count("help")) {
       std::cout << visible << "\n";
       return 0;

@@ -6,3 +6,9 @@ if(TARGET dts_search)
   target_link_libraries(search_replay PRIVATE dts_search dts_config dts_schema dts_common Boost::program_options)
   target_compile_options(search_replay PRIVATE ${DTS_WARNINGS})
 endif()
+
+# table_trial (issue 26): a drop-in trial command that answers from the same table, so that a real dts-sweep
+# run (coordinator, ASHA, racing, final stage) can be checked against the replay (search_replay --check).
+add_executable(table_trial ${CMAKE_CURRENT_LIST_DIR}/table_trial.cc)
+target_link_libraries(table_trial PRIVATE dts_config dts_schema dts_common Boost::program_options)
+target_compile_options(table_trial PRIVATE ${DTS_WARNINGS})

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <functional>
 #include <iomanip>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
@@ -13,6 +14,7 @@
 #include "common/error.h"
 #include "common/numerics.h"
 #include "config/identity.h"
+#include "config/stages.h"
 
 namespace dts::config {
 
@@ -61,7 +63,9 @@ const ParamTable<SweepSettings>& SweepParams() {
               .Choices({{"dev", SearchOn::kDev}, {"folds", SearchOn::kFolds}})
               .Help("dev: score each search configuration on fold 0's dev set; folds (cross-validated "
                     "corpora): "
-                    "train it on every fold in order and score it by the mean dev score over folds"),
+                    "train it on every fold in order and score it by the mean dev score over folds (with "
+                    "strategy = asha: successive halving on fold 0, then the top rung's configurations on "
+                    "the other folds)"),
           Param(&SweepSettings::racing, "racing")
               .Choices({{"off", RacingTest::kOff},
                         {"t_test", RacingTest::kTTest},
@@ -299,7 +303,7 @@ Constraint ParseConstraint(const IniEntry& entry) {
 }
 
 std::vector<std::string> ParseStages(const std::string& text, const std::string& source) {
-  static const std::vector<std::string> kOrder{"search", "final", "ablation"};
+  const std::vector<std::string> kOrder(std::begin(kStages), std::end(kStages));
   std::vector<std::string> stages;
   size_t last = 0;
   for (const auto& stage : SplitList(text)) {
@@ -314,7 +318,7 @@ std::vector<std::string> ParseStages(const std::string& text, const std::string&
     stages.push_back(stage);
     last = pos;
   }
-  if (stages.empty() || stages.front() != "search")
+  if (stages.empty() || stages.front() != kStageSearch)
     throw ConfigError(source, "sweep.stages",
                       "sweep.stages must start with search (final and ablation use its scores)");
   return stages;
@@ -392,11 +396,6 @@ SweepConfig ParseSweepConfig(const std::string& text, const std::string& path) {
     throw ConfigError(source_of("sweep.tpe_startup"), "sweep.tpe_startup",
                       "sweep.tpe_startup is only used by strategy = tpe");
   if (config.sweep.search_on == SearchOn::kFolds) {
-    if (config.sweep.strategy == Strategy::kAsha)
-      throw ConfigError(
-          source_of("sweep.search_on"), "sweep.search_on",
-          "sweep.search_on = folds does not combine with strategy = asha (its resource is epochs "
-          "on fold 0); use grid, random or tpe");
     if (config.sweep.search_seeds != 1)
       throw ConfigError(source_of("sweep.search_seeds"), "sweep.search_seeds",
                         "sweep.search_seeds must be 1 with search_on = folds (each fold is one run)");

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <random>
 #include <set>
@@ -15,6 +16,7 @@
 #include "common/hash.h"
 #include "common/params.h"
 #include "config/identity.h"
+#include "config/stages.h"
 
 namespace dts::orchestrator {
 
@@ -137,13 +139,15 @@ std::vector<PlannedTrial> Planner::MakeAll(const std::vector<Run>& runs) const {
     config.trial.variant = run.variant.empty() ? "none" : run.variant;
     config::Validate(config);
     // An ASHA search trial is the same trial at every rung: its id leaves the epoch budget out.
-    const bool asha = run.stage == "search" && sweep_.sweep.strategy == config::Strategy::kAsha;
+    // A race run (ASHA then racing) leaves it out too: its config_id must be its ASHA trial's, so that
+    // racing and the report see one configuration over every fold.
+    const bool asha = run.stage == config::kStageSearch && sweep_.sweep.strategy == config::Strategy::kAsha;
     const std::string identity = identity_base_.Text(config, /*without_max_epochs=*/asha);
     PlannedTrial trial;
     trial.trial_id = config::TrialId(identity, run.fold, run.seed, fingerprint_);
     trial.config_id = config::ConfigId(identity);
     trial.stage = run.stage;
-    trial.variant = asha ? AshaRungName(0) : run.variant;
+    trial.variant = asha && run.variant.empty() ? AshaRungName(0) : run.variant;
     trial.fold = run.fold;
     trial.seed = run.seed;
     trial.status = schema::TrialStatus::kPlanned;
@@ -158,7 +162,10 @@ StagePlan Planner::PlanSearch() const {
   const auto points = SearchPoints(sweep_);
   if (points.empty())
     throw ConfigError(sweep_.path, "space", "the search space is empty once [constraints] are applied");
-  if (IsSequentialSearch(sweep_)) {
+  // ASHA then racing plans its rungs on fold 0 whole, like ASHA on the dev set (below); only its race over
+  // the other folds is planned one run at a time (SequentialSearch).
+  const bool asha = sweep_.sweep.strategy == config::Strategy::kAsha;
+  if (IsSequentialSearch(sweep_) && !asha) {
     const bool folds = sweep_.sweep.search_on == config::SearchOn::kFolds;
     if (folds && !IsCrossValidated(sweep_))
       throw ConfigError(sweep_.path, "sweep.search_on",
@@ -184,7 +191,10 @@ StagePlan Planner::PlanSearch() const {
     }
     return plan;
   }
-  const bool asha = sweep_.sweep.strategy == config::Strategy::kAsha;
+  const bool race = sweep_.sweep.search_on == config::SearchOn::kFolds;
+  if (race && !IsCrossValidated(sweep_))
+    throw ConfigError(sweep_.path, "sweep.search_on",
+                      "sweep.search_on = folds needs a cross-validated corpus (this one is a fixed split)");
   std::vector<Run> runs;
   for (const auto& point : points) {
     config::TrainConfig config = point;
@@ -193,7 +203,8 @@ StagePlan Planner::PlanSearch() const {
     // budget comes as a --train.max_epochs override, so the INI and the trial id stay the same across rungs.
     if (asha) config.train.max_epochs = sweep_.sweep.max_epochs;
     for (int s = 0; s < sweep_.sweep.search_seeds; ++s)
-      runs.push_back({config, "search", "", 0, static_cast<std::uint64_t>(sweep_.sweep.seed + s)});
+      runs.push_back(
+          {config, config::kStageSearch, "", 0, static_cast<std::uint64_t>(sweep_.sweep.seed + s)});
   }
   plan.trials = MakeAll(runs);
   plan.notes.push_back(std::to_string(points.size()) + " search configurations x " +
@@ -205,7 +216,30 @@ StagePlan Planner::PlanSearch() const {
     plan.notes.push_back("asha: rungs of " + rungs + " epochs; the top 1/" +
                          std::to_string(sweep_.sweep.reduction_factor) + " of each rung is promoted");
   }
+  if (race) {
+    std::ostringstream note;
+    note << "asha then race: every configuration that reaches the top rung on fold 0 goes on to folds 1.."
+         << SearchRuns() - 1 << " in order at " << TopRungEpochs() << " epochs, planned one run at a time";
+    if (sweep_.sweep.racing != config::RacingTest::kOff)
+      note << "; racing ("
+           << (sweep_.sweep.racing == config::RacingTest::kTTest ? "paired t-test" : "Wilcoxon") << ", p < "
+           << sweep_.sweep.racing_level << ", at least " << sweep_.sweep.racing_min_folds
+           << " paired folds) eliminates a configuration before its remaining folds";
+    plan.notes.push_back(note.str());
+  }
   return plan;
+}
+
+int Planner::TopRungEpochs() const { return config::AshaRungEpochs(sweep_.sweep).back(); }
+
+PlannedTrial Planner::RaceRun(const config::TrainConfig& point, int fold) const {
+  config::TrainConfig config = point;
+  config.data.protocol = config::Protocol::kDev;
+  // The INI says the budget it trains to: a race run is never promoted, so it needs no override.
+  config.train.max_epochs = TopRungEpochs();
+  return MakeAll({{config, config::kStageSearch, schema::kRaceVariant, fold,
+                   static_cast<std::uint64_t>(sweep_.sweep.seed)}})
+      .front();
 }
 
 int Planner::SearchRuns() const {
@@ -217,7 +251,7 @@ PlannedTrial Planner::SearchRun(const config::TrainConfig& point, int k) const {
   config::TrainConfig config = point;
   config.data.protocol = config::Protocol::kDev;
   const bool folds = sweep_.sweep.search_on == config::SearchOn::kFolds;
-  return MakeAll({{config, "search", "", folds ? k : 0,
+  return MakeAll({{config, config::kStageSearch, "", folds ? k : 0,
                    static_cast<std::uint64_t>(sweep_.sweep.seed + (folds ? 0 : k))}})
       .front();
 }
@@ -232,12 +266,16 @@ std::vector<std::pair<std::string, double>> Planner::RankConfigs(
   // search_on = folds: a configuration is complete with a result on every fold; racing's eliminated ones and
   // any cut short never are. Complete configurations rank first (as the rung does for ASHA).
   const bool folds = sweep_.sweep.search_on == config::SearchOn::kFolds;
+  // ASHA then racing: a race run is evidence at the top rung, with the fold-0 trial's top-rung row.
+  const int top_rung = sweep_.sweep.strategy == config::Strategy::kAsha
+                           ? static_cast<int>(config::AshaRungEpochs(sweep_.sweep).size()) - 1
+                           : 0;
   std::map<std::string, Sum> sums;
   for (const auto& row : done) {
-    if (row.stage != "search") continue;
+    if (row.stage != config::kStageSearch) continue;
     if (!schema::HasResult(row.status)) continue;
     // A configuration's evidence is its highest rung (ASHA); grid and random rows are all rung 0.
-    const int rung = std::max(0, AshaRung(row));
+    const int rung = row.variant == schema::kRaceVariant ? top_rung : std::max(0, AshaRung(row));
     Sum& sum = sums[row.config_id];
     if (rung < sum.rung) continue;
     if (rung > sum.rung) sum = Sum{rung, 0, 0};
@@ -247,8 +285,10 @@ std::vector<std::pair<std::string, double>> Planner::RankConfigs(
     sum.count += 1;
   }
   std::vector<std::tuple<int, double, std::string>> order;
+  // Complete configurations first (search_on = folds), then the highest rung (ASHA), then the mean.
   for (const auto& [id, sum] : sums)
-    order.emplace_back(folds ? (sum.count >= SearchRuns() ? 1 : 0) : sum.rung, sum.total / sum.count, id);
+    order.emplace_back(folds && sum.count >= SearchRuns() ? std::numeric_limits<int>::max() : sum.rung,
+                       sum.total / sum.count, id);
   std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
     return std::get<0>(a) != std::get<0>(b) ? std::get<0>(a) > std::get<0>(b)
                                             : std::get<1>(a) > std::get<1>(b);
@@ -265,11 +305,60 @@ config::TrainConfig RowConfig(const PlannedTrial& row) {
 const PlannedTrial* Planner::ConfigRow(const std::vector<PlannedTrial>& done,
                                        const std::string& config_id) const {
   for (const auto& row : done)
-    if (row.stage == "search" && row.config_id == config_id) return &row;
+    if (row.stage == config::kStageSearch && row.config_id == config_id) return &row;
   return nullptr;
 }
 
-StagePlan Planner::PlanFinal(const std::vector<PlannedTrial>& done) const {
+int Planner::TrainedEpochs(const PlannedTrial& row) const {
+  const int rung = AshaRung(row);
+  if (rung >= 0) return config::AshaRungEpochs(sweep_.sweep).at(static_cast<size_t>(rung));
+  return RowConfig(row).train.max_epochs;
+}
+
+void Planner::ReuseSearchRuns(const std::vector<PlannedTrial>& done, const std::vector<PlannedTrial>& earlier,
+                              StagePlan& plan) const {
+  // The identity a search run would have as a final-stage run: data.protocol = final (on a cross-validated
+  // corpus the same data and the same training) and the epochs it was trained to (an ASHA rung's budget, not
+  // the INI's R). Keyed with fold and seed, which the identity text leaves out.
+  std::map<std::tuple<std::string, int, std::uint64_t>, const PlannedTrial*> search;
+  for (const auto& row : done) {
+    // A promoted row's trial went on to a larger budget: only the row of the budget it stopped at is a run.
+    if (row.stage != config::kStageSearch || row.status != schema::TrialStatus::kCompleted) continue;
+    config::TrainConfig config = RowConfig(row);
+    config.data.protocol = config::Protocol::kFinal;
+    config.train.max_epochs = TrainedEpochs(row);
+    search.emplace(std::make_tuple(identity_base_.Text(config, false), row.fold, row.seed), &row);
+  }
+  // A final run that an earlier run of this sweep trained itself (a directory from before reuse) keeps its
+  // own trial: its result exists, and replacing it would orphan its file.
+  std::set<std::string> trained;
+  for (const auto& row : earlier)
+    if (row.stage == config::kStageFinal && row.variant != schema::kReusedVariant &&
+        schema::HasResult(row.status))
+      trained.insert(row.trial_id);
+  int reused = 0;
+  for (auto& trial : plan.trials) {
+    if (trained.count(trial.trial_id)) continue;
+    const auto it =
+        search.find(std::make_tuple(identity_base_.Text(RowConfig(trial), false), trial.fold, trial.seed));
+    if (it == search.end()) continue;
+    const PlannedTrial& run = *it->second;
+    // The row keeps the final stage's config_id and INI (its configuration as the final stage plans it, so
+    // the report groups it with the stage's other runs) and names the search trial whose file serves it.
+    trial.trial_id = run.trial_id;
+    trial.variant = schema::kReusedVariant;
+    trial.status = schema::TrialStatus::kCompleted;
+    trial.dev_score = run.dev_score;
+    ++reused;
+  }
+  if (reused > 0)
+    plan.notes.push_back("final: " + std::to_string(reused) + " of " + std::to_string(plan.trials.size()) +
+                         " runs are the search stage's trials of the same run (configuration, fold, seed, "
+                         "epochs): their test scores come from those trials, none is trained again");
+}
+
+StagePlan Planner::PlanFinal(const std::vector<PlannedTrial>& done,
+                             const std::vector<PlannedTrial>& earlier) const {
   StagePlan plan;
   const auto ranked = RankConfigs(done);
   if (ranked.empty()) throw Error("final stage: no search trial completed, nothing to select");
@@ -281,10 +370,12 @@ StagePlan Planner::PlanFinal(const std::vector<PlannedTrial>& done) const {
     config.data.protocol = config::Protocol::kFinal;
     if (cross_validated) {
       for (int fold = 0; fold < config.data.folds; ++fold)
-        runs.push_back({config, "final", "", fold, static_cast<std::uint64_t>(sweep_.sweep.seed)});
+        runs.push_back(
+            {config, config::kStageFinal, "", fold, static_cast<std::uint64_t>(sweep_.sweep.seed)});
     } else {
       for (int s = 0; s < sweep_.sweep.final_seeds; ++s)
-        runs.push_back({config, "final", "", 0, static_cast<std::uint64_t>(sweep_.sweep.seed + s)});
+        runs.push_back(
+            {config, config::kStageFinal, "", 0, static_cast<std::uint64_t>(sweep_.sweep.seed + s)});
     }
     std::ostringstream note;
     note << "final: config " << ranked[i].first << " (mean dev " << ranked[i].second << ") on "
@@ -292,6 +383,12 @@ StagePlan Planner::PlanFinal(const std::vector<PlannedTrial>& done) const {
     plan.notes.push_back(note.str());
   }
   plan.trials = MakeAll(runs);
+  // Only on a cross-validated corpus does data.protocol = final train what dev trains (config/data_config.h);
+  // on a fixed split it adds the dev set to the training data, another run. Only a search on folds has the
+  // final stage's runs: a search on the dev set has fold 0 alone, whose final-stage run is trained again on
+  // purpose there, so that every such sweep re-checks that search and final runs are bit-identical.
+  if (cross_validated && sweep_.sweep.search_on == config::SearchOn::kFolds)
+    ReuseSearchRuns(done, earlier, plan);
   return plan;
 }
 
@@ -305,13 +402,9 @@ StagePlan Planner::PlanAblation(const std::vector<PlannedTrial>& done) const {
   const int ner = best.model.ner_layers;
   const int re = best.model.re_layers;
   const long long target = counter_(best);
-  struct Variant {
-    const char* name;
-    bool drop_ner, drop_re;
-  };
-  std::vector<std::pair<std::string, config::TrainConfig>> variants{{"baseline", best}};
-  for (const Variant& v : {Variant{"no_ner_specific", true, false}, Variant{"no_re_specific", false, true},
-                           Variant{"no_task_specific", true, true}}) {
+  std::vector<std::pair<std::string, config::TrainConfig>> variants{{config::kVariantBaseline, best}};
+  for (const config::AblationVariant& v : config::kAblationVariants) {
+    if (!v.drop_ner && !v.drop_re) continue;  // the baseline, planned above
     // A variant that removes nothing is the baseline, and removing both when one is already absent is the
     // single-task variant again: neither is planned twice.
     if ((v.drop_ner && ner == 0) || (v.drop_re && re == 0)) {
@@ -366,7 +459,7 @@ StagePlan Planner::PlanAblation(const std::vector<PlannedTrial>& done) const {
   for (const auto& [name, config] : variants)
     for (int fold = 0; fold < folds; ++fold)
       for (int s = 0; s < sweep_.sweep.ablation_seeds; ++s)
-        runs.push_back({config, "ablation", name, fold,
+        runs.push_back({config, config::kStageAblation, name, fold,
                         static_cast<std::uint64_t>(sweep_.sweep.seed + kAblationSeedOffset + s)});
   plan.trials = MakeAll(runs);
   return plan;

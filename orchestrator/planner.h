@@ -70,8 +70,19 @@ class Planner {
   // sweep.seed) or search_seeds seeds on fold 0 (search_on = dev). SearchRun(config, k) is the k-th.
   int SearchRuns() const;
   PlannedTrial SearchRun(const config::TrainConfig& config, int k) const;
+  // ASHA then racing (strategy = asha, search_on = folds): the run of a configuration that reached the top
+  // rung on fold `fold` (>= 1) at the top rung's budget, variant schema::kRaceVariant, with its ASHA trial's
+  // config_id. TopRungEpochs: that budget, the largest min_epochs * reduction_factor^k <= max_epochs.
+  PlannedTrial RaceRun(const config::TrainConfig& config, int fold) const;
+  int TopRungEpochs() const;
   // `done`: the manifest's rows so far; ranks configurations by the mean dev score of their search trials.
-  StagePlan PlanFinal(const std::vector<PlannedTrial>& done) const;
+  // search_on = folds on a cross-validated corpus: a final run that is a completed search trial's run (same
+  // configuration but data.protocol, fold, seed, and the epochs that trial trained) reuses it: its row
+  // (variant schema::kReusedVariant, status completed) names that trial, whose file holds the test scores;
+  // nothing is trained for it. `earlier`: the rows of an earlier run of this sweep; a final run trained there
+  // keeps its own trial.
+  StagePlan PlanFinal(const std::vector<PlannedTrial>& done,
+                      const std::vector<PlannedTrial>& earlier = {}) const;
   StagePlan PlanAblation(const std::vector<PlannedTrial>& done) const;
   // Search configurations, best first: the highest ASHA rung reached (0 for grid and random), then the mean
   // dev score there over completed/diverged/promoted search trials (diverged = 0). search_on = folds: the
@@ -88,6 +99,10 @@ class Planner {
   // The manifest rows of `runs`: ids from config/identity.h, the full canonical INI of each trial.
   std::vector<PlannedTrial> MakeAll(const std::vector<Run>& runs) const;
   const PlannedTrial* ConfigRow(const std::vector<PlannedTrial>& done, const std::string& config_id) const;
+  // The epochs a search row's trial was trained to: its ASHA rung's budget, else its INI's train.max_epochs.
+  int TrainedEpochs(const PlannedTrial& row) const;
+  void ReuseSearchRuns(const std::vector<PlannedTrial>& done, const std::vector<PlannedTrial>& earlier,
+                       StagePlan& plan) const;
 
   const config::SweepConfig& sweep_;
   std::string fingerprint_;

@@ -3,12 +3,14 @@
 #include <numeric>
 #include <set>
 
+#include "config/stages.h"
+
 namespace dts::orchestrator {
 
 namespace {
 
 bool IsSearchResult(const PlannedTrial& row) {
-  return row.stage == "search" && schema::HasResult(row.status);
+  return row.stage == config::kStageSearch && schema::HasResult(row.status);
 }
 
 search::RaceSettings RaceSettingsOf(const config::SweepConfig& sweep) {
@@ -22,7 +24,11 @@ search::RaceSettings RaceSettingsOf(const config::SweepConfig& sweep) {
 }  // namespace
 
 SequentialSearch::SequentialSearch(const config::SweepConfig& sweep, const Planner& planner)
-    : sweep_(sweep), planner_(planner) {
+    : sweep_(sweep),
+      planner_(planner),
+      top_rung_(sweep.sweep.strategy == config::Strategy::kAsha
+                    ? static_cast<int>(config::AshaRungEpochs(sweep.sweep).size()) - 1
+                    : -1) {
   if (sweep.sweep.strategy != config::Strategy::kTpe) {
     points_ = SearchPoints(sweep);
     for (const auto& point : points_) point_ids_.push_back(planner.SearchRun(point, 0).config_id);
@@ -30,6 +36,12 @@ SequentialSearch::SequentialSearch(const config::SweepConfig& sweep, const Plann
 }
 
 int SequentialSearch::MaxRuns() const {
+  if (top_rung_ >= 0) {
+    // Every rung row the ASHA rule can plan (n, n/eta, n/eta^2, ...) and every fold of the top rung's ones.
+    int rows = 0, at_rung = static_cast<int>(points_.size());
+    for (int rung = 0; rung <= top_rung_; ++rung, at_rung /= sweep_.sweep.reduction_factor) rows += at_rung;
+    return rows + (at_rung * sweep_.sweep.reduction_factor) * (planner_.SearchRuns() - 1);
+  }
   const size_t configs = sweep_.sweep.strategy == config::Strategy::kTpe
                              ? static_cast<size_t>(sweep_.sweep.budget)
                              : points_.size();
@@ -44,7 +56,10 @@ int SequentialSearch::RunIndex(const PlannedTrial& row) const {
 search::FoldScores SequentialSearch::Scores(const std::vector<PlannedTrial>& rows) const {
   search::FoldScores scores;
   for (const auto& row : rows)
-    if (IsSearchResult(row))
+    // ASHA then racing: a configuration's fold-0 score in the race is its top-rung one; lower rungs were
+    // trained to smaller budgets than the other folds.
+    if (IsSearchResult(row) &&
+        (top_rung_ < 0 || AshaRung(row) == top_rung_ || row.variant == schema::kRaceVariant))
       scores[row.config_id][RunIndex(row)] =
           row.status == schema::TrialStatus::kDiverged ? 0.0 : row.dev_score;
   return scores;
@@ -71,7 +86,38 @@ search::Point SequentialSearch::PointOf(const config::TrainConfig& config) const
   return point;
 }
 
+std::optional<PlannedTrial> SequentialSearch::NextRace(const schema::SweepManifest& manifest) const {
+  // Configurations join the race in the file order of their top-rung rows (the order they were promoted to
+  // it), once that row has completed; a trial that diverged at the top rung has nothing to race with.
+  std::vector<search::StartedConfig> started;
+  std::map<std::string, size_t> position;
+  std::vector<const PlannedTrial*> top_row;
+  for (const auto& row : manifest.trials) {
+    if (row.stage != config::kStageSearch || AshaRung(row) != top_rung_ ||
+        row.status != schema::TrialStatus::kCompleted)
+      continue;
+    if (position.emplace(row.config_id, started.size()).second) {
+      started.push_back({row.config_id, {row.fold}, false});
+      top_row.push_back(&row);
+    }
+  }
+  for (const auto& row : manifest.trials)
+    if (row.stage == config::kStageSearch && row.variant == schema::kRaceVariant)
+      if (const auto it = position.find(row.config_id); it != position.end())
+        started[it->second].runs.insert(row.fold);
+  for (const auto& e : manifest.eliminations)
+    if (const auto it = position.find(e.config_id); it != position.end())
+      started[it->second].eliminated = true;
+  std::vector<int> order(static_cast<size_t>(planner_.SearchRuns()));
+  std::iota(order.begin(), order.end(), 0);
+  // Nothing to race yet: the ASHA rows (planned whole, in the coordinator's queue) come first.
+  const auto next = search::NextRun(started, order);
+  if (!next) return std::nullopt;
+  return planner_.RaceRun(RowConfig(*top_row[next->first]), next->second);
+}
+
 std::optional<PlannedTrial> SequentialSearch::Next(const schema::SweepManifest& manifest) const {
+  if (top_rung_ >= 0) return NextRace(manifest);
   // Configurations in start order, each with the runs already planned.
   std::vector<search::StartedConfig> started;
   std::map<std::string, size_t> position;

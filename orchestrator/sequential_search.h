@@ -1,6 +1,13 @@
 // The search stage of search_on = folds and of strategy = tpe: trials planned one at a time as results come
 // in, and, with racing, configurations eliminated before their remaining folds.
 //
+// ASHA then racing (strategy = asha, search_on = folds): the coordinator runs ASHA's rungs on fold 0 as for
+// ASHA on the dev set (planned whole, promoted as results come in); here, each configuration whose top-rung
+// run completed joins a race over folds 1, 2, ... at the top rung's budget (Planner::RaceRun), in the order
+// the configurations were promoted to the top rung, under the same NextRun rule and racing's eliminations.
+// Its fold-0 score in the race is the top-rung one. Race runs are asked for only when the coordinator's
+// queue has room, so ASHA's rows go first.
+//
 // Everything here is a function of the manifest's search rows (in file order) and its eliminations, so a
 // resumed coordinator that re-reads them decides exactly what the one before it would have: no state of its
 // own survives a restart, and none needs to.
@@ -46,11 +53,14 @@ class SequentialSearch {
  private:
   // Which of its configuration's runs a search row is: its fold, or (search_on = dev) its seed's offset.
   int RunIndex(const PlannedTrial& row) const;
+  // ASHA then racing: the next race run, or nullopt when no configuration at the top rung has one left.
+  std::optional<PlannedTrial> NextRace(const schema::SweepManifest& manifest) const;
   // The searched values of a configuration, as the TPE sampler writes points.
   search::Point PointOf(const config::TrainConfig& config) const;
 
   const config::SweepConfig& sweep_;
   const Planner& planner_;
+  int top_rung_;  // ASHA then racing: the index of the top rung; -1 for every other search
   std::vector<config::TrainConfig> points_;  // grid and random: every configuration, in planning order
   std::vector<std::string> point_ids_;       // their config ids
 };

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -34,6 +35,27 @@ config::TrainConfig AsSearched(config::TrainConfig config, const config::SweepCo
   if (sweep.sweep.strategy == config::Strategy::kAsha) config.train.max_epochs = sweep.sweep.max_epochs;
   return config;
 }
+
+// A dry run's scratch (the parameter-count files): a fresh private directory (mkdtemp, mode 0700), removed
+// when the dry run ends. Never DIR/plan: a dry run holds no lock on DIR, where a sweep may be running.
+class DryRunScratch {
+ public:
+  DryRunScratch() {
+    std::string pattern = (fs::temp_directory_path() / "dts-sweep-dry-run-XXXXXX").string();
+    if (!::mkdtemp(pattern.data())) throw IoError(pattern, "cannot create a temporary directory");
+    path_ = pattern;
+  }
+  ~DryRunScratch() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  DryRunScratch(const DryRunScratch&) = delete;
+  DryRunScratch& operator=(const DryRunScratch&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
 
 }  // namespace
 
@@ -184,7 +206,10 @@ int RunSweep(const SweepOptions& options, Communicator& comm) {
     // Absolute from here on: workers on other hosts may start in another working directory (Open MPI starts
     // a remote rank in $HOME when the launch directory does not exist there).
     const std::string out_dir = fs::absolute(options.out_dir).lexically_normal().string();
-    const std::string scratch = (fs::path(out_dir) / "plan").string();
+    std::optional<DryRunScratch> dry_run_scratch;
+    if (options.dry_run) dry_run_scratch.emplace();
+    const std::string scratch =
+        options.dry_run ? dry_run_scratch->path() : (fs::path(out_dir) / "plan").string();
     // A dry run prints the config ids a new sweep in DIR would get (DIR need not exist: only its spelling
     // counts).
     const IdentityBase identity_base = SweepDirectoryBase(out_dir);

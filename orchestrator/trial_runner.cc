@@ -29,6 +29,7 @@
 #include "common/stop.h"
 #include "config/train_config.h"
 #include "orchestrator/lease_file.h"
+#include "schema/trial_file.h"
 
 extern char** environ;
 
@@ -233,6 +234,15 @@ std::vector<std::string> TrialEnvironment(const Assign& assign, char** base) {
 namespace {
 
 bool FlockUnsupported(int error) { return error == ENOLCK || error == ENOSYS || error == EOPNOTSUPP; }
+
+// The dev score a run to `max_epochs` epochs selected: the best early-stopping score among those epochs (the
+// trainer keeps the best epoch so far). -1 without one.
+double BestDevScoreUpTo(const std::string& trial_path, int max_epochs) {
+  double best = -1;
+  for (const auto& epoch : schema::ReadTrialFile(trial_path, /*with_checkpoints=*/false).epochs)
+    if (epoch.epoch <= max_epochs) best = std::max(best, epoch.dev_score);
+  return best;
+}
 
 // A line of this worker's log (common/log.h), written with stream insertions.
 void Say(const std::function<void(std::ostream&)>& write) {
@@ -460,6 +470,11 @@ Result RunChildTrial(const Assign& given, int local_rank, int device_count) {
       return finish(FailureClass::kInfrastructure,
                     std::string("exited 0 but its trial file says ") + schema::Name(answer->status));
     result.dev_score = answer->dev_score;
+    // An ASHA rung's run whose trial file went past the rung: the coordinator was killed before it recorded
+    // this result, and a promotion it had decided (and lost) trained on. The rung's result is what the run
+    // answered then, its best epoch within the rung's budget, not the file's best at the larger one.
+    if (assign.max_epochs > 0 && answer->epochs_run > assign.max_epochs)
+      result.dev_score = BestDevScoreUpTo(assign.trial_path, assign.max_epochs);
     return finish(FailureClass::kNone, "");
   }
   std::string message = result.term_signal

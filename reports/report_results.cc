@@ -86,6 +86,23 @@ ReportTable ResultsTable(const std::vector<DatasetSelection>& selections,
       t.display.notes.push_back(sel.dataset + ": incomplete, " + std::to_string(runs.size()) + " of " +
                                 std::to_string(g.Planned()) + " planned " + unit + " completed.");
     }
+    // Which final runs were not trained for the final stage: the search stage's trial of the same run
+    // (configuration, fold, seed, epochs) serves them (orchestrator/planner.h, PlanFinal).
+    std::string reused;
+    int reused_count = 0;
+    for (const TrialRecord* r : g.records) {
+      if (r->plan.variant != schema::kReusedVariant) continue;
+      ++reused_count;
+      reused += (reused.empty() ? "" : ", ") + std::string(cv ? "fold " : "seed ") +
+                std::to_string(cv ? r->plan.fold : static_cast<long long>(r->plan.seed)) +
+                " = search trial " + ShortId(r->plan.trial_id);
+    }
+    if (reused_count > 0)
+      t.display.notes.push_back(sel.dataset + ": " + std::to_string(reused_count) + " of " +
+                                std::to_string(g.Planned()) + " final " + unit +
+                                " reuse the search stage's trial of the same run (configuration, fold, seed, "
+                                "epochs) instead of training it again: " +
+                                reused + ".");
     if (sel.final_groups.size() > 1) {
       t.display.notes.push_back(sel.dataset + ": config " + ShortId(g.config_id) +
                                 " has the best mean dev score of " + std::to_string(sel.final_groups.size()) +

@@ -22,6 +22,7 @@
 #include "common/exit_codes.h"
 #include "common/hash.h"
 #include "common/stop.h"
+#include "config/identity.h"
 #include "config/train_config.h"
 #include "orchestrator/trial_runner.h"
 #include "schema/sweep_manifest.h"
@@ -724,6 +725,260 @@ TEST_F(CoordinatorTest, RacingTpeSweepStoppedAndResumedContinuesIdentically) {
           << "trial " << row.trial_id << " must complete exactly once";
     fs::remove_all(dir);
   }
+}
+
+// Issue 26: ASHA then racing (strategy = asha, search_on = folds). ASHA's rungs of 1, 2 and 4 epochs on fold
+// 0 (eta 2: 18 -> 9 -> 4 configurations), then the top rung's configurations raced over folds 1..9 at 4
+// epochs.
+const char* kAshaRaceSweep =
+    "[sweep]\nname = asha-race\ncorpus = cross_validated\nstrategy = asha\nbudget = 18\nmin_epochs = 1\n"
+    "reduction_factor = 2\nmax_epochs = 4\nsearch_on = folds\nracing = t_test\nracing_level = 0.05\n"
+    "racing_min_folds = 3\nstages = search,final\nfinal_top_k = 1\nprogress_every_s = 1000\nseed = 3\n"
+    "[base]\ndata.folds = 10\n"
+    "[space]\nmodel.shared_layers = 1, 2, 3\nmodel.ner_layers = 0, 1\nmodel.re_layers = 0, 1, 2\n";
+
+// LayeredScore plus the budget: FakeTrials adds a rung's epochs to an ASHA row's score; a race run's budget
+// is in its INI, so that every fold of the race is scored at the same budget.
+double RaceScore(const std::string& config_ini) {
+  const config::TrainConfig c = config::ParseTrainConfig(config_ini, "assign");
+  return LayeredScore(config_ini) + (c.trial.variant == schema::kRaceVariant ? c.train.max_epochs : 0);
+}
+
+// The manifest's search rows by kind: ASHA rows (rung >= 0, all on fold 0) and race rows.
+struct AshaRaceRows {
+  std::vector<const schema::PlannedTrial*> rungs, race;
+};
+AshaRaceRows SplitAshaRace(const schema::SweepManifest& m) {
+  AshaRaceRows rows;
+  for (const auto& row : m.trials) {
+    if (row.stage != "search") continue;
+    (AshaRung(row) >= 0 ? rows.rungs : rows.race).push_back(&row);
+  }
+  return rows;
+}
+
+TEST_F(CoordinatorTest, AshaThenRaceRacesTheTopRungOverTheOtherFoldsAndTheFinalStageReusesIt) {
+  const config::SweepConfig sweep = config::ParseSweepConfig(kAshaRaceSweep, "ar.ini");
+  FakeTrials trials([](const Assign&, int) { return FailureClass::kNone; });
+  trials.score_ = RaceScore;
+  const SweepRun run = RunGroup(sweep, dir_, trials, /*ranks=*/2);  // one worker: attempts in call order
+  ASSERT_EQ(run.rc, kExitOk) << run.log;
+  const std::vector<int> rungs{1, 2, 4};
+  ASSERT_EQ(config::AshaRungEpochs(sweep.sweep), rungs);
+  // ASHA on fold 0 as on the dev set: the calls with a rung budget follow its rule.
+  EXPECT_GE(CheckAshaRule(trials.sequence_, rungs, 2), 9 + 4);
+  const AshaRaceRows rows = SplitAshaRace(run.manifest);
+  std::map<std::string, std::string> config_of_trial;  // ASHA trial -> config_id
+  std::vector<std::string> top;                        // configurations at the top rung, in file order
+  for (const auto* row : rows.rungs) {
+    EXPECT_EQ(row->fold, 0) << "ASHA runs on fold 0 only";
+    config_of_trial[row->trial_id] = row->config_id;
+    if (AshaRung(*row) == 2) top.push_back(row->config_id);
+  }
+  EXPECT_EQ(config_of_trial.size(), 18u);
+  ASSERT_EQ(top.size(), 4u) << "9 / 2 of rung 1 reach rung 2";
+  // Race runs: only the top rung's configurations, folds 1..9 in order, each at the top rung's budget, with
+  // its ASHA trial's config_id (one configuration over every fold).
+  std::map<std::string, std::vector<int>> race_folds;
+  for (const auto* row : rows.race) {
+    EXPECT_EQ(row->variant, schema::kRaceVariant);
+    EXPECT_EQ(RowConfig(*row).train.max_epochs, 4) << "a race run trains the top rung's budget";
+    EXPECT_NE(std::find(top.begin(), top.end(), row->config_id), top.end())
+        << row->config_id << " raced without reaching the top rung";
+    race_folds[row->config_id].push_back(row->fold);
+  }
+  // ASHA first: with one worker, no race run starts before every ASHA row has run.
+  size_t last_rung_attempt = 0, first_race_attempt = run.manifest.attempts.size();
+  for (size_t i = 0; i < run.manifest.attempts.size(); ++i) {
+    const auto& a = run.manifest.attempts[i];
+    if (a.stage != "search") continue;
+    if (a.variant == schema::kRaceVariant)
+      first_race_attempt = std::min(first_race_attempt, i);
+    else
+      last_rung_attempt = i;
+  }
+  EXPECT_LT(last_rung_attempt, first_race_attempt);
+  // Eliminations: after at least racing_min_folds paired folds, right after the fold that lost (or, a former
+  // incumbent overtaken later, after all of them); survivors run every fold.
+  std::set<std::string> eliminated;
+  for (const auto& e : run.manifest.eliminations) {
+    EXPECT_TRUE(eliminated.insert(e.config_id).second) << "eliminated twice: " << e.config_id;
+    EXPECT_LT(e.p_value, 0.05);
+    EXPECT_GE(e.folds, 3);
+    const size_t trained = race_folds[e.config_id].size() + 1;
+    EXPECT_TRUE(trained == static_cast<size_t>(e.after_fold + 1) || trained == 10u)
+        << e.config_id << " trained " << trained << " folds, eliminated after fold " << e.after_fold;
+  }
+  EXPECT_FALSE(eliminated.empty()) << "the test needs an elimination";
+  for (const auto& id : top) {
+    const auto& folds = race_folds[id];
+    for (size_t k = 0; k < folds.size(); ++k) EXPECT_EQ(folds[k], static_cast<int>(k) + 1) << id;
+    if (!eliminated.count(id)) {
+      EXPECT_EQ(folds.size(), 9u) << "survivor " << id << " runs every fold";
+    }
+  }
+  // The final stage: the best survivor on every fold, each fold the search's own run (same configuration,
+  // fold, seed and 4 = max_epochs epochs), so nothing is trained for it.
+  std::map<int, std::string> search_trial_of_fold;
+  for (const auto& row : run.manifest.trials)
+    if (row.stage == "final") {
+      EXPECT_EQ(row.variant, schema::kReusedVariant) << "fold " << row.fold;
+      EXPECT_EQ(row.status, TrialStatus::kCompleted);
+      EXPECT_EQ(RowConfig(row).data.protocol, config::Protocol::kFinal) << "the row plans the final run";
+      search_trial_of_fold[row.fold] = row.trial_id;
+    }
+  ASSERT_EQ(search_trial_of_fold.size(), 10u);
+  int calls = 0;
+  for (const auto& [id, n] : trials.calls_) calls += n;
+  EXPECT_EQ(calls, static_cast<int>(rows.rungs.size() + rows.race.size()))
+      << "one call per search row, none for the final stage";
+  ASSERT_TRUE(config_of_trial.count(search_trial_of_fold.at(0))) << "fold 0 is the chosen ASHA trial";
+  const std::string chosen = config_of_trial.at(search_trial_of_fold.at(0));
+  EXPECT_FALSE(eliminated.count(chosen)) << "the final stage takes a survivor";
+  EXPECT_EQ(race_folds[chosen].size(), 9u);
+  for (const auto* row : rows.race)
+    if (row->config_id == chosen) {
+      EXPECT_EQ(search_trial_of_fold.at(row->fold), row->trial_id);
+    }
+}
+
+// With max_epochs = 5 the top rung is 4 epochs: the search never trained the final stage's 5-epoch runs, so
+// the final stage trains every fold itself.
+TEST_F(CoordinatorTest, AshaThenRaceFinalStageTrainsWhenTheTopRungIsBelowMaxEpochs) {
+  std::string text = kAshaRaceSweep;
+  text.replace(text.find("max_epochs = 4"), 14, "max_epochs = 5");
+  const config::SweepConfig sweep = config::ParseSweepConfig(text, "ar.ini");
+  FakeTrials trials([](const Assign&, int) { return FailureClass::kNone; });
+  trials.score_ = RaceScore;
+  const SweepRun run = RunGroup(sweep, dir_, trials, /*ranks=*/3);
+  ASSERT_EQ(run.rc, kExitOk) << run.log;
+  std::set<std::string> search_ids;
+  for (const auto& row : run.manifest.trials)
+    if (row.stage == "search") search_ids.insert(row.trial_id);
+  int final_rows = 0;
+  for (const auto& row : run.manifest.trials) {
+    if (row.stage != "final") continue;
+    ++final_rows;
+    EXPECT_NE(row.variant, schema::kReusedVariant);
+    EXPECT_FALSE(search_ids.count(row.trial_id));
+    EXPECT_EQ(RowConfig(row).train.max_epochs, 5);
+    EXPECT_EQ(trials.completed_[row.trial_id], 1) << "fold " << row.fold << " is trained";
+  }
+  EXPECT_EQ(final_rows, 10);
+}
+
+// An ASHA-then-race sweep stopped by SIGTERM in rung 0, among the promotions and in the race, and resumed,
+// ends with the same rows in the same order, the same scores and the same eliminations as the uninterrupted
+// run; each (trial, budget) completes exactly once. One worker, so results arrive in the same order.
+TEST_F(CoordinatorTest, AshaThenRaceStoppedAndResumedContinuesIdentically) {
+  const config::SweepConfig sweep = config::ParseSweepConfig(kAshaRaceSweep, "ar.ini");
+  FakeTrials reference([](const Assign&, int) { return FailureClass::kNone; });
+  reference.score_ = RaceScore;
+  const SweepRun full = RunGroup(sweep, dir_ + "-ref", reference, /*ranks=*/2);
+  fs::remove_all(dir_ + "-ref");
+  ASSERT_EQ(full.rc, kExitOk);
+  ASSERT_FALSE(full.manifest.eliminations.empty()) << "the test needs eliminations";
+  const AshaRaceRows rows = SplitAshaRace(full.manifest);
+  ASSERT_FALSE(rows.race.empty());
+  const int total_calls = static_cast<int>(rows.rungs.size() + rows.race.size());
+
+  auto same = [](const schema::SweepManifest& a, const schema::SweepManifest& b) {
+    ASSERT_EQ(a.trials.size(), b.trials.size());
+    for (size_t i = 0; i < a.trials.size(); ++i) {
+      EXPECT_EQ(a.trials[i].trial_id, b.trials[i].trial_id) << "row " << i;
+      EXPECT_EQ(a.trials[i].variant, b.trials[i].variant) << "row " << i;
+      EXPECT_EQ(a.trials[i].status, b.trials[i].status) << "row " << i;
+      EXPECT_EQ(a.trials[i].dev_score, b.trials[i].dev_score) << "row " << i;
+    }
+    ASSERT_EQ(a.eliminations.size(), b.eliminations.size());
+    for (size_t i = 0; i < a.eliminations.size(); ++i) {
+      EXPECT_EQ(a.eliminations[i].config_id, b.eliminations[i].config_id);
+      EXPECT_EQ(a.eliminations[i].after_fold, b.eliminations[i].after_fold);
+      EXPECT_EQ(a.eliminations[i].p_value, b.eliminations[i].p_value);
+    }
+  };
+  // In rung 0, among the promotions (after rung 0's 18), and in the race.
+  for (int stop_at : {5, 24, total_calls - 4}) {
+    SCOPED_TRACE("stopped at call " + std::to_string(stop_at) + " of " + std::to_string(total_calls));
+    const std::string dir = dir_ + "-" + std::to_string(stop_at);
+    std::mutex mutex;
+    int started = 0;
+    FakeTrials first([&](const Assign&, int) {
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (++started == stop_at) RequestStop(SIGTERM);
+      }
+      return StopRequested() ? FailureClass::kInterrupted : FailureClass::kNone;
+    });
+    first.score_ = RaceScore;
+    const SweepRun stopped = RunGroup(sweep, dir, first, /*ranks=*/2);
+    EXPECT_EQ(stopped.rc, kExitResumeMe);
+    ClearStopRequest();
+    FakeTrials second([](const Assign&, int) { return FailureClass::kNone; });
+    second.score_ = RaceScore;
+    const SweepRun resumed = RunGroup(sweep, dir, second, /*ranks=*/2);
+    EXPECT_EQ(resumed.rc, kExitOk);
+    same(full.manifest, resumed.manifest);
+    for (const auto& row : resumed.manifest.trials) {
+      if (row.stage != "search") continue;
+      const int rung = AshaRung(row);
+      if (rung >= 0) {
+        const std::pair<std::string, int> key{row.trial_id, std::vector<int>{1, 2, 4}.at(rung)};
+        EXPECT_EQ(first.completed_at_[key] + second.completed_at_[key], 1)
+            << row.trial_id << " at rung " << rung << " must complete exactly once";
+      } else {
+        EXPECT_EQ(first.completed_[row.trial_id] + second.completed_[row.trial_id], 1)
+            << "race run " << row.trial_id << " must complete exactly once";
+      }
+    }
+    fs::remove_all(dir);
+  }
+}
+
+// The final stage's reuse rule on its own: every fold of a search on folds that trained the final run (same
+// configuration but data.protocol, fold, seed and epochs) is reused, naming its search trial; a fold whose
+// final run an earlier run of the sweep trained itself (a directory from before reuse) keeps that trial.
+TEST(PlannerReuseTest, FinalRunsReuseTheSearchTrialsOfTheSameRunUnlessAnEarlierRunTrainedThem) {
+  const config::SweepConfig sweep = config::ParseSweepConfig(kRacingSweep, "race.ini");
+  const IdentityBase base = SweepDirectoryBase("out");
+  const Planner planner(sweep, "fp", FakeParams, base);
+  const config::TrainConfig point = SearchPoints(sweep).front();
+  std::vector<schema::PlannedTrial> done;
+  for (int fold = 0; fold < 10; ++fold) {
+    done.push_back(planner.SearchRun(point, fold));
+    done.back().status = TrialStatus::kCompleted;
+    done.back().dev_score = 60 + fold;
+  }
+  const StagePlan plan = planner.PlanFinal(done);
+  ASSERT_EQ(plan.trials.size(), 10u);
+  for (size_t k = 0; k < plan.trials.size(); ++k) {
+    const auto& trial = plan.trials[k];
+    EXPECT_EQ(trial.variant, schema::kReusedVariant) << "fold " << trial.fold;
+    EXPECT_EQ(trial.trial_id, done[k].trial_id) << "fold " << trial.fold;
+    EXPECT_EQ(trial.status, TrialStatus::kCompleted);
+    EXPECT_EQ(trial.dev_score, done[k].dev_score);
+    EXPECT_NE(trial.config_id, done[k].config_id)
+        << "the final stage's configuration (data.protocol = final)";
+    EXPECT_EQ(RowConfig(trial).data.protocol, config::Protocol::kFinal);
+  }
+  // Fold 3's final run as an earlier run of this sweep trained it, under its own id.
+  schema::PlannedTrial trained = plan.trials[3];
+  const config::TrainConfig final_config = RowConfig(trained);
+  trained.trial_id = config::TrialId(base.Text(final_config), 3, trained.seed, "fp");
+  trained.variant.clear();
+  const StagePlan again = planner.PlanFinal(done, {trained});
+  for (const auto& trial : again.trials) {
+    if (trial.fold == 3) {
+      EXPECT_EQ(trial.trial_id, trained.trial_id) << "kept: its result exists";
+      EXPECT_TRUE(trial.variant.empty());
+    } else {
+      EXPECT_EQ(trial.variant, schema::kReusedVariant) << "fold " << trial.fold;
+    }
+  }
+  // A search trial that did not complete serves nothing: its final run is trained.
+  done[7].status = TrialStatus::kFailed;
+  for (const auto& trial : planner.PlanFinal(done).trials)
+    EXPECT_EQ(trial.variant == schema::kReusedVariant, trial.fold != 7) << "fold " << trial.fold;
 }
 
 // A rank whose trials cannot start (a missing mount, an exec failure: kInfrastructure at once) is always the

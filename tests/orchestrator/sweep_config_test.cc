@@ -221,8 +221,8 @@ TEST(SweepConfigTest, RacingAndTpeSettingsAreChecked) {
       << error("[sweep]\nracing = t_test\n");
   EXPECT_NE(error("[sweep]\nsearch_on = folds\nracing_level = 0.1\n").find("r.ini:3: sweep.racing_level"),
             std::string::npos);
-  EXPECT_NE(error("[sweep]\nstrategy = asha\nsearch_on = folds\n").find("r.ini:3: sweep.search_on"),
-            std::string::npos);
+  // ASHA then racing (issue 26) combines them.
+  EXPECT_EQ(error("[sweep]\nstrategy = asha\nsearch_on = folds\nracing = t_test\n"), "no error");
   EXPECT_NE(error("[sweep]\nsearch_on = folds\nsearch_seeds = 2\n").find("r.ini:3: sweep.search_seeds"),
             std::string::npos);
   EXPECT_NE(error("[sweep]\ntpe_startup = 3\n").find("r.ini:2: sweep.tpe_startup"), std::string::npos);

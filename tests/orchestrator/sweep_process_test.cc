@@ -20,6 +20,7 @@
 #include "common/exit_codes.h"
 #include "config/identity.h"
 #include "orchestrator/identity_base.h"
+#include "orchestrator/lease_file.h"
 #include "orchestrator/planner.h"
 #include "orchestrator/trial_runner.h"
 #include "schema/sweep_manifest.h"
@@ -197,6 +198,75 @@ TEST_F(SweepProcessTest, RacingSweepKilledAndRestartedContinuesIdentically) {
   for (const auto& row : resumed.trials)
     EXPECT_EQ(executions.count(row.trial_id) ? executions.at(row.trial_id) : 0, 1)
         << "trial " << row.trial_id << " must complete exactly once";
+}
+
+// Issue 26: ASHA then racing killed with SIGKILL in its rungs and in its race, and restarted, promotes, races
+// and eliminates exactly as the uninterrupted run (one worker); every (trial, budget) is trained once, and
+// the final stage trains nothing (the race trained its runs).
+TEST_F(SweepProcessTest, AshaThenRaceKilledAndRestartedContinuesIdentically) {
+  const std::string sweep = WriteSweep(
+      "corpus = cross_validated\nstrategy = asha\nbudget = 9\nmin_epochs = 1\nreduction_factor = 3\n"
+      "max_epochs = 3\nsearch_on = folds\nracing = t_test\nracing_min_folds = 2\nstages = search,final\n"
+      "[base]\ndata.folds = 5\n[space]\nmodel.shared_layers = 1, 2, 3\nmodel.re_layers = 0, 1, 2\n");
+  TrialSeconds(0.2);
+  // "<id>.h5 completed epochs=FROM..TO": per (trial, budget reached), how often it was trained to it.
+  auto trainings = [](const fs::path& out) {
+    std::map<std::pair<std::string, std::string>, int> counts;
+    std::ifstream in(out / "synthetic-executions.log");
+    for (std::string line; std::getline(in, line);) {
+      const std::string name = line.substr(0, line.find(' '));
+      ++counts[{name.substr(0, name.size() - 3), line.substr(line.find("..") + 2)}];
+    }
+    return counts;
+  };
+  ASSERT_EQ(Wait(Start(sweep, dir_ / "ref", {}, "2")), kExitOk) << "see " << (dir_ / "ref.stderr");
+  const auto reference = schema::ReadSweepManifest((dir_ / "ref" / "sweep.h5").string());
+  ASSERT_FALSE(reference.eliminations.empty()) << "the test needs eliminations";
+  int search_rows = 0, race_rows = 0;
+  for (const auto& row : reference.trials) {
+    search_rows += row.stage == "search";
+    race_rows += row.variant == schema::kRaceVariant;
+    if (row.stage == "final") {
+      EXPECT_EQ(row.variant, schema::kReusedVariant);
+    }
+  }
+  ASSERT_GT(race_rows, 0);
+  EXPECT_GT(search_rows, 9 + race_rows) << "promotions";
+  EXPECT_EQ(static_cast<int>(Executions(dir_ / "ref").size()), 9 + race_rows)
+      << "one trial per configuration on fold 0 and per race run, none for the final stage";
+
+  const fs::path out = dir_ / "killed";
+  for (size_t kill_after : {4u, 11u}) {  // rung 0 (9 configurations), then in the race
+    const pid_t pid = Start(sweep, out, {}, "2");
+    size_t done = 0;
+    for (const auto& [key, n] : trainings(out)) done += n;
+    const size_t start = done;
+    for (int i = 0; i < 600 && done < start + kill_after; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      done = 0;
+      for (const auto& [key, n] : trainings(out)) done += n;
+    }
+    kill(pid, SIGKILL);
+    Wait(pid);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the orphan checkpoints and exits
+  }
+  ASSERT_EQ(Wait(Start(sweep, out, {}, "2")), kExitOk) << "see " << out << ".stderr";
+  const auto resumed = schema::ReadSweepManifest((out / "sweep.h5").string());
+  EXPECT_EQ(resumed.status, schema::TrialStatus::kCompleted);
+  ASSERT_EQ(resumed.trials.size(), reference.trials.size());
+  for (size_t i = 0; i < resumed.trials.size(); ++i) {
+    EXPECT_EQ(resumed.trials[i].trial_id, reference.trials[i].trial_id) << "row " << i;
+    EXPECT_EQ(resumed.trials[i].variant, reference.trials[i].variant) << "row " << i;
+    EXPECT_EQ(resumed.trials[i].status, reference.trials[i].status) << "row " << i;
+    EXPECT_EQ(resumed.trials[i].dev_score, reference.trials[i].dev_score) << "row " << i;
+  }
+  ASSERT_EQ(resumed.eliminations.size(), reference.eliminations.size());
+  for (size_t i = 0; i < resumed.eliminations.size(); ++i) {
+    EXPECT_EQ(resumed.eliminations[i].config_id, reference.eliminations[i].config_id);
+    EXPECT_EQ(resumed.eliminations[i].after_fold, reference.eliminations[i].after_fold);
+  }
+  EXPECT_EQ(trainings(out), trainings(dir_ / "ref"))
+      << "each (trial, budget) trained once, as in the reference";
 }
 
 TEST_F(SweepProcessTest, CrashingTrialIsClassifiedAndTheRestComplete) {
@@ -605,6 +675,59 @@ TEST_F(SweepProcessTest, TrialFileHasOneWriterAtATime) {
   close(probe);
   running.join();
   EXPECT_EQ(slow.failure, schema::FailureClass::kNone) << slow.message;
+}
+
+// Where flock does not reach other hosts (Lustre localflock, BeeGFS) or does not work at all, the trial's
+// lease keeps one writer per trial file: a runner waits for a live lease of another host's worker, and the
+// wait is not the attempt's time (its timeout counts from the spawn).
+TEST_F(SweepProcessTest, ALiveLeaseFromAnotherHostKeepsTheTrialAndTheWaitIsNotItsTime) {
+  Assign a;
+  a.trial_id = "t";
+  a.command = DTS_SYNTHETIC_TRIAL;
+  a.config_ini = "[train]\nmax_epochs = 2\n";
+  a.config_path = (dir_ / "trials" / "t.ini").string();
+  a.trial_path = (dir_ / "trials" / "t.h5").string();
+  a.log_path = (dir_ / "t.log").string();
+  a.lease_s = 0.4;
+  a.timeout_s = 1.5;
+  fs::create_directories(dir_ / "trials");
+  const std::string lease = TrialLeasePath(a.trial_path);
+  EXPECT_EQ(lease, (dir_ / "trials" / "t.lease").string());
+  const std::string text = "host=another-node\npid=4242\npid_start=1\nstarted=x\nlease_s=0.4\n";
+  ASSERT_TRUE(CreateLockFile(lease, text));
+  auto holder = std::make_unique<LeaseRenewer>(lease, text, 0.4);  // another host's worker, alive
+  TrialSeconds(0.5);
+  Result waited;
+  const auto start = std::chrono::steady_clock::now();
+  std::thread runner([&] { waited = RunChildTrial(a, 0, 0); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  EXPECT_FALSE(fs::exists(dir_ / "t.log")) << "started while another host's worker held the trial's lease";
+  holder.reset();  // that worker lets go
+  runner.join();
+  const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(waited.failure, schema::FailureClass::kNone) << waited.message;
+  EXPECT_GT(total, 2.0);
+  EXPECT_LT(waited.seconds, 1.5)
+      << "the attempt's time (and its timeout) counts from the spawn, not the wait";
+  EXPECT_FALSE(fs::exists(lease)) << "released with the attempt";
+  for (const auto& entry : fs::directory_iterator(dir_ / "trials"))
+    EXPECT_EQ(entry.path().string().find(".tmp"), std::string::npos) << entry.path();
+}
+
+// NFSv3 without statd answers flock with ENOLCK (Lustre mounted noflock: ENOSYS): every trial used to fail.
+// Now the worker says so once and keeps one writer per trial with the lease alone.
+TEST_F(SweepProcessTest, AFileSystemWithoutFlockRunsTheSweepOnLeases) {
+  const std::string sweep = WriteSweep("stages = search\n[space]\nmodel.hidden = 16, 32, 48\n");
+  TrialSeconds(0.05);
+  setenv("LD_PRELOAD", DTS_NO_FLOCK, 1);
+  const int rc = Wait(Start(sweep, dir_ / "out"));
+  unsetenv("LD_PRELOAD");
+  ASSERT_EQ(rc, kExitOk) << Slurp((dir_ / "out").string() + ".stderr");
+  const std::string log = Slurp((dir_ / "out").string() + ".stderr");
+  EXPECT_NE(log.find("this file system has no flock"), std::string::npos) << log;
+  const auto m = schema::ReadSweepManifest((dir_ / "out" / "sweep.h5").string());
+  ASSERT_EQ(m.trials.size(), 3u);
+  for (const auto& row : m.trials) EXPECT_EQ(row.status, schema::TrialStatus::kCompleted) << row.trial_id;
 }
 
 }  // namespace

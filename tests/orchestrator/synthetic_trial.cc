@@ -221,13 +221,7 @@ int main(int argc, char** argv) {
         option::kThreads, po::value(&threads), "ignored")(option::kDevice, po::value(&options.device),
                                                           "recorded only")(
         option::kCountParameters, po::value(&options.count_path), "write the parameter count and exit");
-    po::variables_map vm;
-    try {
-      po::store(po::command_line_parser(args).options(description).run(), vm);
-      po::notify(vm);
-    } catch (const po::error& e) {
-      throw dts::UsageError(e.what());
-    }
+    dts::ParseCommandLine(args, description, nullptr, {});
     return Run(options, overrides);
   });
 }
