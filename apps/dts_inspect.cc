@@ -1,6 +1,7 @@
 // dts-inspect: a trial file's summary (status, configuration, attempts, per-epoch table, dev and test
 // scores). A corrupt, truncated or damaged file (any dataset, checkpoints included) gets a one-line error
 // naming it and the damaged dataset, and exit code 5.
+#include <boost/program_options.hpp>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -43,23 +44,41 @@ void PrintAttempts(const std::vector<dts::schema::AttemptRow>& attempts) {
 
 int main(int argc, char** argv) {
   return dts::RunApp("dts-inspect", argc, argv, [](std::vector<std::string>& args) {
-    if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-      std::cout << "usage: dts-inspect TRIAL.h5 [--config | --predictions]\n"
-                   "  --config       also print the resolved configuration\n"
-                   "  --predictions  print only the stored test predictions, one JSON line per sentence\n";
-      return args.empty() ? 2 : 0;
+    namespace po = boost::program_options;
+    std::string path;
+    bool show_config = false, predictions_only = false;
+    po::options_description visible("usage: dts-inspect TRIAL.h5 [--config | --predictions]");
+    visible.add_options()("help,h", "print this help")("config", po::bool_switch(&show_config),
+                                                       "also print the resolved configuration")(
+        "predictions", po::bool_switch(&predictions_only),
+        "print only the stored test predictions, one JSON line per sentence");
+    po::options_description all;
+    all.add(visible).add_options()("trial", po::value(&path)->required());
+    po::positional_options_description positional;
+    positional.add("trial", 1);
+    if (args.empty()) {
+      std::cout << visible;
+      return 2;
     }
+    const po::variables_map vm = dts::ParseCommandLine(args, all, &positional);
+    if (vm.count("help")) {
+      std::cout << visible;
+      return 0;
+    }
+    if (show_config && predictions_only)
+      throw dts::UsageError("--config and --predictions exclude each other");
     // With the checkpoints: their bytes are checked too (per-chunk checksums), so a damaged blob is an
     // error naming it (exit 5) here, not first at a --resume or dts-predict.
-    const auto trial = dts::schema::ReadTrialFile(args[0], /*with_checkpoints=*/true);
-    const std::string option = args.size() > 1 ? args[1] : "";
-    if (!option.empty() && option != "--config" && option != "--predictions")
-      throw dts::UsageError("unknown option '" + option + "'");
-    if (option == "--predictions") {
+    // Every text is checked against its stored checksum too: a damaged prediction is an error naming
+    // /predictions (exit 5), never printed as if it were the model's.
+    const auto trial = dts::schema::ReadTrialFile(path, /*with_checkpoints=*/true);
+    if (!trial.text_verified)
+      std::cerr << "dts-inspect: " << path
+                << ": written before text checksums: its text (predictions, configuration) is unverified\n";
+    if (predictions_only) {
       for (const auto& line : trial.predictions) std::printf("%s\n", line.c_str());
       return 0;
     }
-    const bool show_config = option == "--config";
     const bool has_failure = trial.failure_class != dts::schema::FailureClass::kNone;
     std::printf("trial %s  status %s%s%s%s%s\n", trial.trial_id.c_str(), dts::schema::Name(trial.status),
                 has_failure ? "  " : "", has_failure ? dts::schema::Name(trial.failure_class) : "",

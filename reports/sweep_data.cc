@@ -70,6 +70,23 @@ SweepData LoadSweep(const std::string& dir) {
       }
     }
   }
+  // Files written before text checksums read as before, but damage to their text (predictions, configuration)
+  // would go unnoticed: say how many results rest on such text.
+  std::vector<std::string> unverified;
+  if (!data.manifest.text_verified) unverified.push_back(manifest_path.string());
+  int unverified_trials = 0;
+  for (const auto& [id, file] : files) unverified_trials += file.text_verified ? 0 : 1;
+  if (unverified_trials > 0) {
+    unverified.push_back(std::to_string(unverified_trials) + " of " + std::to_string(files.size()) +
+                         " trial files in " + trials_dir.string());
+  }
+  if (!unverified.empty()) {
+    std::string which = unverified.front();
+    if (unverified.size() > 1) which += " and " + unverified.back();
+    data.warnings.push_back(which +
+                            ": written before text checksums (docs/hdf5-schema.md), so their "
+                            "text (predictions, configurations) is read unverified");
+  }
 
   // ASHA: the index of each trial's highest rung row.
   std::map<std::string, size_t> highest_rung_row;

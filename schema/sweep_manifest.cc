@@ -139,6 +139,7 @@ void WriteSweepManifest(const std::string& path, const SweepManifest& manifest) 
     file.WriteString(file.root(), a::kStatus, Name(manifest.status));
     file.WriteString(file.root(), a::kDtsVersion, manifest.dts_version);
     if (manifest.identity_base) file.WriteString(file.root(), a::kIdentityBase, *manifest.identity_base);
+    if (manifest.workers > 0) file.WriteInt64(file.root(), a::kWorkers, manifest.workers);
     const CompoundType type = PlanType();
     file.WriteTable(file.root(), kTrialsDataset, type.get(), rows.data(), rows.size());
     // Only a racing sweep has the table, so manifests of other sweeps stay as they were.
@@ -158,12 +159,15 @@ SweepManifest ReadSweepManifest(const std::string& path) {
   File file = File::OpenChecked(path, kSweepFormat, kSweepSchemaVersion);
   namespace a = sweep_attr;
   SweepManifest manifest;
+  manifest.text_verified = file.TextVerified();
   manifest.sweep_name = file.ReadString(file.root(), a::kSweepName, "/");
   manifest.sweep_ini = file.ReadString(file.root(), a::kSweepIni, "/");
   manifest.status = ParseStatus(file, file.ReadString(file.root(), a::kStatus, "/"));
   manifest.dts_version = file.ReadString(file.root(), a::kDtsVersion, "/");
   if (file.Exists(file.root(), a::kIdentityBase))
     manifest.identity_base = file.ReadString(file.root(), a::kIdentityBase, "/");
+  if (file.Exists(file.root(), a::kWorkers))
+    manifest.workers = static_cast<int>(file.ReadInt64(file.root(), a::kWorkers, "/"));
   const CompoundType type = PlanType();
   std::vector<unsigned char> buffer;
   const std::size_t n = file.ReadTable(file.root(), kTrialsDataset, std::string("/") + kTrialsDataset,

@@ -70,9 +70,15 @@ struct SweepManifest {
   // legacy working directory they were made relative to; nullopt for a manifest written before it existed
   // (the coordinator then works it out from the ids: orchestrator/identity_base.h).
   std::optional<std::string> identity_base;
+  // The worker ranks of the run that wrote it (its communicator's size - 1): what dts-status divides the work
+  // left by. 0 in manifests written before it (the attribute `workers` is then absent).
+  int workers = 0;
   std::vector<PlannedTrial> trials;
   std::vector<RaceElimination> eliminations;  // in the order they were decided
   std::vector<AttemptRecord> attempts;        // in the order they ended
+  // Set by ReadSweepManifest: false for a manifest written before text checksums (/text_checksums), whose
+  // text (configurations, statuses) is read unverified.
+  bool text_verified = false;
 };
 
 // Writes to PATH.tmp, fsyncs, renames over PATH: a reader never sees half a manifest.
@@ -84,5 +90,13 @@ SweepManifest ReadSweepManifest(const std::string& path);
 // rung it reached, all with the same trial id (and trial file). AshaRung is -1 for any other row.
 int AshaRung(const PlannedTrial& row);
 std::string AshaRungName(int rung);
+
+// ASHA then racing (strategy = asha, search_on = folds): a search row on a fold after the first, trained at
+// the top rung's budget for the race over folds.
+inline constexpr char kRaceVariant[] = "race";
+// A final-stage row served by the search stage's trial of the same run (same configuration, fold, seed and
+// epochs on a cross-validated corpus, where data.protocol = final trains exactly what dev does): its
+// trial_id is that search trial's, and no training is done for it (orchestrator/planner.h, PlanFinal).
+inline constexpr char kReusedVariant[] = "reused";
 
 }  // namespace dts::schema

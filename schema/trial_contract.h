@@ -33,20 +33,20 @@ inline constexpr char kCountParameters[] = "count-parameters";
 }  // namespace trial_option
 
 // Environment variables the sweep worker sets for a trial command: which attempt at the trial this is
-// (1-based: the row's attempts on record in the manifest's /attempts, plus one) and which sweep rank runs it. The trial records
-// both in its trial file's /attempts table (StartAttemptRow), so a result can be traced to the rank and host
-// that produced it. A trial command run by hand sees neither: its attempt is the number of the file's last
-// row + 1 (1 for the first) and its rank -1.
+// (1-based: the row's attempts on record in the manifest's /attempts, plus one) and which sweep rank runs it.
+// The trial records both in its trial file's /attempts table (StartAttemptRow), so a result can be traced to
+// the rank and host that produced it. A trial command run by hand sees neither: its attempt is the number of
+// the file's last row + 1 (1 for the first) and its rank -1.
 namespace trial_env {
 inline constexpr char kAttempt[] = "DTS_ATTEMPT";
 inline constexpr char kRank[] = "DTS_RANK";
 }  // namespace trial_env
 
 // The /attempts row of an attempt starting now, after the file's `earlier` rows: the attempt number (the
-// sweep's, trial_env, unless the file's own rows are past it: a coordinator killed with its attempt never heard
-// of it) and rank (trial_env), this host, pid and time, dts's version, and the BLAS and numerics environment in force
-// (common/numerics.h). The caller adds what only it knows: its device and LibTorch's thread counts. Throws
-// ConfigError naming the variable for a trial_env value that is not an integer.
+// sweep's, trial_env, unless the file's own rows are past it: a coordinator killed with its attempt never
+// heard of it) and rank (trial_env), this host, pid and time, dts's version, and the BLAS and numerics
+// environment in force (common/numerics.h). The caller adds what only it knows: its device and LibTorch's
+// thread counts. Throws ConfigError naming the variable for a trial_env value that is not an integer.
 AttemptRow StartAttemptRow(const std::vector<AttemptRow>& earlier);
 // Ends `row` now with `outcome` (completed, interrupted, failed or diverged): the attempt's last save.
 void EndAttemptRow(AttemptRow& row, TrialStatus outcome);

@@ -367,6 +367,7 @@ TrialFile ReadTrialFile(const std::string& path, bool with_checkpoints) {
   const std::string where = "/";
   TrialFile trial;
   trial.schema_version = kTrialSchemaVersion;
+  trial.text_verified = file.TextVerified();  // a mismatch is an IoError from the read of that text
   trial.trial_id = file.ReadString(root, a::kTrialId, where);
   try {
     trial.status = ParseTrialStatus(file.ReadString(root, a::kStatus, where));

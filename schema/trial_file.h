@@ -95,6 +95,9 @@ std::string OutcomeWord(TrialStatus outcome);
 
 struct TrialFile {
   int schema_version = 0;  // set by ReadTrialFile; WriteTrialFile always writes kTrialSchemaVersion
+  // Set by ReadTrialFile: the file has text checksums (/text_checksums) and every text read matched them. A
+  // file written before they existed reads with false: its text (predictions, configuration) is unverified.
+  bool text_verified = false;
   std::string trial_id;
   TrialStatus status = TrialStatus::kRunning;  // running, completed, failed, diverged or interrupted
   FailureClass failure_class = FailureClass::kNone;

@@ -43,6 +43,9 @@ std::vector<const char*> AllSchemaNames() {
       kBestModelDataset,
       kResumeDataset,
       kAttemptsDataset,
+      kTextChecksumsDataset,
+      text_checksum_field::kObject,
+      text_checksum_field::kChecksum,
       // compound members
       epoch_field::kEpoch,
       epoch_field::kTrainLoss,
@@ -89,6 +92,7 @@ std::vector<const char*> AllSchemaNames() {
       sweep_attr::kStatus,
       sweep_attr::kDtsVersion,
       sweep_attr::kIdentityBase,
+      sweep_attr::kWorkers,
       sweep_attempt_field::kMessage,
       kTrialsDataset,
       plan_field::kTrialId,

@@ -64,6 +64,16 @@ inline constexpr char kResumeDataset[] = "resume";         // checkpoint/resume
 // written before it was added, which read as having no attempts.
 inline constexpr char kAttemptsDataset[] = "attempts";
 
+// Both kinds of file: the checksum of every variable-length text (string attributes, string datasets, string
+// columns of tables), which HDF5 keeps in its unchecksummed global heap; one row per text, keyed by where it
+// is ("/config@model.cell", "/predictions", "/attempts#host"). Absent in files written before it: their text
+// reads unverified.
+inline constexpr char kTextChecksumsDataset[] = "text_checksums";
+namespace text_checksum_field {
+inline constexpr char kObject[] = "object";      // fixed-length string: the key above
+inline constexpr char kChecksum[] = "checksum";  // uint64, FNV-1a (common/hash.h)
+}  // namespace text_checksum_field
+
 // Members of the /epochs compound rows.
 namespace epoch_field {
 inline constexpr char kEpoch[] = "epoch";
@@ -131,6 +141,8 @@ inline constexpr char kDtsVersion[] = "dts_version";
 // What the trial ids take path values relative to (orchestrator/identity_base.h): "" the sweep directory,
 // else the working directory of a sweep planned before that rule. Absent in manifests written before it.
 inline constexpr char kIdentityBase[] = "identity_base";
+// The worker ranks of the run that wrote the manifest; absent in manifests written before it.
+inline constexpr char kWorkers[] = "workers";
 }  // namespace sweep_attr
 inline constexpr char kTrialsDataset[] = "trials";
 // Racing eliminations of a search_on = folds search (absent in manifests of sweeps without racing).
@@ -144,8 +156,8 @@ inline constexpr char kMeanGap[] = "mean_gap";
 inline constexpr char kPValue[] = "p_value";
 }  // namespace elimination_field
 // DIR/sweep.h5 /attempts (kAttemptsDataset, absent in manifests written before it): one row per attempt the
-// coordinator heard of, with plan_field's trial_id, stage, variant and seconds, attempt_field's attempt, rank,
-// host, pid, start_time and outcome, and this message.
+// coordinator heard of, with plan_field's trial_id, stage, variant and seconds, attempt_field's attempt,
+// rank, host, pid, start_time and outcome, and this message.
 namespace sweep_attempt_field {
 inline constexpr char kMessage[] = "message";
 }  // namespace sweep_attempt_field

@@ -137,6 +137,9 @@ TrialRunResult TrialRun::Run() {
 // Reads an existing trial file, which only --resume may continue. False when there is nothing left to do.
 bool TrialRun::OpenTrialFile() {
   if (!std::filesystem::exists(options_.out_path)) return true;
+  // Before the advice to pass --resume: a directory (or a device) can be neither resumed nor overwritten.
+  if (!std::filesystem::is_regular_file(options_.out_path))
+    throw IoError(options_.out_path, "not a regular file; --out names the trial file to write");
   if (!options_.resume)
     throw UsageError(options_.out_path +
                      ": trial file exists; pass --resume to continue it, or choose another --out");

@@ -14,6 +14,7 @@
 #include <mutex>
 
 #include "common/error.h"
+#include "common/hash.h"
 #include "schema/trial_schema.h"
 
 namespace dts::schema::internal {
@@ -48,6 +49,8 @@ constexpr hsize_t kBlobChunkBytes = hsize_t{1} << 20;
 // Rows per chunk of a compound table, elements per chunk of a string list.
 constexpr hsize_t kTableChunkRows = 64;
 constexpr hsize_t kStringChunkElements = 256;
+// The longest key of /text_checksums a reader accepts.
+constexpr std::size_t kMaxTextKeyBytes = 64 * 1024;
 // Growth step of the in-memory image of a file being written.
 constexpr std::size_t kImageIncrement = std::size_t{4} << 20;
 
@@ -62,6 +65,39 @@ Handle ChecksummedChunks(const File& file, hsize_t chunk, const char* name) {
   return dcpl;
 }
 
+// The HDF5 path of an open object, "/" for the file itself: with an attribute's or a column's name, the key
+// of a text checksum. Writer and reader derive it from the object alike, so the key needs no caller's help.
+std::string ObjectPath(const File& file, hid_t obj) {
+  if (H5Iget_type(obj) == H5I_FILE) return "/";
+  const ssize_t n = H5Iget_name(obj, nullptr, 0);
+  if (n <= 0) file.Fail("cannot name an object");
+  std::string name(static_cast<std::size_t>(n) + 1, '\0');
+  H5Iget_name(obj, name.data(), name.size());
+  name.resize(static_cast<std::size_t>(n));
+  return name;
+}
+
+std::string AttributeKey(const File& file, hid_t obj, const char* name) {
+  return ObjectPath(file, obj) + "@" + name;
+}
+
+// A list of strings (a string dataset, a table's column): its count, then each string.
+class TextChecksum {
+ public:
+  explicit TextChecksum(std::size_t n) { hasher_.Add(static_cast<std::uint64_t>(n)); }
+  void Add(const char* text) { hasher_.Add(std::string_view(text != nullptr ? text : "")); }
+  std::uint64_t Value() const { return hasher_.Value(); }
+
+ private:
+  Hasher hasher_;
+};
+
+std::uint64_t ChecksumOf(const std::string& text) {
+  TextChecksum sum(1);
+  sum.Add(text.c_str());
+  return sum.Value();
+}
+
 Handle FileAccessList() {
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS));
   // Strong close: H5Fclose really closes (and flushes) the file even if an object id leaked, so the fsync
@@ -70,6 +106,11 @@ Handle FileAccessList() {
   // The 1.8 format has checksummed metadata (superblock v2, object header v2), so corruption is detected as
   // an error rather than read as garbage, and allows attributes larger than 64 KiB (long config texts).
   H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST);
+  // No HDF5 file locks: HDF5 1.10 flock()s every file it opens, and on cluster file systems without flock
+  // (NFSv3 without statd: ENOLCK; Lustre mounted noflock: ENOSYS) every open then fails. dts never needs
+  // them: files are written whole under a temporary name and renamed, and one writer per trial file is the
+  // sweep's own lock and lease (docs/orchestrator.md, "One writer per trial file").
+  H5Pset_file_locking(fapl, /*use_file_locking=*/false, /*ignore_when_disabled=*/true);
   return fapl;
 }
 
@@ -247,7 +288,108 @@ File File::OpenChecked(const std::string& path, const char* format, int schema_v
     file.Fail("schema_version " + std::to_string(version) + ", this build reads " +
               std::to_string(schema_version));
   }
+  file.LoadTextChecksums();
+  file.ReadString(file.root(), kFormatAttr, "/");  // read before the checksums were loaded: verified now
   return file;
+}
+
+void File::LoadTextChecksums() {
+  const std::string where = std::string("/") + kTextChecksumsDataset;
+  const htri_t exists = H5Lexists(root(), kTextChecksumsDataset, H5P_DEFAULT);
+  Check(exists, "cannot look up " + where);
+  if (exists == 0) return;  // written before text checksums: read unverified
+  std::size_t object_size = 0;
+  {
+    Handle dataset(
+        Check(H5Dopen2(root(), kTextChecksumsDataset, H5P_DEFAULT), "cannot open dataset " + where));
+    Handle type(Check(H5Dget_type(dataset), "type of " + where));
+    const int member =
+        H5Tget_class(type) == H5T_COMPOUND ? H5Tget_member_index(type, text_checksum_field::kObject) : -1;
+    if (member < 0) Fail(where + " has no column '" + text_checksum_field::kObject + "'");
+    Handle object_type(Check(H5Tget_member_type(type, static_cast<unsigned>(member)), "type of " + where));
+    if (H5Tget_class(object_type) != H5T_STRING || H5Tis_variable_str(object_type) != 0)
+      Fail(where + ": column '" + text_checksum_field::kObject + "' is not a fixed-length string");
+    object_size = H5Tget_size(object_type);
+    // A key is an HDF5 path and a name; a larger size is a damaged or foreign table, not one to allocate for.
+    if (object_size == 0 || object_size > kMaxTextKeyBytes)
+      Fail(where + ": column '" + text_checksum_field::kObject + "' of " + std::to_string(object_size) +
+           " bytes");
+  }
+  // The keys are fixed-length strings, stored inside the table's checksummed chunks like its numbers.
+  const std::size_t row_size = object_size + sizeof(std::uint64_t);
+  Handle memtype(Check(H5Tcreate(H5T_COMPOUND, row_size), "compound type"));
+  Handle object_type(Check(H5Tcopy(H5T_C_S1), "string type"));
+  Check(H5Tset_size(object_type, object_size), "string type");
+  Check(H5Tinsert(memtype, text_checksum_field::kObject, 0, object_type), "compound type");
+  Check(H5Tinsert(memtype, text_checksum_field::kChecksum, object_size, H5T_NATIVE_UINT64), "compound type");
+  std::vector<unsigned char> rows;
+  const std::size_t n = ReadTable(root(), kTextChecksumsDataset, where, memtype, rows, row_size);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto* row = reinterpret_cast<const char*>(rows.data() + i * row_size);
+    std::uint64_t checksum = 0;
+    std::memcpy(&checksum, row + object_size, sizeof(checksum));
+    text_checksums_[std::string(row, strnlen(row, object_size))] = checksum;
+  }
+  text_verified_ = true;
+}
+
+void File::WriteTextChecksums() const {
+  std::size_t longest = 0;
+  for (const auto& [key, checksum] : text_checksums_) longest = std::max(longest, key.size());
+  const std::size_t object_size = longest + 1;  // NUL-terminated
+  const std::size_t row_size = object_size + sizeof(std::uint64_t);
+  Handle type(Check(H5Tcreate(H5T_COMPOUND, row_size), "compound type"));
+  Handle object_type(Check(H5Tcopy(H5T_C_S1), "string type"));
+  Check(H5Tset_size(object_type, object_size), "string type");
+  Check(H5Tinsert(type, text_checksum_field::kObject, 0, object_type), "compound type");
+  Check(H5Tinsert(type, text_checksum_field::kChecksum, object_size, H5T_NATIVE_UINT64), "compound type");
+  std::vector<unsigned char> rows(text_checksums_.size() * row_size, 0);
+  std::size_t i = 0;
+  for (const auto& [key, checksum] : text_checksums_) {
+    unsigned char* row = rows.data() + i++ * row_size;
+    std::memcpy(row, key.data(), key.size());
+    std::memcpy(row + object_size, &checksum, sizeof(checksum));
+  }
+  WriteTable(root(), kTextChecksumsDataset, type, rows.data(), text_checksums_.size());
+}
+
+void File::RecordText(const std::string& key, std::uint64_t checksum) const {
+  text_checksums_[key] = checksum;
+}
+
+void File::VerifyText(const std::string& key, std::uint64_t checksum, const std::string& where) const {
+  if (!text_verified_) return;
+  const auto it = text_checksums_.find(key);
+  if (it == text_checksums_.end())
+    Fail("damaged data in " + where + ": no checksum of its text in /" + kTextChecksumsDataset);
+  if (it->second != checksum)
+    Fail("damaged data in " + where + ": its text does not match its checksum in /" + kTextChecksumsDataset);
+}
+
+std::map<std::string, std::uint64_t> File::ColumnChecksums(hid_t memtype, const void* rows,
+                                                           std::size_t n) const {
+  std::map<std::string, std::uint64_t> sums;
+  const int members = H5Tget_nmembers(memtype);
+  Check(members, "compound type");
+  const std::size_t row_size = H5Tget_size(memtype);
+  for (int i = 0; i < members; ++i) {
+    const auto index = static_cast<unsigned>(i);
+    if (H5Tget_member_class(memtype, index) != H5T_STRING) continue;
+    Handle type(Check(H5Tget_member_type(memtype, index), "compound type"));
+    if (H5Tis_variable_str(type) <= 0) continue;  // fixed-length text sits in the checksummed chunks
+    char* name = H5Tget_member_name(memtype, index);
+    const std::string member = name != nullptr ? name : "";
+    H5free_memory(name);
+    const std::size_t offset = H5Tget_member_offset(memtype, index);
+    TextChecksum sum(n);
+    for (std::size_t r = 0; r < n; ++r) {
+      const char* text = nullptr;
+      std::memcpy(&text, static_cast<const unsigned char*>(rows) + r * row_size + offset, sizeof(text));
+      sum.Add(text);
+    }
+    sums[member] = sum.Value();
+  }
+  return sums;
 }
 
 void File::Close() {
@@ -329,6 +471,7 @@ void File::WriteString(hid_t obj, const char* name, const std::string& value) co
   Handle type = VariableString();
   const char* text = value.c_str();
   WriteScalar(*this, obj, name, type, type, text);
+  RecordText(AttributeKey(*this, obj, name), ChecksumOf(value));
 }
 
 void File::WriteInt64(hid_t obj, const char* name, std::int64_t value) const {
@@ -356,6 +499,8 @@ std::string File::ReadString(hid_t obj, const char* name, const std::string& whe
     Check(H5Aread(attr, mem, &text), std::string("cannot read attribute ") + name + " on " + where);
     std::string value = text != nullptr ? text : "";
     H5free_memory(text);
+    VerifyText(AttributeKey(*this, obj, name), ChecksumOf(value),
+               std::string("attribute '") + name + "' on " + where);
     return value;
   }
   // Fixed-length strings, as other tools (h5py with numpy bytes) may write them.
@@ -404,6 +549,9 @@ void File::WriteTable(hid_t parent, const char* name, hid_t memtype, const void*
     Check(H5Dwrite(dataset, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows),
           std::string("cannot write dataset ") + name);
   }
+  const std::string path = ObjectPath(*this, dataset);
+  for (const auto& [member, checksum] : ColumnChecksums(memtype, rows, n))
+    RecordText(path + "#" + member, checksum);
 }
 
 std::size_t File::ReadTable(hid_t parent, const char* name, const std::string& where, hid_t memtype,
@@ -418,6 +566,17 @@ std::size_t File::ReadTable(hid_t parent, const char* name, const std::string& w
   if (n > 0) {
     if (H5Dread(dataset, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
       FailRead(where, " (missing or mistyped column?)");
+  }
+  if (text_verified_) {
+    const std::string path = ObjectPath(*this, dataset);
+    try {
+      for (const auto& [member, checksum] : ColumnChecksums(memtype, out.data(), static_cast<std::size_t>(n)))
+        VerifyText(path + "#" + member, checksum, where + " (column '" + member + "')");
+    } catch (...) {
+      ReclaimStrings(memtype, out, static_cast<std::size_t>(n));  // the caller reclaims only what it gets
+      out.clear();
+      throw;
+    }
   }
   return static_cast<std::size_t>(n);
 }
@@ -436,11 +595,14 @@ void File::WriteStrings(hid_t parent, const char* name, const std::vector<std::s
   Handle space(Check(H5Screate_simple(1, dims, max_dims), "dataspace"));
   // The one dataset without the checksum filter: HDF5 refuses filters on a variable-length string dataset
   // ("not suitable for filters"), and the strings' text lives in the global heap, which HDF5 does not
-  // checksum either (docs/hdf5-schema.md).
+  // checksum either; /text_checksums covers it instead (docs/hdf5-schema.md).
   Handle dcpl(Check(H5Pcreate(H5P_DATASET_CREATE), "property list"));
   Check(H5Pset_chunk(dcpl, 1, &kStringChunkElements), std::string("chunking of ") + name);
   Handle dataset(Check(H5Dcreate2(parent, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
                        std::string("cannot create dataset ") + name));
+  TextChecksum sum(values.size());
+  for (const auto& v : values) sum.Add(v.c_str());
+  RecordText(ObjectPath(*this, dataset), sum.Value());
   if (values.empty()) return;
   std::vector<const char*> pointers;
   pointers.reserve(values.size());
@@ -456,13 +618,19 @@ std::vector<std::string> File::ReadStrings(hid_t parent, const char* name, const
   const hssize_t n = H5Sget_simple_extent_npoints(space);
   Check(static_cast<hid_t>(n), "size of " + where);
   std::vector<std::string> values;
-  if (n == 0) return values;
-  Handle type = VariableString();
-  std::vector<char*> pointers(static_cast<std::size_t>(n), nullptr);
-  if (H5Dread(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()) < 0) FailRead(where, "");
-  values.reserve(pointers.size());
-  for (char* p : pointers) values.emplace_back(p != nullptr ? p : "");
-  H5Dvlen_reclaim(type, space, H5P_DEFAULT, pointers.data());
+  TextChecksum sum(static_cast<std::size_t>(n));
+  if (n > 0) {
+    Handle type = VariableString();
+    std::vector<char*> pointers(static_cast<std::size_t>(n), nullptr);
+    if (H5Dread(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()) < 0) FailRead(where, "");
+    values.reserve(pointers.size());
+    for (char* p : pointers) {
+      sum.Add(p);
+      values.emplace_back(p != nullptr ? p : "");
+    }
+    H5Dvlen_reclaim(type, space, H5P_DEFAULT, pointers.data());
+  }
+  VerifyText(ObjectPath(*this, dataset), sum.Value(), where);
   return values;
 }
 
@@ -595,6 +763,7 @@ void WriteAtomically(const std::string& path, const char* format, int schema_ver
       file.WriteString(file.root(), kFormatAttr, format);
       file.WriteInt64(file.root(), kSchemaVersionAttr, schema_version);
       fill(file);
+      file.WriteTextChecksums();  // last: every text the file holds is written by now
       file.Close();
     }
     WriteWholeFile(tmp, path, image.Bytes(path));

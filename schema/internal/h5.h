@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -118,10 +119,28 @@ class File {
   std::uint64_t BytesSize(hid_t parent, const char* name, const std::string& where) const;
   std::string ReadBytes(hid_t parent, const char* name, const std::string& where) const;
 
+  // Checksummed text. Variable-length strings live in HDF5's global heap, which neither Fletcher32 nor HDF5's
+  // metadata checksums cover. So every text written through this class (string attributes, string datasets,
+  // each string column of a table) has its checksum recorded here, and WriteAtomically stores them all in the
+  // Fletcher32-filtered table /text_checksums; OpenChecked loads that table and every read above verifies
+  // the text it returns against it, failing with "damaged data in WHERE". A file without the table was
+  // written before it existed: it reads as before, unverified (TextVerified() is false).
+  bool TextVerified() const { return text_verified_; }
+  void WriteTextChecksums() const;
+
  private:
   File(std::string path, Handle file) : path_(std::move(path)), file_(std::move(file)) {}
+  void LoadTextChecksums();
+  // Writing: remembers `checksum` as the text of `key` ("/config@model.cell", "/predictions",
+  // "/attempts#host"). Reading: fails naming `where` when it differs from the stored one.
+  void RecordText(const std::string& key, std::uint64_t checksum) const;
+  void VerifyText(const std::string& key, std::uint64_t checksum, const std::string& where) const;
+  // The checksums of the variable-length string members of `n` rows of `memtype`, by member name.
+  std::map<std::string, std::uint64_t> ColumnChecksums(hid_t memtype, const void* rows, std::size_t n) const;
   std::string path_;
   Handle file_;
+  mutable std::map<std::string, std::uint64_t> text_checksums_;
+  bool text_verified_ = false;
 };
 
 // Builds an in-memory compound type member by member.

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -306,6 +307,63 @@ TEST_F(SignificanceReportTest, AblationCsvMatchesStatisticsRecomputedFromTrialFi
   const std::string tex((std::istreambuf_iterator<char>(tex_in)), std::istreambuf_iterator<char>());
   EXPECT_NE(tex.find("\\textsuperscript{\\ddag}"), std::string::npos);
   EXPECT_EQ(tex.find("‡"), std::string::npos);
+}
+
+// Issue 28: one changed byte in one stored prediction moved the sentence-level p-values silently. Now the
+// trial file is set aside with a warning naming it and /predictions, and every ablation figure is the one
+// computed without that trial (here: the same sweep with the file removed).
+TEST_F(SignificanceReportTest, DamagedPredictionTextSetsTheTrialAsideWithAWarning) {
+  BuildSweep();
+  const fs::path without = dir_.string() + "-without";
+  fs::remove_all(without);
+  fs::copy(dir_, without, fs::copy_options::recursive);
+  // An ADE no_re_specific run (fold 0): its first prediction's first predicted entity starts elsewhere.
+  const std::string trial_id = "t2";
+  const fs::path damaged = dir_ / "trials" / (trial_id + ".h5");
+  ASSERT_EQ(schema::ReadTrialFile(damaged.string()).variant, "no_re_specific");
+  fs::remove(without / "trials" / (trial_id + ".h5"));
+  std::string bytes;
+  {
+    std::ifstream in(damaged, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const std::string line = schema::ReadTrialFile(damaged.string()).predictions.front();
+  const std::size_t at = bytes.find(line);
+  ASSERT_NE(at, std::string::npos);
+  const std::size_t digit = line.find("\"start\":") + 8;
+  ASSERT_TRUE(std::isdigit(static_cast<unsigned char>(line[digit]))) << line;
+  bytes[at + digit] = line[digit] == '9' ? '8' : static_cast<char>(line[digit] + 1);
+  {
+    std::ofstream out(damaged, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+
+  const auto report = [](const fs::path& dir) {
+    ReportOptions options;
+    options.sweep_dir = dir.string();
+    options.plots = false;
+    options.significance.bootstrap_resamples = 500;
+    options.significance.randomization_rounds = 199;
+    options.significance.seed = 42;
+    return WriteReport(options);
+  };
+  const ReportOutput out = report(dir_);
+  int named = 0;
+  for (const auto& w : out.warnings)
+    named += w.find(damaged.string()) != std::string::npos && w.find("/predictions") != std::string::npos;
+  EXPECT_EQ(named, 1) << ::testing::PrintToString(out.warnings);
+  report(without);
+  const auto rows = ReadCsv(dir_ / "report" / "ablation.csv");
+  const auto expected = ReadCsv(without / "report" / "ablation.csv");
+  ASSERT_EQ(rows.size(), expected.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    SCOPED_TRACE(rows[i].at("dataset") + " " + rows[i].at("variant") + " " + rows[i].at("averaging"));
+    EXPECT_EQ(rows[i], expected[i]);
+  }
+  const auto& ade = *std::find_if(rows.begin(), rows.end(),
+                                  [](const auto& r) { return r.at("variant") == "no_re_specific"; });
+  EXPECT_EQ(ade.at("pairs"), "3");  // fold 0 set aside
+  fs::remove_all(without);
 }
 
 // Predictions without gold: the run-level figures stay, the sentence-level ones are empty with a reason.

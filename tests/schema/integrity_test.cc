@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -253,8 +254,8 @@ TEST_F(IntegrityTest, EveryDatasetIsChunkedWithFletcher32) {
   for (const auto& [file_path, names] : std::vector<std::pair<std::string, std::vector<std::string>>>{
            {path,
             {"/epochs", "/theta_curve", "/metrics/dev/ner_per_type", "/metrics/test/re_per_type",
-             "/checkpoint/best_model", "/checkpoint/resume"}},
-           {sweep, {"/trials"}}}) {
+             "/checkpoint/best_model", "/checkpoint/resume", "/text_checksums"}},
+           {sweep, {"/trials", "/text_checksums"}}}) {
     const hid_t file = H5Fopen(file_path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
     ASSERT_GE(file, 0);
     for (const auto& name : names) {
@@ -281,7 +282,138 @@ TEST_F(IntegrityTest, EveryDatasetIsChunkedWithFletcher32) {
   EXPECT_LT(fs::file_size(path), 200u * 1024);
 }
 
+// Issue 28: text (variable-length strings) lives in HDF5's global heap, which no filter checksums. These
+// tests change one byte of a stored text, found by its bytes in the file, as a bad block or a stray write
+// would, and expect an IoError naming the file and where the text is.
+
+// The offset of the `occurrence`-th (0-based) `pattern` in the file's bytes.
+std::size_t FindInFile(const std::string& path, const std::string& pattern, int occurrence = 0) {
+  std::ifstream in(path, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::size_t at = bytes.find(pattern);
+  for (int i = 0; i < occurrence && at != std::string::npos; ++i) at = bytes.find(pattern, at + 1);
+  EXPECT_NE(at, std::string::npos) << "'" << pattern << "' not in " << path;
+  return at;
+}
+
+void SetByte(const std::string& path, std::size_t offset, char value) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  ASSERT_TRUE(f) << path;
+  f.seekp(static_cast<std::streamoff>(offset));
+  f.put(value);
+  ASSERT_TRUE(f) << path;
+}
+
+// A trial whose every kind of text is distinctive: root attributes, /config, a table's string column, the
+// attempt history and the predictions.
+TrialFile MakeTextTrial() {
+  TrialFile t = MakeTrial();
+  t.config_ini = "[data]\npath = corpora/ade-7q\n\n[model]\ncell = gru\n";
+  t.predictions = {R"({"id":"s1","entities":[{"type":"Drug","start":3,"end":4}]})", R"({"id":"s2"})"};
+  AttemptRow attempt;
+  attempt.attempt = 1;
+  attempt.host = "node-zz9";
+  attempt.outcome = TrialStatus::kCompleted;
+  t.attempts = {attempt};
+  return t;
+}
+
+TEST_F(IntegrityTest, DamagedTextOfEveryKindIsAnIoErrorNamingWhereItIs) {
+  const struct {
+    std::string pattern;  // stored text, found by its bytes
+    int occurrence;
+    std::string where;  // what the error must name
+  } cases[] = {
+      {R"("start":3)", 0, "/predictions"},
+      {"path = corpora/ade-7q", 0, "attribute 'config_ini' on /"},
+      // The /config value of data.path: its own heap object, after config_ini's copy of the text.
+      {"corpora/ade-7q", 1, "attribute 'data.path' on /config"},
+      {"Adverse-Effect", 0, "re_per_type (column 'type')"},
+      {"node-zz9", 0, "/attempts (column 'host')"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.where);
+    const std::string path = Path("trial.h5");
+    WriteTrialFile(path, MakeTextTrial());
+    ASSERT_TRUE(ReadTrialFile(path).text_verified);
+    SetByte(path, FindInFile(path, c.pattern, c.occurrence) + c.pattern.size() - 1, '8');  // one character
+    const std::string what = DamageErrorOf(path, c.where, [&] { ReadTrialFile(path); });
+    EXPECT_NE(what.find("text_checksums"), std::string::npos) << what;
+  }
+}
+
+TEST_F(IntegrityTest, DamagedManifestTextIsAnIoErrorNamingWhereItIs) {
+  SweepManifest manifest;
+  manifest.sweep_name = "s";
+  manifest.sweep_ini = "[sweep]\nname = s-4k\n";
+  manifest.dts_version = "v";
+  for (int i = 0; i < 3; ++i) {
+    manifest.trials.push_back({"t" + std::to_string(i), "final", "c", "", i, kSeed, TrialStatus::kCompleted,
+                               "", 1, 2.5, 80, "[model]\nhidden = 6" + std::to_string(i) + "\n"});
+  }
+  const struct {
+    std::string pattern;
+    std::string where;
+  } cases[] = {{"name = s-4k", "attribute 'sweep_ini' on /"},
+               {"hidden = 61", "/trials (column 'config_ini')"}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.where);
+    const std::string path = Path("sweep.h5");
+    WriteSweepManifest(path, manifest);
+    ASSERT_TRUE(ReadSweepManifest(path).text_verified);
+    SetByte(path, FindInFile(path, c.pattern) + c.pattern.size() - 1, '9');
+    DamageErrorOf(path, c.where, [&] { ReadSweepManifest(path); });
+  }
+}
+
+// Files written before the checksums (no /text_checksums) read as before, and say that their text is
+// unverified; damage to it then goes unnoticed, as it always did.
+TEST_F(IntegrityTest, FilesWrittenBeforeTextChecksumsReadUnverified) {
+  const std::string path = Path("old.h5");
+  const TrialFile in = MakeTextTrial();
+  WriteTrialFile(path, in);
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(file, 0);
+  ASSERT_GE(H5Ldelete(file, kTextChecksumsDataset, H5P_DEFAULT), 0);
+  H5Fclose(file);
+  const TrialFile out = ReadTrialFile(path, true);
+  EXPECT_FALSE(out.text_verified);
+  EXPECT_EQ(out.predictions, in.predictions);
+  EXPECT_EQ(out.config_ini, in.config_ini);
+  EXPECT_EQ(out.attempts.front().host, "node-zz9");
+  SetByte(path, FindInFile(path, R"("start":3)") + 8, '8');
+  EXPECT_NE(ReadTrialFile(path).predictions.front().find(R"("start":8)"), std::string::npos);
+  // Rewritten by this version (a --resume), the file is checksummed again.
+  UpdateTrialFile(path, [](TrialFile&) {});
+  EXPECT_TRUE(ReadTrialFile(path).text_verified);
+}
+
 #ifdef DTS_INSPECT_BIN
+// Runs dts-inspect with `arguments`; returns its exit code and fills `output` (stdout and stderr).
+int RunInspect(const std::string& arguments, std::string& output) {
+  const std::string command = std::string(DTS_INSPECT_BIN) + " " + arguments + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return -1;
+  char buffer[4096];
+  for (std::size_t n = 0; (n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0;) output.append(buffer, n);
+  const int status = ::pclose(pipe);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST_F(IntegrityTest, DtsInspectRefusesDamagedPredictions) {
+  const std::string path = Path("trial.h5");
+  WriteTrialFile(path, MakeTextTrial());
+  std::string output;
+  ASSERT_EQ(RunInspect(path + " --predictions", output), 0) << output;
+  EXPECT_NE(output.find(R"("start":3)"), std::string::npos) << output;
+  SetByte(path, FindInFile(path, R"("start":3)") + 8, '8');
+  output.clear();
+  EXPECT_EQ(RunInspect(path + " --predictions", output), kExitIo) << output;
+  EXPECT_NE(output.find(path), std::string::npos) << output;
+  EXPECT_NE(output.find("damaged data in /predictions"), std::string::npos) << output;
+  EXPECT_EQ(output.find(R"("start":8)"), std::string::npos) << output;  // the altered text is not printed
+}
+
 TEST_F(IntegrityTest, DtsInspectFailsOnDamagedDataNamingTheDataset) {
   for (const std::string& dataset :
        {std::string("/") + kEpochsDataset, std::string("/") + kCheckpointGroup + "/" + kResumeDataset}) {

@@ -493,10 +493,12 @@ TEST_F(TrialFileTest, FailedWriteLeavesOldFileIntact) {
 }
 
 // Replaces a root string attribute of an existing file, as an older dts version (or a foreign writer) might
-// have written it.
+// have written it: without text checksums, or the new text would read as damaged.
 void SetRootString(const std::string& path, const char* name, const std::string& value) {
   const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
   ASSERT_GE(file, 0) << path;
+  if (H5Lexists(file, kTextChecksumsDataset, H5P_DEFAULT) > 0)
+    ASSERT_GE(H5Ldelete(file, kTextChecksumsDataset, H5P_DEFAULT), 0);
   ASSERT_GE(H5Adelete(file, name), 0) << name;
   const hid_t type = H5Tcopy(H5T_C_S1);
   H5Tset_size(type, H5T_VARIABLE);

@@ -160,6 +160,25 @@ TEST_F(TrainerTest, ExistingTrialFileIsNeverOverwrittenWithoutResume) {
   EXPECT_EQ(again.trial.status, schema::TrialStatus::kCompleted);
 }
 
+// Issue 28: --out naming a directory was told "pass --resume" (exit 2), which then failed with "not a regular
+// file" (exit 5). The I/O error comes first, with or without --resume, and nothing is written into it.
+TEST_F(TrainerTest, OutThatIsADirectoryIsAnIoErrorBeforeAnyAdviceToResume) {
+  fs::create_directories(dir_ / "d");
+  for (const bool resume : {false, true}) {
+    SCOPED_TRACE(resume ? "--resume" : "without --resume");
+    try {
+      Run(DemoConfig(1), "d", resume);
+      FAIL() << "a directory as --out";
+    } catch (const Error&) {
+      std::string message;
+      EXPECT_EQ(ExitCodeForCurrentException(message), kExitIo) << message;
+      EXPECT_NE(message.find((dir_ / "d").string() + ": not a regular file"), std::string::npos) << message;
+      EXPECT_EQ(message.find("--resume"), std::string::npos) << message;
+    }
+  }
+  EXPECT_TRUE(fs::is_empty(dir_ / "d"));
+}
+
 TEST_F(TrainerTest, ResumeWithAnotherConfigurationNamesTheFirstDifferingKeyAndBothValues) {
   Run(DemoConfig(1), "t.h5");
   auto other = DemoConfig(2);  // a larger budget alone is an ASHA promotion, not a difference
