@@ -4,6 +4,7 @@
 
 #include "common/app.h"
 #include "common/error.h"
+#include "config/data_config.h"
 #include "data/atomic_file.h"
 #include "data/readers.h"
 #include "model/allocator.h"
@@ -17,29 +18,29 @@ namespace po = boost::program_options;
 int main(int argc, char** argv) {
   dts::model::KeepFreedMemoryForReuse();
   return dts::RunApp("dts-predict", argc, argv, [](std::vector<std::string>& args) {
-    std::string model_path, input, format, out, device;
+    std::string model_path, input, out, device;
+    // --format is data.format: its choices come from the [data] table, declared once there.
+    const auto& data_table = dts::config::DataParams();
+    dts::config::DataConfig data;
+    std::string format = data_table.Find("format")->get(data);
     double theta = -1;
     int threads = 1;
     po::options_description options("dts-predict --model TRIAL.h5 --input FILE [options]");
     options.add_options()("help,h", "show this help")("model", po::value(&model_path)->required(),
                                                       "trial file (dts-train --out) whose best model to use")(
         "input", po::value(&input)->required(), "corpus to annotate")(
-        "format", po::value(&format)->default_value("json"), "corpus format: ade | conll04 | json")(
+        "format", po::value(&format)->default_value(format),
+        ("corpus format: " + dts::ChoicesText(data_table, "format") + " (like data.format)").c_str())(
         "out", po::value(&out), "write JSON lines here instead of stdout")(
         "theta-r", po::value(&theta), "relation threshold (default: the one the trial chose)")(
         "device", po::value(&device)->default_value("auto"), "auto | cpu | cuda:N")(
         "threads", po::value(&threads)->default_value(1), "CPU threads");
-    po::variables_map vm;
-    try {
-      po::store(po::command_line_parser(args).options(options).run(), vm);
-      if (vm.count("help")) {
-        std::cout << options << std::endl;
-        return 0;
-      }
-      po::notify(vm);
-    } catch (const po::error& e) {
-      throw dts::UsageError(e.what());
+    const po::variables_map vm = dts::ParseCommandLine(args, options);
+    if (vm.count("help")) {
+      std::cout << options << std::endl;
+      return 0;
     }
+    dts::SetFromOption(data_table, "format", "--format", format, data);
     torch::set_num_threads(threads);
     const auto trial = dts::schema::ReadTrialFile(model_path, /*with_checkpoints=*/true);
     if (!trial.best_model)
@@ -49,16 +50,7 @@ int main(int argc, char** argv) {
     auto checkpoint = dts::model::LoadCheckpoint(*trial.best_model, torch_device, model_path);
     const float theta_r = static_cast<float>(theta >= 0 ? theta : trial.theta_r);
 
-    dts::config::CorpusFormat corpus_format;
-    if (format == "ade")
-      corpus_format = dts::config::CorpusFormat::kAde;
-    else if (format == "conll04")
-      corpus_format = dts::config::CorpusFormat::kConll04;
-    else if (format == "json")
-      corpus_format = dts::config::CorpusFormat::kJson;
-    else
-      throw dts::UsageError("--format '" + format + "' is not one of ade, conll04, json");
-    const auto corpus = dts::data::ReadCorpus(corpus_format, input);
+    const auto corpus = dts::data::ReadCorpus(data.format, input);
 
     const auto predictions = dts::worker::PredictCorpus(checkpoint.model, corpus, torch_device);
     auto write = [&](std::ostream& sink) {

@@ -18,18 +18,21 @@ namespace data = dts::data;
 
 int main(int argc, char** argv) {
   return dts::RunApp("dts-prepare", argc, argv, [](std::vector<std::string>& args) {
-    std::string format;
     std::string input;
     std::string write_json;
     std::string split_out;
-    // The split's defaults are [data]'s (config/data_config.h), declared once there.
-    const config::DataConfig defaults;
-    double dev_fraction = defaults.dev_fraction;
-    int folds = defaults.folds;
-    int seed = defaults.split_seed;
-    po::options_description options("dts-prepare --format ade|conll04|json --input PATH [options]");
-    options.add_options()("help,h", "print this help")("format", po::value(&format)->required(),
-                                                       "corpus format: ade, conll04 or json")(
+    // The format and the split's settings are [data]'s keys (config/data_config.h): their defaults, ranges
+    // and choices are declared once there and applied to these options' text by the same table.
+    config::DataConfig split;
+    const auto& table = config::DataParams();
+    const auto text_of = [&](const char* key) { return table.Find(key)->get(split); };
+    std::string format, dev_fraction = text_of("dev_fraction"), folds = text_of("folds"),
+                        seed = text_of("split_seed");
+    po::options_description options("dts-prepare --format " + dts::ChoicesText(table, "format") +
+                                    " --input PATH [options]");
+    options.add_options()("help,h", "print this help")(
+        "format", po::value(&format)->required(),
+        ("corpus format: " + dts::ChoicesText(table, "format")).c_str())(
         "input", po::value(&input)->required(),
         "corpus file (cross-validated) or directory with train/dev/test files (fixed split)")(
         "json", po::bool_switch(), "print the statistics as JSON")(
@@ -37,28 +40,22 @@ int main(int argc, char** argv) {
         "export in the common JSON format: a file, or for a fixed split a directory of train/dev/test.json")(
         "split-out", po::value(&split_out),
         "write the split (sentence ids per part, seed, corpus fingerprint)")(
-        "dev-fraction",
-        po::value(&dev_fraction)->default_value(dev_fraction, dts::FormatDouble(dev_fraction)),
-        "held-out dev fraction (single file)")("folds", po::value(&folds)->default_value(folds),
-                                               "cross-validation folds (single file)")(
-        "seed", po::value(&seed)->default_value(seed), "split seed (single file)");
-    po::variables_map vm;
-    try {
-      po::store(po::command_line_parser(args).options(options).run(), vm);
-      if (vm.count("help")) {
-        std::cout << options;
-        return 0;
-      }
-      po::notify(vm);
-    } catch (const po::error& e) {
-      throw dts::UsageError(e.what());
+        "dev-fraction", po::value(&dev_fraction)->default_value(dev_fraction),
+        "held-out dev fraction (single file), like data.dev_fraction")(
+        "folds", po::value(&folds)->default_value(folds),
+        "cross-validation folds (single file), like data.folds")(
+        "seed", po::value(&seed)->default_value(seed), "split seed (single file), like data.split_seed");
+    const po::variables_map vm = dts::ParseCommandLine(args, options);
+    if (vm.count("help")) {
+      std::cout << options;
+      return 0;
     }
-    if (!(dev_fraction > 0.0 && dev_fraction < 0.5))
-      throw dts::UsageError("--dev-fraction must be in (0, 0.5)");
-    if (folds < 2) throw dts::UsageError("--folds must be at least 2");
+    dts::SetFromOption(table, "format", "--format", format, split);
+    dts::SetFromOption(table, "dev_fraction", "--dev-fraction", dev_fraction, split);
+    dts::SetFromOption(table, "folds", "--folds", folds, split);
+    dts::SetFromOption(table, "split_seed", "--seed", seed, split);
 
-    const config::CorpusFormat corpus_format = data::ParseFormat(format);
-    const data::CorpusParts parts = data::ReadCorpusParts(corpus_format, input);
+    const data::CorpusParts parts = data::ReadCorpusParts(split.format, input);
 
     nlohmann::json report{{"format", format}, {"input", input}, {"parts", nlohmann::json::object()}};
     for (const auto& [name, corpus] : parts.parts) {
@@ -82,21 +79,21 @@ int main(int argc, char** argv) {
       }
     }
     if (!split_out.empty()) {
-      const data::Split split = data::MakeSplit(parts, dev_fraction, folds, seed);
-      data::WriteSplit(split, split_out);
+      const data::Split made = data::MakeSplit(parts, split.dev_fraction, split.folds, split.split_seed);
+      data::WriteSplit(made, split_out);
       std::string sizes;
-      for (const auto& fold : split.folds) sizes += (sizes.empty() ? "" : " ") + std::to_string(fold.size());
-      const std::string summary = split.kind == data::SplitKind::kFixed
-                                      ? "fixed split train " + std::to_string(split.train.size()) + ", dev " +
-                                            std::to_string(split.dev.size()) + ", test " +
-                                            std::to_string(split.test.size())
-                                      : "seed " + std::to_string(seed) + ", dev " +
-                                            std::to_string(split.dev.size()) + ", folds " + sizes;
+      for (const auto& fold : made.folds) sizes += (sizes.empty() ? "" : " ") + std::to_string(fold.size());
+      const std::string summary = made.kind == data::SplitKind::kFixed
+                                      ? "fixed split train " + std::to_string(made.train.size()) + ", dev " +
+                                            std::to_string(made.dev.size()) + ", test " +
+                                            std::to_string(made.test.size())
+                                      : "seed " + std::to_string(split.split_seed) + ", dev " +
+                                            std::to_string(made.dev.size()) + ", folds " + sizes;
       report["split"] = {
-          {"file", split_out}, {"summary", summary}, {"corpus_fingerprint", split.corpus_fingerprint}};
+          {"file", split_out}, {"summary", summary}, {"corpus_fingerprint", made.corpus_fingerprint}};
       if (!vm["json"].as<bool>()) {
         std::cout << "split written to " << split_out << ": " << summary << " (corpus "
-                  << split.corpus_fingerprint << ")\n";
+                  << made.corpus_fingerprint << ")\n";
       }
     }
     if (vm["json"].as<bool>()) std::cout << report.dump(2) << '\n';

@@ -41,13 +41,7 @@ int main(int argc, char** argv) {
     all.add(visible).add_options()("dir", po::value(&dirs)->multitoken());
     po::positional_options_description positional;
     positional.add("dir", -1);
-    po::variables_map vm;
-    try {
-      po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-      po::notify(vm);
-    } catch (const po::error& e) {
-      throw dts::UsageError(e.what());
-    }
+    const po::variables_map vm = dts::ParseCommandLine(args, all, &positional);
     if (vm.count("help")) {
       std::cout << visible << "\n";
       return static_cast<int>(dts::kExitOk);

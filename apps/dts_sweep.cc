@@ -26,7 +26,9 @@ int Main(int argc, char** argv, std::vector<std::string>& args) {
   dts::orchestrator::SweepOptions options;
   int local_ranks = 0;
   po::options_description desc(
-      "Usage: mpirun -np N dts-sweep --config SWEEP.ini --out DIR [options]\n"
+      "Usage: scripts/dts-mpirun -np N dts-sweep --config SWEEP.ini --out DIR [options]\n"
+      "  (dts-mpirun takes mpirun's options and turns a SIGTERM or Ctrl-C of it into the stop that exits 75; "
+      "SIGTERM to a plain mpirun makes Open MPI abort the job with exit 1: send it SIGUSR1 instead)\n"
       "Exit codes: 0 done, 7 done but trials failed (the log names them and their hosts), 75 stopped by "
       "SIGTERM/SIGUSR1 (run the same command again), 69 ranks lost or quarantined with work left (run the "
       "same "
@@ -49,35 +51,23 @@ int Main(int argc, char** argv, std::vector<std::string>& args) {
       "remove DIR/sweep.lock first, whoever holds it (only when that run is known to be gone)")(
       "local-ranks", po::value(&local_ranks),
       "run N ranks as threads of this process instead of MPI (1 coordinator + N-1 workers)");
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
-    if (vm.count("help")) {
-      std::cout << desc << std::endl;
-      return dts::kExitOk;
-    }
-    if (vm.count("config-reference")) {
-      std::cout << dts::config::SweepSettingsMarkdown();
-      return dts::kExitOk;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw dts::UsageError(e.what());
+  const po::variables_map vm = dts::ParseCommandLine(args, desc, nullptr, {"help", "config-reference"});
+  if (vm.count("help")) {
+    std::cout << desc << std::endl;
+    return dts::kExitOk;
+  }
+  if (vm.count("config-reference")) {
+    std::cout << dts::config::SweepSettingsMarkdown();
+    return dts::kExitOk;
   }
   if (vm.count("threads-per-rank") && (options.threads_per_rank < 1 || options.threads_per_rank > 1024))
     throw dts::UsageError("--threads-per-rank must be in [1, 1024] (like sweep.threads_per_rank)");
-  // A dry run without --out keeps its scratch (parameter-count files) in a private temporary directory,
-  // removed on exit, rather than leaving it in the caller's working directory.
-  struct RemoveOnExit {
-    std::string path;
-    ~RemoveOnExit() {
-      std::error_code ignored;
-      if (!path.empty()) std::filesystem::remove_all(path, ignored);
-    }
-  } scratch;
+  // A dry run writes nothing, in DIR or elsewhere but a private scratch directory (orchestrator/sweep.cc);
+  // without --out it prints the config ids a sweep in a temporary directory would get (only the spelling
+  // counts: the directory is never created).
   if (options.out_dir.empty()) {
     if (!options.dry_run) throw dts::UsageError("--out DIR is required");
-    options.out_dir = scratch.path =
+    options.out_dir =
         (std::filesystem::temp_directory_path() / ("dts-sweep-dry-run-" + std::to_string(::getpid())))
             .string();
   }

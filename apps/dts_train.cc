@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <boost/program_options.hpp>
+#include <filesystem>
 #include <iostream>
 
 #include "common/app.h"
@@ -107,18 +108,36 @@ int CountParameters(const Options& o, const config::TrainConfig& config) {
   return 0;
 }
 
+// An input file that is not there is an error naming the key that names it and where that was set, as
+// dts-sweep's check says it: "configs/x.ini:4: data.path = corpus.json: no such file or directory". The
+// reader further down would name only the path, resolved against the config file's directory, which is not
+// what the user typed.
+void CheckInputFiles(const config::TrainConfig& config, const std::string& config_path,
+                     const std::vector<dts::IniEntry>& overrides) {
+  const auto& schema = config::TrainSchema();
+  for (const auto& key : schema.Keys()) {
+    if (!config::IsPathKey(key)) continue;
+    const std::string value = schema.Get(config, key);
+    std::error_code ec;
+    if (value.empty() || std::filesystem::exists(value, ec)) continue;
+    std::string source = config_path;  // the last setting wins: an override, else the file
+    for (const auto& entry : overrides)
+      if (entry.key == key) source = entry.source;
+    if (source == config_path && !config_path.empty()) {
+      for (const auto& entry : dts::ReadIniFile(config_path))
+        if (entry.key == key) source = entry.source;
+    }
+    throw dts::InputError(source.empty() ? "dts-train" : source, 0,
+                          key + " = " + value + ": no such file or directory");
+  }
+}
+
 int Main(std::vector<std::string>& args) {
   // --section.key value overrides go to the schema, which names any unknown key.
   const auto overrides = dts::ExtractOverrides(args);
   Options o;
   const po::options_description options = Describe(o);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(options).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw dts::UsageError(e.what());
-  }
+  const po::variables_map vm = dts::ParseCommandLine(args, options);
   if (vm.count("help")) {
     std::cout << options << "\nConfiguration keys (INI [section] key, or --section.key value):\n"
               << dts::ParamDocsHelp(config::TrainSchema().Docs());
@@ -133,6 +152,7 @@ int Main(std::vector<std::string>& args) {
     std::cout << config::TrainSchema().CanonicalIni(config);
     return 0;
   }
+  CheckInputFiles(config, o.config_path, overrides);
   if (!o.count_parameters_path.empty()) return CountParameters(o, config);
   if (o.dry_run) return DryRun(o, config);
   return Train(o, config);

@@ -45,13 +45,7 @@ int main(int argc, char** argv) {
         "out", po::value(&options.out), "vector file to write (word2vec text format, 'N dim' header)")(
         "write-text", po::value(&options.write_text), "also write the prepared training text to this file")(
         "quiet", po::bool_switch(), "no progress lines on stderr");
-    po::variables_map vm;
-    try {
-      po::store(po::command_line_parser(args).options(description).run(), vm);
-      po::notify(vm);
-    } catch (const po::error& e) {
-      throw dts::UsageError(e.what());
-    }
+    const po::variables_map vm = dts::ParseCommandLine(args, description);
     if (vm.count("help")) {
       std::cout << description << "\nConfiguration keys (INI [section] key, or --section.key value):\n"
                 << dts::ParamDocsHelp(vectors::VectorsSchema().Docs());

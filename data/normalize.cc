@@ -6,7 +6,13 @@
 #include <set>
 #include <tuple>
 
+#include "data/reader_util.h"
+
 namespace dts::data {
+
+void CheckTextLine(const std::string& path, long line, const std::string& text) {
+  internal::CheckText(path, line, text);
+}
 
 ReadReport& ReadReport::operator+=(const ReadReport& o) {
   source_rows += o.source_rows;

@@ -50,6 +50,10 @@ WordVectors ReadWordVectors(const std::string& path) {
   long rows = 0;
   while (internal::ReadLine(in, line)) {
     ++line_number;
+    // A word that is not UTF-8 would reach the vocabulary and the JSON of predictions; refuse it here,
+    // where its file and line are known. (A byte-order mark is allowed only at the start, like the corpora.)
+    if (line_number == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
+    internal::CheckText(path, line_number, line);
     const std::vector<std::string> fields = Fields(line);
     if (fields.empty()) continue;
     int header_rows = 0;

@@ -40,7 +40,7 @@ struct ReportOptions {
 
 struct ReportOutput {
   std::string out_dir;
-  std::string summary;                // the main tables as Markdown, for stdout
+  std::string summary;                // the trials' code versions and the main tables as Markdown, for stdout
   std::vector<std::string> files;     // every file written, relative to out_dir
   std::vector<std::string> warnings;  // skipped trial files, missing gnuplot, ...: each names its file
 };

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "config/stages.h"
 #include "reports/comparison_table.h"
 #include "reports/internal/report_sections.h"
 #include "reports/internal/schema_keys.h"
@@ -23,7 +24,6 @@ std::string Layers(const Group& g) {
 
 ReportTable AblationTable(const SweepData& data, const std::vector<std::string>& datasets,
                           const SignificanceOptions& significance, std::vector<AblationPoint>& points) {
-  static const char* const kOrder[] = {"baseline", "no_ner_specific", "no_re_specific", "no_task_specific"};
   ReportTable t;
   t.display.name = t.values.name = "ablation";
   t.display.title = t.values.title =
@@ -39,17 +39,19 @@ ReportTable AblationTable(const SweepData& data, const std::vector<std::string>&
   std::vector<RowLabel> labels;
   std::vector<std::string> missing_notes;
   for (const auto& dataset : datasets) {
-    std::vector<Group> groups = GroupRecords(data, dataset, "ablation", /*by_variant=*/true);
+    std::vector<Group> groups = GroupRecords(data, dataset, config::kStageAblation, /*by_variant=*/true);
     if (groups.empty()) continue;
+    // The planner's order (config/stages.h); a variant this build does not know sorts last.
     const auto rank = [](const std::string& v) {
-      const auto it = std::find(std::begin(kOrder), std::end(kOrder), v);
-      return static_cast<int>(it - std::begin(kOrder));
+      const auto it = std::find_if(std::begin(config::kAblationVariants), std::end(config::kAblationVariants),
+                                   [&](const config::AblationVariant& known) { return v == known.name; });
+      return static_cast<int>(it - std::begin(config::kAblationVariants));
     };
     std::stable_sort(groups.begin(), groups.end(),
                      [&](const Group& a, const Group& b) { return rank(a.variant) < rank(b.variant); });
     // The rows point into the groups: a deque keeps them in place while more datasets are added.
     const std::vector<Group>& kept = all_groups.emplace_back(std::move(groups));
-    const Group* baseline = kept.front().variant == "baseline" ? &kept.front() : nullptr;
+    const Group* baseline = kept.front().variant == config::kVariantBaseline ? &kept.front() : nullptr;
     if (baseline == nullptr) t.display.notes.push_back(dataset + ": no baseline variant; no Δ column.");
     const bool cv = kept.front().CrossValidated();
     for (const auto& a : AveragingsFor(cv)) {

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "config/stages.h"
 #include "reports/internal/report_sections.h"
 #include "reports/internal/schema_keys.h"
 #include "reports/output.h"
@@ -27,7 +28,7 @@ struct SearchPoint {
 std::string SearchSection(const SweepData& data, const std::string& dataset,
                           const std::vector<std::string>& searched, int top_k, OutputDir& out,
                           std::vector<PlotSpec>& plots) {
-  const std::vector<Group> groups = GroupRecords(data, dataset, "search", false);
+  const std::vector<Group> groups = GroupRecords(data, dataset, config::kStageSearch, false);
   if (groups.empty()) return "";
   std::vector<SearchPoint> points;
   int unknown = 0;
@@ -170,7 +171,7 @@ std::string SearchSection(const SweepData& data, const std::string& dataset,
 
 std::string RacingSection(const SweepData& data, const std::string& dataset, OutputDir& out) {
   if (data.manifest.eliminations.empty()) return "";
-  const std::vector<Group> groups = GroupRecords(data, dataset, "search", false);
+  const std::vector<Group> groups = GroupRecords(data, dataset, config::kStageSearch, false);
   if (groups.empty()) return "";
   std::map<std::string, const Group*> by_id;
   int folds = 0, trained = 0;

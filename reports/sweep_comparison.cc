@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "config/stages.h"
 #include "reports/comparison_table.h"
 #include "reports/groups.h"
 #include "reports/internal/schema_keys.h"
@@ -59,7 +60,7 @@ ReportOutput WriteComparisonReport(const ComparisonReportOptions& options) {
     ++name_count[s.data.manifest.sweep_name];
     for (const auto& dataset : Datasets(s.data)) {
       const std::string key = NormalizeDatasetName(dataset);
-      s.final_groups[key] = GroupRecords(s.data, dataset, "final", false);
+      s.final_groups[key] = GroupRecords(s.data, dataset, config::kStageFinal, false);
       if (dataset_display.emplace(key, dataset).second) dataset_order.push_back(key);
     }
   }

@@ -14,9 +14,12 @@ packages=(
   nlohmann-json3-dev libfmt-dev libspdlog-dev
   libfasttext-dev                        # dts-vectors: in-domain subword word vectors
   gnuplot-nox                            # report plots
+  chromium fonts-dejavu-core             # the report test renders index.html in headless Chromium (it may not skip)
+  python3                                # scripts/test.sh: the demo corpus is its generator's output
   slurm-wlm munge                        # the Slurm integration test runs a one-node cluster
   clang-format clang-tidy                # scripts/lint.sh (clang-tidy brings run-clang-tidy)
   shellcheck                             # scripts/lint.sh: every shell script
+  tmux                                   # tests/status: dts-status --watch runs in a tmux pane
   clang-14 libclang-rt-14-dev            # scripts/fuzz.sh: libFuzzer targets (CI replays their inputs)
 )
 

@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "common/error.h"
+#include "data/normalize.h"
 
 namespace dts::vectors {
 namespace {
@@ -72,6 +73,10 @@ UnlabelledText ReadUnlabelledText(const std::string& path, TextFormat format) {
   while (std::getline(in, line)) {
     ++number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
+    // fastText would train on any bytes, but the vectors' words must match the corpus's UTF-8 words and
+    // be written as text: a line that is not UTF-8 is refused with its file and line, as the corpora are.
+    if (number == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
+    data::CheckTextLine(path, number, line);
     if (IsBlankLine(line)) continue;
     std::string sentence;
     const bool ade_neg = IsAdeNegLine(line, sentence);

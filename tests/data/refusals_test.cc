@@ -11,6 +11,7 @@
 #include "data/reader_util.h"
 #include "data/readers.h"
 #include "data/splits.h"
+#include "data/word_vectors.h"
 #include "test_util.h"
 
 namespace dts::data {
@@ -65,6 +66,12 @@ TEST(Utf8, EveryReaderRefusesInvalidUtf8AtItsLine) {
   const std::string json = dir.Write(
       "j.json", "[\n" + kJsonElement + ",\n{\"tokens\": [\"a\", \"\xE9t\xE9\"], \"entities\": []}\n]");
   EXPECT_EQ(InputErrorOf([&] { ReadJson(json); }), json + ":3: invalid UTF-8 (byte 0xE9) at column 19");
+  // Word vectors: their words enter the vocabulary beside the corpus's (issue 27).
+  const std::string vectors = dir.Write("v.vec",
+                                        "2 2\nalice 0.1 0.2\nb\xFF"
+                                        "b 0.3 0.4\n");
+  EXPECT_EQ(InputErrorOf([&] { ReadWordVectors(vectors); }),
+            vectors + ":3: invalid UTF-8 (byte 0xFF) at column 2");
 }
 
 TEST(NulBytes, AreRefusedAtTheirLineNotTurnedIntoTokens) {

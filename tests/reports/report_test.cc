@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "config/stages.h"
 #include "reports/references.h"
 #include "reports/table.h"
 #include "schema/sweep_manifest.h"
@@ -102,6 +103,7 @@ class SweepFixture : public ::testing::Test {
     t.dataset = dataset;
     t.fold = fold;
     t.seed = plan.seed;
+    t.dts_version = trial_version_;
     t.trainable_parameters = params;
     t.epochs.push_back({1, 1, 0.5, 0.5, 0, 0, 0, 0, dev_score, 1, 1});
     t.theta_r = 0.4;
@@ -182,6 +184,7 @@ class SweepFixture : public ::testing::Test {
   }
 
   fs::path dir_;
+  std::string trial_version_ = "0.1.0-test";  // the dts_version of the trial files Add writes
   schema::SweepManifest manifest_;
   std::map<std::string, schema::SplitMetrics> completed_;
 };
@@ -287,6 +290,61 @@ TEST_F(SweepFixture, AblationCsvHasDeltasAgainstBaseline) {
   EXPECT_EQ(baseline.at("ner_f1_delta"), "");
   ExpectNear(baseline, "ner_f1_mean", Over("ablation", "", "baseline", NerF1Macro).Mean());
   EXPECT_NE(ReadText(dir_ / "report" / "ablation.md").find("2/3 seeds"), std::string::npos);
+}
+
+// The ablation's rows follow the variants as the sweep declares them (config/stages.h), the one list the
+// planner plans from: a variant renamed there cannot fall out of the report's order unnoticed.
+TEST_F(SweepFixture, AblationRowsFollowTheDeclaredVariants) {
+  int shared = 2;
+  for (const config::AblationVariant& v : config::kAblationVariants) {
+    const std::string id = std::string("v_") + v.name;
+    for (int seed = 1; seed <= 2; ++seed) {
+      Add(config::kStageAblation, id, v.name, "conll04", 0, seed, shared, v.drop_ner ? 0 : 1,
+          v.drop_re ? 0 : 2, "lstm", TrialStatus::kCompleted, 64, 6000);
+    }
+    ++shared;
+  }
+  WriteManifest();
+  ReportOptions options;
+  options.sweep_dir = dir_.string();
+  options.plots = false;
+  WriteReport(options);
+  const auto rows = ReadCsv(dir_ / "report" / "ablation.csv");
+  std::vector<std::string> order;
+  for (const auto& row : rows)
+    if (row.at("averaging") == "micro") order.push_back(row.at("variant"));
+  std::vector<std::string> declared;
+  for (const config::AblationVariant& v : config::kAblationVariants) declared.push_back(v.name);
+  EXPECT_EQ(order, declared);
+  const auto& baseline = FindRow(rows, {{"variant", config::kVariantBaseline}, {"averaging", "micro"}});
+  EXPECT_EQ(baseline.at("re_f1_delta"), "");  // the declared baseline is the reference row
+}
+
+// The report says which code its trials ran (the dts_version of each trial file and attempt) and warns when
+// they ran more than one version (issue 27).
+TEST_F(SweepFixture, ReportNamesTheCodeVersionsOfItsTrials) {
+  trial_version_ = "0.1.0-1111111";
+  Add("search", "sA", "", "ade", 0, 1, 1, 0, 1, "lstm", TrialStatus::kCompleted, 70.0, 1000);
+  Add("search", "sB", "", "ade", 0, 1, 2, 1, 1, "gru", TrialStatus::kCompleted, 80.5, 2000);
+  WriteManifest();
+  ReportOptions options;
+  options.sweep_dir = dir_.string();
+  options.plots = false;
+  const ReportOutput one = WriteReport(options);
+  EXPECT_EQ(one.summary.rfind("Trials' code: dts 0.1.0-1111111 (2 trials).\n", 0), 0u) << one.summary;
+  for (const auto& w : one.warnings) EXPECT_EQ(w.find("code versions"), std::string::npos) << w;
+
+  trial_version_ = "0.1.0-2222222-dirty";
+  Add("search", "sC", "", "ade", 0, 1, 3, 0, 0, "lstm", TrialStatus::kCompleted, 75.0, 3000);
+  WriteManifest();
+  const ReportOutput two = WriteReport(options);
+  const std::string line = "Trials' code: dts 0.1.0-1111111 (2 trials), 0.1.0-2222222-dirty (1 trial).";
+  EXPECT_NE(two.summary.find(line), std::string::npos) << two.summary;
+  EXPECT_NE(ReadText(dir_ / "report" / "index.md").find(line), std::string::npos);
+  bool warned = false;
+  for (const auto& w : two.warnings)
+    warned = warned || w.find("the trials ran 2 code versions") != std::string::npos;
+  EXPECT_TRUE(warned) << "no warning about the two code versions";
 }
 
 TEST_F(SweepFixture, HyperparameterAndSearchTables) {
@@ -520,6 +578,55 @@ TEST_F(SweepFixture, TrialFileWithDamagedDataIsSkippedWithAWarningNamingIt) {
   const auto& row = FindRow(progress, {{"Stage", "search"}});
   EXPECT_EQ(row.at(schema::Name(TrialStatus::kCompleted)), "4");
   EXPECT_EQ(row.at("unreadable"), "1");
+}
+
+// Issue 28: files written before text checksums still count, and one warning says how many there are.
+TEST_F(SweepFixture, FilesWrittenBeforeTextChecksumsAreCountedInOneWarning) {
+  BuildSweep();
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(dir_ / "trials"))
+    files += entry.path().extension() == ".h5";
+  for (const fs::path path : {dir_ / "trials" / "t0.h5", dir_ / "trials" / "t1.h5", dir_ / "sweep.h5"}) {
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(file, 0) << path;
+    EXPECT_GE(H5Ldelete(file, schema::kTextChecksumsDataset, H5P_DEFAULT), 0) << path;
+    H5Fclose(file);
+  }
+  ReportOptions options;
+  options.sweep_dir = dir_.string();
+  options.plots = false;
+  const ReportOutput out = WriteReport(options);
+  const std::string expected = (dir_ / "sweep.h5").string() + " and 2 of " + std::to_string(files) +
+                               " trial files in " + (dir_ / "trials").string() +
+                               ": written before text checksums";
+  int named = 0;
+  for (const auto& w : out.warnings) named += w.find(expected) != std::string::npos;
+  EXPECT_EQ(named, 1) << ::testing::PrintToString(out.warnings);
+  EXPECT_EQ(FindRow(ReadCsv(dir_ / "report" / "progress.csv"), {{"Stage", "search"}}).at("unreadable"), "0");
+}
+
+// Issue 28: the parameter count depends on each fold's vocabulary. With fold 0's final trial unreadable the
+// table showed fold 1's count as the configuration's; now it shows the range over the readable runs and a
+// note gives each count with its folds and names the run that gave none.
+TEST_F(SweepFixture, HyperparameterTableShowsEveryFoldsParameterCountAndItsRuns) {
+  const long long counts[] = {18103, 18135, 18120, 18135};
+  for (int fold = 0; fold < 4; ++fold)
+    Add("final", "fP", "", "ade", fold, 1, 2, 1, 1, "gru", TrialStatus::kCompleted, 80, counts[fold]);
+  WriteManifest();
+  DamageFirstChunk(dir_ / "trials" / "t0.h5", schema::kThetaCurveDataset);  // fold 0's file, unreadable
+  ReportOptions options;
+  options.sweep_dir = dir_.string();
+  options.plots = false;
+  WriteReport(options);
+  const auto hyper = ReadCsv(dir_ / "report" / "hyperparameters.csv");
+  EXPECT_EQ(FindRow(hyper, {{"key", "trainable_parameters"}}).at("ade"), "18120-18135");
+  const std::string md = ReadText(dir_ / "report" / "hyperparameters.md");
+  EXPECT_NE(md.find("18120–18135"), std::string::npos) << md;
+  EXPECT_NE(
+      md.find("Trainable parameters, ade: 18120 (fold 2), 18135 (folds 1, 3); none from fold 0 (trial t0: "
+              "trial file unreadable)."),
+      std::string::npos)
+      << md;
 }
 
 // Where failures happened: the manifest's attempt history names the hosts, and the progress table says which

@@ -63,6 +63,13 @@ TEST(TextSource, Errors) {
   dir.Write("sub/file.txt", "text\n");
   EXPECT_EQ(InputErrorOf([&] { ReadUnlabelledText(dir.Path("sub"), TextFormat::kAuto); }),
             dir.Path("sub") + ": is a directory, expected a text file");
+  // Not UTF-8: refused at its line (issue 27), in either format, before fastText sees it.
+  const std::string latin1 = dir.Write("latin1.txt", "1 NEG A fine sentence.\n2 NEG A caf\xE9 sentence.\n");
+  EXPECT_EQ(InputErrorOf([&] { ReadUnlabelledText(latin1, TextFormat::kAuto); }),
+            latin1 + ":2: invalid UTF-8 (byte 0xE9) at column 12");
+  const std::string plain_latin1 = dir.Write("plain-latin1.txt", "na\xEFve text\n");
+  EXPECT_EQ(InputErrorOf([&] { ReadUnlabelledText(plain_latin1, TextFormat::kPlain); }),
+            plain_latin1 + ":1: invalid UTF-8 (byte 0xEF) at column 3");
   EXPECT_THROW(ParseTextFormat("neg"), UsageError);
   EXPECT_EQ(ParseTextFormat("ade-neg"), TextFormat::kAdeNeg);
 }
