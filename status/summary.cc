@@ -407,7 +407,10 @@ class Summarizer {
     std::vector<std::string> order;
     for (const auto& row : state_.manifest.trials) {
       if (row.stage != stage || !schema::HasResult(row.status)) continue;
-      const int rung = std::max(0, schema::AshaRung(row));
+      // ASHA then racing: a race row is a fold of the top rung's budget, scored with the top-rung row of fold
+      // 0 (orchestrator/planner.cc RankConfigs).
+      const int top_rung = rung_epochs_.empty() ? 0 : static_cast<int>(rung_epochs_.size()) - 1;
+      const int rung = row.variant == schema::kRaceVariant ? top_rung : std::max(0, schema::AshaRung(row));
       auto [it, added] = sums.try_emplace(row.config_id);
       if (added) order.push_back(row.config_id);
       Sum& sum = it->second;

@@ -351,6 +351,45 @@ TEST_F(StatusTest, GivesARangeWhileTheSearchCanStillAddWork) {
   EXPECT_NE(RenderText(s, 80, 0, "").find(", range "), std::string::npos);
 }
 
+// ASHA then racing: the race's rows (variant "race", folds 1..) count with the top-rung row of fold 0 toward
+// the configuration's folds and mean, as the coordinator ranks them; found on a real ADE run, where the
+// selection stayed at "1/10 folds" while the survivor's race went on.
+TEST_F(StatusTest, RaceRowsCountAsFoldsOfTheTopRung) {
+  schema::SweepManifest m;
+  m.sweep_name = "asha-race";
+  m.sweep_ini =
+      "[sweep]\nstrategy = asha\nbudget = 3\nmin_epochs = 1\nreduction_factor = 3\nmax_epochs = 3\n"
+      "search_on = folds\nracing = t_test\ncorpus = cross_validated\nstages = search\n[space]\n"
+      "model.hidden = 8, 16, 32\n";
+  m.status = TrialStatus::kRunning;
+  m.workers = 1;
+  const std::string config = std::string(kConfig) + "\n[data]\nfolds = 5\n";
+  auto add = [&](const std::string& id, const std::string& config_id, const std::string& variant, int fold,
+                 double dev) {
+    PlannedTrial row = Row(id, "search", TrialStatus::kCompleted, config_id);
+    row.config_ini = config;
+    row.variant = variant;
+    row.fold = fold;
+    row.dev_score = dev;
+    m.trials.push_back(row);
+  };
+  add("a000000000000001", "winner", "rung0", 0, 60);
+  add("a000000000000001", "winner", "rung1", 0, 80);
+  add("b000000000000002", "loser", "rung0", 0, 50);
+  add("c000000000000003", "other", "rung0", 0, 55);
+  for (int fold = 1; fold <= 3; ++fold)
+    add("a00000000000000" + std::to_string(3 + fold), "winner", "race", fold, 70 + fold);
+  WriteManifest(m);
+  WriteLock(1);
+  const StatusSummary s = Snapshot();
+  ASSERT_FALSE(s.stages.empty());
+  const auto& selection = s.stages[0].selection;
+  EXPECT_EQ(selection.config_id, "winner");
+  EXPECT_EQ(selection.runs, 4) << "fold 0's top rung and the race's folds 1-3";
+  EXPECT_NEAR(selection.mean_dev, (80 + 71 + 72 + 73) / 4.0, 1e-9);
+  EXPECT_TRUE(selection.provisional);
+}
+
 TEST_F(StatusTest, FitsEightyColumnsAndTheTerminalsHeight) {
   schema::SweepManifest m = StandardSweep();
   for (int i = 0; i < 40; ++i) {
