@@ -202,6 +202,12 @@ class Summarizer {
     return it != state_.logs.end() ? &it->second : nullptr;
   }
   bool IsAsha() const { return state_.settings.strategy == config::Strategy::kAsha; }
+  // ASHA on one fold, then racing the top rung over the other folds (docs/orchestrator.md).
+  bool AshaRaces() const { return IsAsha() && state_.settings.search_on == config::SearchOn::kFolds; }
+  // Its final stage reuses the race's trials when they trained the final budget (orchestrator/planner.cc).
+  bool FinalReusesRace() const {
+    return AshaRaces() && !rung_epochs_.empty() && rung_epochs_.back() == state_.settings.max_epochs;
+  }
   bool Sequential() const {
     return state_.settings.search_on == config::SearchOn::kFolds ||
            state_.settings.strategy == config::Strategy::kTpe;
@@ -564,6 +570,40 @@ class Summarizer {
             asha_more_.push_back({static_cast<int>(k), more});
             expected_prev = std::max<double>(expected_k, existing);
           }
+          if (AshaRaces()) {
+            // ASHA then racing: every configuration that reaches the top rung races over the other folds at
+            // the top rung's budget. At most every fold each; at the least one survivor runs them all and the
+            // others stop after racing_min_folds.
+            const int top = static_cast<int>(rung_epochs_.size()) - 1;
+            const int other_folds = std::max(0, BaseFolds() - 1);
+            const int min_more = std::max(0, std::min(other_folds, s.racing_min_folds - 1));
+            std::map<std::string, int> race_runs;
+            std::set<std::string> at_top;
+            for (const auto& row : state_.manifest.trials) {
+              if (row.stage != "search") continue;
+              if (row.variant == schema::kRaceVariant) ++race_runs[row.config_id];
+              if (schema::AshaRung(row) == top) at_top.insert(row.config_id);
+            }
+            Range race;
+            double survivor = 0;  // the most a single configuration may still need: the survivor's
+            for (const auto& id : at_top) {
+              if (eliminated.count(id)) continue;
+              const int left = std::max(0, other_folds - race_runs[id]);
+              race.hi += left;
+              race.lo += std::max(0, min_more - race_runs[id]);
+              survivor = std::max<double>(survivor, left);
+            }
+            const double arriving = std::max(0.0, expected_prev - static_cast<double>(at_top.size()));
+            race.hi += arriving * other_folds;
+            race.lo += arriving * min_more;
+            if (at_top.empty() && arriving > 0) survivor = other_folds;
+            race.lo = std::max(race.lo, survivor);
+            race.expected = (race.lo + race.hi) / 2;
+            race_more_ = race;
+            stage.unplanned.lo += race.lo;
+            stage.unplanned.expected += race.expected;
+            stage.unplanned.hi += race.hi;
+          }
         } else if (Sequential() && runs_per_config_ > 0) {
           double total_hi = s.strategy == config::Strategy::kGrid ? state_.space.grid_points : s.budget;
           if (s.strategy == config::Strategy::kGrid && total_hi <= 0) total_hi = configs_seen;
@@ -603,6 +643,12 @@ class Summarizer {
       }
       if (stage.planned) continue;
       if (stage.name == "final") {
+        if (FinalReusesRace()) {
+          // Its runs are the race's trials (orchestrator/planner.cc): nothing is trained again.
+          stage.unplanned = Range{};
+          stage.notes.push_back("final runs are the race's trials, reused: nothing left to train");
+          continue;
+        }
         const int folds = BaseFolds();
         const double cv_runs = s.final_top_k * std::max(1, folds);
         const double fixed_runs = static_cast<double>(s.final_top_k) * s.final_seeds;
@@ -859,6 +905,10 @@ class Summarizer {
             total_s += more * (spe * (rung_epochs_[ku] - rung_epochs_[ku - 1]) + overhead_);
             count += more;
           }
+          if (AshaRaces() && !rung_epochs_.empty()) {  // race runs train the top rung's budget from scratch
+            total_s += race_more_.expected * (spe * rung_epochs_.back() + overhead_);
+            count += race_more_.expected;
+          }
           w.extra_s = count > 0 ? total_s / count : 0;
         } else {
           w.extra_s = search_mean_s;
@@ -988,6 +1038,7 @@ class Summarizer {
   int overhead_count_ = 0;
   std::map<std::string, std::vector<double>> running_left_;
   std::vector<std::pair<int, double>> asha_more_;
+  Range race_more_;  // ASHA then racing: race runs not yet planned
 };
 
 }  // namespace

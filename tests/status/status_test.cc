@@ -390,6 +390,38 @@ TEST_F(StatusTest, RaceRowsCountAsFoldsOfTheTopRung) {
   EXPECT_TRUE(selection.provisional);
 }
 
+// ASHA then racing, early on: the runs still to come include the race (each configuration that reaches the
+// top rung may train every other fold at the top rung's budget; one survivor at least trains them all), and
+// the final stage costs nothing (it reuses the race's trials). A real ADE run's ETA came 28 minutes early at
+// 10% of its work without this.
+TEST_F(StatusTest, AshaThenRaceCountsTheRaceAndNoFinalTraining) {
+  schema::SweepManifest m;
+  m.sweep_name = "asha-race";
+  m.sweep_ini =
+      "[sweep]\nstrategy = asha\nbudget = 9\nmin_epochs = 1\nreduction_factor = 3\nmax_epochs = 9\n"
+      "search_on = folds\nracing = t_test\nracing_min_folds = 3\ncorpus = cross_validated\n"
+      "stages = search,final\n[space]\nmodel.hidden = 8, 16, 32\n";
+  m.status = TrialStatus::kRunning;
+  m.workers = 1;
+  const std::string config = std::string(kConfig) + "\n[data]\nfolds = 5\n";
+  for (int i = 0; i < 9; ++i) {
+    PlannedTrial row = Row("a00000000000000" + std::to_string(i), "search",
+                           i < 2 ? TrialStatus::kCompleted : TrialStatus::kPlanned, "c" + std::to_string(i));
+    row.config_ini = config;
+    row.variant = "rung0";
+    m.trials.push_back(row);
+  }
+  WriteManifest(m);
+  WriteLock(1);
+  const StatusSummary s = Snapshot();
+  ASSERT_EQ(s.stages.size(), 2u);
+  // Rungs of 1, 3, 9 epochs: 3 more at rung 1, 1 at rung 2; that one races the 4 other folds.
+  const Range& more = s.stages[0].unplanned;
+  EXPECT_DOUBLE_EQ(more.hi, 3 + 1 + 4);
+  EXPECT_DOUBLE_EQ(more.lo, 4) << "the survivor trains every other fold";
+  EXPECT_DOUBLE_EQ(s.stages[1].unplanned.hi, 0) << "the final stage reuses the race's trials";
+}
+
 TEST_F(StatusTest, FitsEightyColumnsAndTheTerminalsHeight) {
   schema::SweepManifest m = StandardSweep();
   for (int i = 0; i < 40; ++i) {
