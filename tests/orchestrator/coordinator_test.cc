@@ -140,6 +140,34 @@ SweepRun RunGroup(const config::SweepConfig& sweep, const std::string& dir, Fake
   return run;
 }
 
+// A sweep on one worker stopped (SIGTERM) as its `stop_at`-th trial call starts, then run again to the end;
+// both runs' fake trials keep their counts.
+struct StoppedAndResumed {
+  StoppedAndResumed(int stop_at, std::function<double(const std::string&)> score)
+      : first([this, stop_at](const Assign&, int) {
+          {
+            std::lock_guard<std::mutex> lock(mutex);
+            if (++started == stop_at) RequestStop(SIGTERM);
+          }
+          return StopRequested() ? FailureClass::kInterrupted : FailureClass::kNone;
+        }),
+        second([](const Assign&, int) { return FailureClass::kNone; }) {
+    first.score_ = score;
+    second.score_ = std::move(score);
+  }
+  void Run(const config::SweepConfig& sweep, const std::string& dir) {
+    stopped = RunGroup(sweep, dir, first, /*ranks=*/2);
+    EXPECT_EQ(stopped.rc, kExitResumeMe);
+    ClearStopRequest();
+    resumed = RunGroup(sweep, dir, second, /*ranks=*/2);
+    EXPECT_EQ(resumed.rc, kExitOk);
+  }
+  std::mutex mutex;
+  int started = 0;
+  FakeTrials first, second;
+  SweepRun stopped, resumed;
+};
+
 class CoordinatorTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -702,26 +730,11 @@ TEST_F(CoordinatorTest, RacingTpeSweepStoppedAndResumedContinuesIdentically) {
   for (int stop_at : {3, 17, 41}) {
     SCOPED_TRACE("stopped at trial " + std::to_string(stop_at));
     const std::string dir = dir_ + "-" + std::to_string(stop_at);
-    std::mutex mutex;
-    int started = 0;
-    FakeTrials first([&](const Assign&, int) {
-      {
-        std::lock_guard<std::mutex> lock(mutex);
-        if (++started == stop_at) RequestStop(SIGTERM);
-      }
-      return StopRequested() ? FailureClass::kInterrupted : FailureClass::kNone;
-    });
-    first.score_ = LayeredScore;
-    const SweepRun stopped = RunGroup(sweep, dir, first, /*ranks=*/2);
-    EXPECT_EQ(stopped.rc, kExitResumeMe);
-    ClearStopRequest();
-    FakeTrials second([](const Assign&, int) { return FailureClass::kNone; });
-    second.score_ = LayeredScore;
-    const SweepRun resumed = RunGroup(sweep, dir, second, /*ranks=*/2);
-    EXPECT_EQ(resumed.rc, kExitOk);
-    same(full.manifest, resumed.manifest);
-    for (const auto& row : resumed.manifest.trials)
-      EXPECT_EQ(first.completed_[row.trial_id] + second.completed_[row.trial_id], 1)
+    StoppedAndResumed run(stop_at, LayeredScore);
+    run.Run(sweep, dir);
+    same(full.manifest, run.resumed.manifest);
+    for (const auto& row : run.resumed.manifest.trials)
+      EXPECT_EQ(run.first.completed_[row.trial_id] + run.second.completed_[row.trial_id], 1)
           << "trial " << row.trial_id << " must complete exactly once";
     fs::remove_all(dir);
   }
@@ -901,25 +914,11 @@ TEST_F(CoordinatorTest, AshaThenRaceStoppedAndResumedContinuesIdentically) {
   for (int stop_at : {5, 24, total_calls - 4}) {
     SCOPED_TRACE("stopped at call " + std::to_string(stop_at) + " of " + std::to_string(total_calls));
     const std::string dir = dir_ + "-" + std::to_string(stop_at);
-    std::mutex mutex;
-    int started = 0;
-    FakeTrials first([&](const Assign&, int) {
-      {
-        std::lock_guard<std::mutex> lock(mutex);
-        if (++started == stop_at) RequestStop(SIGTERM);
-      }
-      return StopRequested() ? FailureClass::kInterrupted : FailureClass::kNone;
-    });
-    first.score_ = RaceScore;
-    const SweepRun stopped = RunGroup(sweep, dir, first, /*ranks=*/2);
-    EXPECT_EQ(stopped.rc, kExitResumeMe);
-    ClearStopRequest();
-    FakeTrials second([](const Assign&, int) { return FailureClass::kNone; });
-    second.score_ = RaceScore;
-    const SweepRun resumed = RunGroup(sweep, dir, second, /*ranks=*/2);
-    EXPECT_EQ(resumed.rc, kExitOk);
-    same(full.manifest, resumed.manifest);
-    for (const auto& row : resumed.manifest.trials) {
+    StoppedAndResumed run(stop_at, RaceScore);
+    run.Run(sweep, dir);
+    FakeTrials &first = run.first, &second = run.second;
+    same(full.manifest, run.resumed.manifest);
+    for (const auto& row : run.resumed.manifest.trials) {
       if (row.stage != "search") continue;
       const int rung = AshaRung(row);
       if (rung >= 0) {

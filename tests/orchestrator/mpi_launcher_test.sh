@@ -19,18 +19,8 @@ start() {
     --trial-command "$trial_bin" --json >> "$dir/events.jsonl" 2>> "$dir/stderr" &
   pid=$!
 }
-# Waits until $1 trials have finished in all, so that others are running.
-wait_for_executions() {
-  i=0
-  while [ "$(wc -l 2> /dev/null < "$out/synthetic-executions.log" || echo 0)" -lt "$1" ]; do
-    i=$((i + 1)); [ $i -lt 600 ] || { echo "no progress"; cat "$dir/stderr"; exit 1; }
-    sleep 0.05
-  done
-}
-# Waits for $pid; sets $rc.
-finish() {
-  rc=0; wait "$pid" || rc=$?
-}
+# shellcheck source=tests/orchestrator/mpi_lib.sh
+. "$(dirname "$0")/mpi_lib.sh"
 
 start; wait_for_executions 1; kill -TERM "$pid"; finish
 echo "SIGTERM to the launcher: exit $rc"
@@ -45,10 +35,4 @@ export DTS_SYNTHETIC_SECONDS=0.01
 start; finish
 echo "rerun: exit $rc"
 test "$rc" -eq 0 || { cat "$dir/stderr"; exit 1; }
-total=$(grep '"event":"sweep"' "$dir/events.jsonl" | tail -1 | sed 's/.*"planned":\([0-9]*\).*/\1/')
-executed=$(wc -l < "$out/synthetic-executions.log")
-unique=$(cut -d' ' -f1 "$out/synthetic-executions.log" | sort -u | wc -l)
-echo "trials planned $total, completed $unique, trainings finished $executed"
-test "$unique" -eq "$total"
-# Interrupted trials log nothing; a trial that two writers trained to the end would be logged twice.
-test "$executed" -eq "$unique"
+check_every_trial_once
