@@ -380,6 +380,38 @@ class Summarizer {
     if (!per_layer_.empty()) return Median(per_layer_) * std::max(1, facts.Layers());
     return 0;
   }
+  // The time per epoch of the configurations ASHA will most likely promote to rung k next: the best ceil(n)
+  // by score of those whose highest rung so far is k - 1 (the coordinator promotes by that score), or, while
+  // none has a result there, of those likely to reach k - 1. The configurations that climb are no random
+  // draw of the search: on a real ADE run they were small and fast (about a fifth of the search's median
+  // epoch), and pricing their promotions and race runs at the median made the ETA late by 500% of the time
+  // left. 0 when nothing is measured.
+  double PromotedSecondsPerEpoch(int k, double n) {
+    if (k <= 0) return 0;
+    std::map<std::string, const PlannedTrial*> highest;  // configuration -> its row at its highest rung
+    for (const auto& row : state_.manifest.trials) {
+      if (row.stage != "search" || row.variant == schema::kRaceVariant || schema::AshaRung(row) < 0) continue;
+      auto [it, added] = highest.try_emplace(row.config_id, &row);
+      if (!added && schema::AshaRung(row) > schema::AshaRung(*it->second)) it->second = &row;
+    }
+    std::vector<std::pair<double, const PlannedTrial*>> candidates;
+    for (const auto& [id, row] : highest)
+      if (schema::AshaRung(*row) == k - 1 && schema::HasResult(row->status))
+        candidates.push_back({row->status == TrialStatus::kDiverged ? 0.0 : row->dev_score, row});
+    if (candidates.empty())
+      return PromotedSecondsPerEpoch(k - 1, n * std::max(2, state_.settings.reduction_factor));
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
+    const size_t take = std::min(candidates.size(), static_cast<size_t>(std::max(1.0, std::ceil(n))));
+    double sum = 0;
+    for (size_t i = 0; i < take; ++i) sum += SecondsPerEpoch(Facts(*candidates[i].second));
+    return sum / static_cast<double>(take);
+  }
+  const PlannedTrial* FirstRow(const std::string& config_id) const {
+    for (const auto& row : state_.manifest.trials)
+      if (row.config_id == config_id) return &row;
+    return nullptr;
+  }
   double EarlyStopFraction(const std::string& stage) const {
     if (IsAsha() && stage == "search") return 1.0;
     auto it = fraction_by_stage_.find(stage);
@@ -586,14 +618,18 @@ class Summarizer {
             }
             Range race;
             double survivor = 0;  // the most a single configuration may still need: the survivor's
+            race_left_.clear();
             for (const auto& id : at_top) {
               if (eliminated.count(id)) continue;
               const int left = std::max(0, other_folds - race_runs[id]);
+              race_left_.push_back({id, left});
               race.hi += left;
               race.lo += std::max(0, min_more - race_runs[id]);
               survivor = std::max<double>(survivor, left);
             }
             const double arriving = std::max(0.0, expected_prev - static_cast<double>(at_top.size()));
+            race_arriving_ = arriving;
+            race_arriving_runs_ = arriving * other_folds;
             race.hi += arriving * other_folds;
             race.lo += arriving * min_more;
             if (at_top.empty() && arriving > 0) survivor = other_folds;
@@ -897,16 +933,35 @@ class Summarizer {
       w.extra = stage.unplanned;
       if (stage.name == "search") {
         if (IsAsha()) {
-          // Promotions: the epochs from one rung to the next, at the search's time per epoch.
+          // Promotions: the epochs from one rung to the next, at the time per epoch of the configurations
+          // that will climb (PromotedSecondsPerEpoch), else the search's median.
           double total_s = 0, count = 0;
           const double spe = search_epochs_.empty() ? 0 : Median(search_epochs_);
+          auto or_median = [&](double seconds) { return seconds > 0 ? seconds : spe; };
           for (const auto& [k, more] : asha_more_) {
             const size_t ku = static_cast<size_t>(k);
-            total_s += more * (spe * (rung_epochs_[ku] - rung_epochs_[ku - 1]) + overhead_);
+            total_s += more * (or_median(PromotedSecondsPerEpoch(k, more)) *
+                                   (rung_epochs_[ku] - rung_epochs_[ku - 1]) +
+                               overhead_);
             count += more;
           }
-          if (AshaRaces() && !rung_epochs_.empty()) {  // race runs train the top rung's budget from scratch
-            total_s += race_more_.expected * (spe * rung_epochs_.back() + overhead_);
+          if (AshaRaces() && !rung_epochs_.empty()) {
+            // Race runs train the top rung's budget from scratch, each at its own configuration's time per
+            // epoch: those already at the top rung by their size class, those still to arrive as the best of
+            // the rung below. Weighted by the runs each may still need.
+            const int top = static_cast<int>(rung_epochs_.size()) - 1;
+            double weighted = 0, runs = 0;
+            for (const auto& [id, left] : race_left_)
+              if (const PlannedTrial* row = FirstRow(id)) {
+                weighted += left * or_median(SecondsPerEpoch(Facts(*row)));
+                runs += left;
+              }
+            if (race_arriving_runs_ > 0) {
+              weighted += race_arriving_runs_ * or_median(PromotedSecondsPerEpoch(top, race_arriving_));
+              runs += race_arriving_runs_;
+            }
+            race_epoch_s_ = runs > 0 ? weighted / runs : spe;
+            total_s += race_more_.expected * (race_epoch_s_ * rung_epochs_.back() + overhead_);
             count += race_more_.expected;
           }
           w.extra_s = count > 0 ? total_s / count : 0;
@@ -992,6 +1047,17 @@ class Summarizer {
                                   " finished trials ran (early stopping)"
                             : std::string("epochs per run: train.max_epochs (no trial finished yet)") +
                                   (IsAsha() ? "; ASHA runs: their rung's epochs" : ""));
+    if (IsAsha())
+      eta.basis.push_back("ASHA promotions" + std::string(AshaRaces() ? " and race runs" : "") +
+                          ": at the time per epoch of the configurations that climb (those at the top rung "
+                          "by their size class, "
+                          "those still to come as the best of the rung below)" +
+                          (AshaRaces() && race_epoch_s_ > 0
+                               ? "; a race epoch " + Fixed(race_epoch_s_, 2) + " s"
+                               : std::string()) +
+                          (search_epochs_.empty()
+                               ? std::string()
+                               : " against the search's median " + Fixed(Median(search_epochs_), 2) + " s"));
     if (overhead_count_ > 0)
       eta.basis.push_back("per-run overhead " + Fixed(overhead_, 1) +
                           " s (start, data, test: the median of " + std::to_string(overhead_count_) +
@@ -1038,7 +1104,11 @@ class Summarizer {
   int overhead_count_ = 0;
   std::map<std::string, std::vector<double>> running_left_;
   std::vector<std::pair<int, double>> asha_more_;
-  Range race_more_;  // ASHA then racing: race runs not yet planned
+  Range race_more_;                                     // ASHA then racing: race runs not yet planned
+  std::vector<std::pair<std::string, int>> race_left_;  // at the top rung: a configuration's race runs left
+  double race_arriving_ = 0,
+         race_arriving_runs_ = 0;  // configurations still to reach the top rung; their runs
+  double race_epoch_s_ = 0;        // a race run's expected time per epoch
 };
 
 }  // namespace

@@ -422,6 +422,69 @@ TEST_F(StatusTest, AshaThenRaceCountsTheRaceAndNoFinalTraining) {
   EXPECT_DOUBLE_EQ(s.stages[1].unplanned.hi, 0) << "the final stage reuses the race's trials";
 }
 
+// ASHA then racing prices promotions and race runs at the time per epoch of the configurations that climb,
+// not at the search's median: on a real ADE run the top rung's configurations were small and fast (about a
+// fifth of the median epoch) and the ETA at 50% of the work was late by 500% of the time left. Here one fast
+// configuration (4 s per epoch) leads eight slow ones (40 s).
+TEST_F(StatusTest, AshaThenRacePricesTheRaceAtTheClimbingConfigurationsEpochs) {
+  const std::string fast = std::string(kConfig) + "\n[data]\nfolds = 5\n";
+  std::string slow = fast;
+  slow.replace(slow.find("hidden = 8"), 10, "hidden = 64");
+  auto sweep = [&](bool at_top) {
+    schema::SweepManifest m;
+    m.sweep_name = "asha-race";
+    m.sweep_ini =
+        "[sweep]\nstrategy = asha\nbudget = 9\nmin_epochs = 1\nreduction_factor = 3\nmax_epochs = 9\n"
+        "search_on = folds\nracing = t_test\nracing_min_folds = 3\ncorpus = cross_validated\n"
+        "stages = search,final\n[space]\nmodel.hidden = 8, 64\n";
+    m.status = TrialStatus::kRunning;
+    m.workers = 1;
+    // Rungs of 1, 3 and 9 epochs: nine at rung 0, three promoted to rung 1 (the fast one best), and the fast
+    // one at rung 2 (the top) when at_top, else not yet.
+    auto rungs_of = [&](int i) { return i == 0 ? (at_top ? 3 : 2) : i < 3 ? 2 : 1; };
+    for (int rung = 0; rung < 3; ++rung)  // in plan order, as the coordinator appends them
+      for (int i = 0; i < 9; ++i) {
+        if (rung >= rungs_of(i)) continue;
+        PlannedTrial row = Row("a00000000000000" + std::to_string(i), "search",
+                               rung + 1 < rungs_of(i) ? TrialStatus::kPromoted : TrialStatus::kCompleted,
+                               "c" + std::to_string(i));
+        row.config_ini = i == 0 ? fast : slow;
+        row.variant = "rung" + std::to_string(rung);
+        row.dev_score = i == 0 ? 90 : 50 + i;
+        m.trials.push_back(row);
+      }
+    for (int i = 0; i < 9; ++i)
+      WriteTrial("a00000000000000" + std::to_string(i), TrialStatus::kCompleted,
+                 rungs_of(i) == 3   ? 9
+                 : rungs_of(i) == 2 ? 3
+                                    : 1,
+                 i == 0 ? 4 : 40);
+    WriteManifest(m);
+    WriteLock(1);
+    return Snapshot();
+  };
+  {
+    const StatusSummary s = sweep(true);
+    ASSERT_TRUE(s.eta.available) << s.eta.why_not;
+    // Nothing more to promote; the fast configuration races the 4 other folds at 9 epochs of 4 s (no overhead
+    // measured). The search's median epoch (22 s, half of the sampled epochs slow) would give 792 s.
+    EXPECT_DOUBLE_EQ(s.stages[0].unplanned.expected, 4);
+    EXPECT_NEAR(s.eta.remaining_s.expected, 4 * 9 * 4, 1e-6);
+    std::string basis;
+    for (const auto& b : s.eta.basis) basis += b + "\n";
+    EXPECT_NE(basis.find("a race epoch 4.00 s against the search's median 22.00 s"), std::string::npos)
+        << basis;
+  }
+  {
+    // The fast configuration is the best at rung 1: its promotion (6 more epochs) and its race are priced at
+    // its 4 s, though it has not reached the top rung yet.
+    const StatusSummary s = sweep(false);
+    ASSERT_TRUE(s.eta.available) << s.eta.why_not;
+    EXPECT_DOUBLE_EQ(s.stages[0].unplanned.expected, 1 + 4);
+    EXPECT_NEAR(s.eta.remaining_s.expected, 6 * 4 + 4 * 9 * 4, 1e-6);
+  }
+}
+
 TEST_F(StatusTest, FitsEightyColumnsAndTheTerminalsHeight) {
   schema::SweepManifest m = StandardSweep();
   for (int i = 0; i < 40; ++i) {
