@@ -42,7 +42,12 @@ const ParamTable<SweepSettings>& SweepParams() {
               .Help("configurations drawn by random, asha and tpe"),
           Param(&SweepSettings::tpe_startup, "tpe_startup")
               .Range(1, 100000)
-              .Help("tpe: proposals drawn at random before the model proposes"),
+              .Help("tpe and asha_sampler = tpe: proposals drawn at random before the model proposes"),
+          Param(&SweepSettings::asha_sampler, "asha_sampler")
+              .Choices({{"random", AshaSampler::kRandom}, {"tpe", AshaSampler::kTpe}})
+              .Help("asha: rung 0's `budget` configurations drawn at random before the first result, or "
+                    "proposed "
+                    "one at a time by tpe, fitted to the scores of the highest rung with enough results"),
           Param(&SweepSettings::min_epochs, "min_epochs")
               .Range(1, 100000)
               .Help("asha: epochs of rung 0 (r); rung k trains to r * reduction_factor^k epochs"),
@@ -392,9 +397,14 @@ SweepConfig ParseSweepConfig(const std::string& text, const std::string& path) {
         throw ConfigError(setting_sources[key], key, std::string(key) + " is only used by strategy = asha");
   }
   auto source_of = [&](const char* key) { return setting_sources.count(key) ? setting_sources[key] : path; };
-  if (config.sweep.strategy != Strategy::kTpe && setting_sources.count("sweep.tpe_startup"))
+  const bool asha_tpe =
+      config.sweep.strategy == Strategy::kAsha && config.sweep.asha_sampler == AshaSampler::kTpe;
+  if (config.sweep.strategy != Strategy::kAsha && setting_sources.count("sweep.asha_sampler"))
+    throw ConfigError(source_of("sweep.asha_sampler"), "sweep.asha_sampler",
+                      "sweep.asha_sampler is only used by strategy = asha");
+  if (config.sweep.strategy != Strategy::kTpe && !asha_tpe && setting_sources.count("sweep.tpe_startup"))
     throw ConfigError(source_of("sweep.tpe_startup"), "sweep.tpe_startup",
-                      "sweep.tpe_startup is only used by strategy = tpe");
+                      "sweep.tpe_startup is only used by strategy = tpe and asha_sampler = tpe");
   if (config.sweep.search_on == SearchOn::kFolds) {
     if (config.sweep.search_seeds != 1)
       throw ConfigError(source_of("sweep.search_seeds"), "sweep.search_seeds",

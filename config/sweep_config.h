@@ -15,6 +15,10 @@
 namespace dts::config {
 
 enum class Strategy { kGrid, kRandom, kAsha, kTpe };
+// strategy = asha: how rung 0's configurations are drawn: every one at random before the first result, or
+// one at a time by a tree-structured Parzen estimator fitted to the results so far (model-based ASHA, as
+// BOHB is for Hyperband).
+enum class AshaSampler { kRandom, kTpe };
 // What the search scores a configuration by: its dev score on fold 0 (the paper's held-out dev set), or its
 // dev scores on every fold of a cross-validated corpus (one training per fold, mean over folds).
 enum class SearchOn { kDev, kFolds };
@@ -34,7 +38,8 @@ struct SweepSettings {
   std::string base;  // the base trial INI, relative to the sweep file
   Strategy strategy = Strategy::kGrid;
   int budget = 20;      // configurations drawn by the random, asha and tpe strategies
-  int tpe_startup = 5;  // tpe: proposals drawn at random before the model proposes
+  int tpe_startup = 5;  // tpe (and asha_sampler = tpe): proposals drawn at random before the model proposes
+  AshaSampler asha_sampler = AshaSampler::kRandom;
   // asha: rung k trains to min_epochs * reduction_factor^k epochs (while <= max_epochs); the top
   // 1/reduction_factor of each rung is promoted and resumes from its checkpoint.
   int min_epochs = 1;

@@ -442,26 +442,33 @@ void Coordinator::HandleResult(int rank, const Result& result) {
 
 void Coordinator::RestoreAshaRows(const StagePlan& plan) {
   // Rungs above 0 are not planned: they are promotions an earlier run decided. Bring them back, unfinished
-  // ones queued first like any promotion.
+  // ones queued first like any promotion. With asha_sampler = tpe rung 0 was proposed, not planned: its rows
+  // come back too, unfinished ones queued behind in proposal order like a planned rung 0's.
+  const bool proposed = ProposesAshaRungZero(sweep_);
   std::set<std::string> planned;
   for (const auto& trial : plan.trials) planned.insert(trial.trial_id);
-  std::vector<const schema::PlannedTrial*> rows;
-  for (const auto& row : previous_rows_)
-    if (row.stage == "search" && AshaRung(row) >= 1 && planned.count(row.trial_id)) rows.push_back(&row);
-  // File order, which is promotion order (a trial's rows are already in rung order): each unfinished row
-  // pushed to the front in that order rebuilds the queue the killed run had, newest promotion first.
-  for (const auto* previous : rows) {
-    if (index_.count(RowKey(*previous))) continue;
-    if (static_cast<size_t>(AshaRung(*previous)) >= rung_epochs_.size()) {
-      Say(Line() << "trial " << previous->trial_id << ": " << previous->variant
+  // File order, which is proposal and promotion order (a trial's rows are already in rung order): each
+  // unfinished promotion pushed to the front in that order rebuilds the queue the killed run had, newest
+  // promotion first.
+  for (const auto& previous : previous_rows_) {
+    const int rung = AshaRung(previous);
+    if (previous.stage != "search" || rung < 0 || index_.count(RowKey(previous))) continue;
+    if (rung == 0 && proposed) planned.insert(previous.trial_id);
+    if (!planned.count(previous.trial_id) || (rung == 0 && !proposed)) continue;
+    if (static_cast<size_t>(rung) >= rung_epochs_.size()) {
+      Say(Line() << "trial " << previous.trial_id << ": " << previous.variant
                  << " is beyond this sweep's last rung (sweep.max_epochs changed?); not resumed");
       continue;
     }
-    schema::PlannedTrial row = *previous;
+    schema::PlannedTrial row = previous;
     if (!schema::IsTerminal(row.status)) row.status = TrialStatus::kPlanned;
     index_[RowKey(row)] = manifest_.trials.size();
     manifest_.trials.push_back(row);
-    if (!schema::IsTerminal(row.status)) pending_.push_front(manifest_.trials.size() - 1);
+    if (schema::IsTerminal(row.status)) continue;
+    if (rung == 0)
+      pending_.push_back(manifest_.trials.size() - 1);
+    else
+      pending_.push_front(manifest_.trials.size() - 1);
   }
 }
 

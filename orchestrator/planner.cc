@@ -51,7 +51,13 @@ bool IsCrossValidated(const config::SweepConfig& sweep) {
 }
 
 bool IsSequentialSearch(const config::SweepConfig& sweep) {
-  return sweep.sweep.search_on == config::SearchOn::kFolds || sweep.sweep.strategy == config::Strategy::kTpe;
+  return sweep.sweep.search_on == config::SearchOn::kFolds ||
+         sweep.sweep.strategy == config::Strategy::kTpe || ProposesAshaRungZero(sweep);
+}
+
+bool ProposesAshaRungZero(const config::SweepConfig& sweep) {
+  return sweep.sweep.strategy == config::Strategy::kAsha &&
+         sweep.sweep.asha_sampler == config::AshaSampler::kTpe;
 }
 
 std::vector<config::TrainConfig> SearchPoints(const config::SweepConfig& sweep) {
@@ -195,20 +201,21 @@ StagePlan Planner::PlanSearch() const {
   if (race && !IsCrossValidated(sweep_))
     throw ConfigError(sweep_.path, "sweep.search_on",
                       "sweep.search_on = folds needs a cross-validated corpus (this one is a fixed split)");
-  std::vector<Run> runs;
-  for (const auto& point : points) {
-    config::TrainConfig config = point;
-    config.data.protocol = config::Protocol::kDev;
-    // ASHA: the INI says the full budget (what a final-stage run of this configuration trains); each rung's
-    // budget comes as a --train.max_epochs override, so the INI and the trial id stay the same across rungs.
-    if (asha) config.train.max_epochs = sweep_.sweep.max_epochs;
-    for (int s = 0; s < sweep_.sweep.search_seeds; ++s)
-      runs.push_back(
-          {config, config::kStageSearch, "", 0, static_cast<std::uint64_t>(sweep_.sweep.seed + s)});
+  const bool proposed = ProposesAshaRungZero(sweep_);
+  if (proposed) {
+    // Rung 0 is proposed one configuration at a time as results come in (SequentialSearch::Next).
+    plan.notes.push_back("asha: up to " + std::to_string(sweep_.sweep.budget) +
+                         " configurations proposed one at a time by tpe (the first " +
+                         std::to_string(std::min(sweep_.sweep.tpe_startup, sweep_.sweep.budget)) +
+                         " at random), fold 0, data.protocol = dev");
+  } else {
+    std::vector<Run> runs;
+    for (const auto& point : points)
+      for (int s = 0; s < sweep_.sweep.search_seeds; ++s) runs.push_back(SearchRunOf(point, s));
+    plan.trials = MakeAll(runs);
+    plan.notes.push_back(std::to_string(points.size()) + " search configurations x " +
+                         std::to_string(sweep_.sweep.search_seeds) + " seeds, fold 0, data.protocol = dev");
   }
-  plan.trials = MakeAll(runs);
-  plan.notes.push_back(std::to_string(points.size()) + " search configurations x " +
-                       std::to_string(sweep_.sweep.search_seeds) + " seeds, fold 0, data.protocol = dev");
   if (asha) {
     std::string rungs;
     for (int epochs : config::AshaRungEpochs(sweep_.sweep))
@@ -228,6 +235,19 @@ StagePlan Planner::PlanSearch() const {
     plan.notes.push_back(note.str());
   }
   return plan;
+}
+
+Planner::Run Planner::SearchRunOf(const config::TrainConfig& point, int seed_offset) const {
+  config::TrainConfig config = point;
+  config.data.protocol = config::Protocol::kDev;
+  // ASHA: the INI says the full budget (what a final-stage run of this configuration trains); each rung's
+  // budget comes as a --train.max_epochs override, so the INI and the trial id stay the same across rungs.
+  if (sweep_.sweep.strategy == config::Strategy::kAsha) config.train.max_epochs = sweep_.sweep.max_epochs;
+  return {config, config::kStageSearch, "", 0, static_cast<std::uint64_t>(sweep_.sweep.seed + seed_offset)};
+}
+
+PlannedTrial Planner::AshaRun(const config::TrainConfig& point) const {
+  return MakeAll({SearchRunOf(point, 0)}).front();
 }
 
 int Planner::TopRungEpochs() const { return config::AshaRungEpochs(sweep_.sweep).back(); }

@@ -49,9 +49,11 @@ struct StagePlan {
 config::TrainConfig RowConfig(const PlannedTrial& row);
 
 // True when the search stage plans its trials one at a time as results come in (orchestrator/
-// sequential_search.h): search_on = folds (racing or not) and strategy = tpe. Grid, random and asha on the
-// dev set are planned whole.
+// sequential_search.h): search_on = folds (racing or not), strategy = tpe, and asha with asha_sampler = tpe.
+// Grid, random and asha's random rung 0 on the dev set are planned whole.
 bool IsSequentialSearch(const config::SweepConfig& sweep);
+// strategy = asha with asha_sampler = tpe: rung 0's configurations are proposed one at a time, not planned.
+bool ProposesAshaRungZero(const config::SweepConfig& sweep);
 
 class Planner {
  public:
@@ -74,6 +76,9 @@ class Planner {
   // rung on fold `fold` (>= 1) at the top rung's budget, variant schema::kRaceVariant, with its ASHA trial's
   // config_id. TopRungEpochs: that budget, the largest min_epochs * reduction_factor^k <= max_epochs.
   PlannedTrial RaceRun(const config::TrainConfig& config, int fold) const;
+  // strategy = asha: a configuration's rung-0 row (fold 0, sweep.seed, its INI at max_epochs), as PlanSearch
+  // plans it; asha_sampler = tpe proposes them one at a time.
+  PlannedTrial AshaRun(const config::TrainConfig& config) const;
   int TopRungEpochs() const;
   // `done`: the manifest's rows so far; ranks configurations by the mean dev score of their search trials.
   // search_on = folds on a cross-validated corpus: a final run that is a completed search trial's run (same
@@ -98,6 +103,8 @@ class Planner {
   };
   // The manifest rows of `runs`: ids from config/identity.h, the full canonical INI of each trial.
   std::vector<PlannedTrial> MakeAll(const std::vector<Run>& runs) const;
+  // The search run of a grid point or draw on fold 0 with seed sweep.seed + seed_offset.
+  Run SearchRunOf(const config::TrainConfig& point, int seed_offset) const;
   const PlannedTrial* ConfigRow(const std::vector<PlannedTrial>& done, const std::string& config_id) const;
   // The epochs a search row's trial was trained to: its ASHA rung's budget, else its INI's train.max_epochs.
   int TrainedEpochs(const PlannedTrial& row) const;

@@ -29,7 +29,7 @@ SequentialSearch::SequentialSearch(const config::SweepConfig& sweep, const Plann
       top_rung_(sweep.sweep.strategy == config::Strategy::kAsha
                     ? static_cast<int>(config::AshaRungEpochs(sweep.sweep).size()) - 1
                     : -1) {
-  if (sweep.sweep.strategy != config::Strategy::kTpe) {
+  if (sweep.sweep.strategy != config::Strategy::kTpe && !ProposesAshaRungZero(sweep)) {
     points_ = SearchPoints(sweep);
     for (const auto& point : points_) point_ids_.push_back(planner.SearchRun(point, 0).config_id);
   }
@@ -38,7 +38,8 @@ SequentialSearch::SequentialSearch(const config::SweepConfig& sweep, const Plann
 int SequentialSearch::MaxRuns() const {
   if (top_rung_ >= 0) {
     // Every rung row the ASHA rule can plan (n, n/eta, n/eta^2, ...) and every fold of the top rung's ones.
-    int rows = 0, at_rung = static_cast<int>(points_.size());
+    int rows = 0;
+    int at_rung = ProposesAshaRungZero(sweep_) ? sweep_.sweep.budget : static_cast<int>(points_.size());
     for (int rung = 0; rung <= top_rung_; ++rung, at_rung /= sweep_.sweep.reduction_factor) rows += at_rung;
     return rows + (at_rung * sweep_.sweep.reduction_factor) * (planner_.SearchRuns() - 1);
   }
@@ -116,8 +117,54 @@ std::optional<PlannedTrial> SequentialSearch::NextRace(const schema::SweepManife
   return planner_.RaceRun(RowConfig(*top_row[next->first]), next->second);
 }
 
+std::optional<PlannedTrial> SequentialSearch::ProposeAshaRun(const schema::SweepManifest& manifest) const {
+  // The configurations proposed so far: their rung-0 rows, in file order (proposal order).
+  std::vector<const PlannedTrial*> proposed;
+  std::set<std::string> seen;
+  for (const auto& row : manifest.trials)
+    if (row.stage == config::kStageSearch && AshaRung(row) == 0 && seen.insert(row.config_id).second)
+      proposed.push_back(&row);
+  if (proposed.size() >= static_cast<size_t>(sweep_.sweep.budget)) return std::nullopt;
+  // Each configuration's score per rung (diverged: 0). The model is fitted at the highest rung where at
+  // least one more configuration than the space has dimensions has a result, rung 0 until then: BOHB's rule
+  // (Falkner et al. 2018), so that the few long runs steer it once there are enough of them.
+  std::vector<std::map<std::string, std::pair<double, const PlannedTrial*>>> by_rung(
+      static_cast<size_t>(std::max(top_rung_, 0) + 1));
+  for (const auto& row : manifest.trials) {
+    const int rung = AshaRung(row);
+    if (row.stage != config::kStageSearch || rung < 0 || rung > top_rung_) continue;
+    if (row.status == schema::TrialStatus::kCompleted || row.status == schema::TrialStatus::kPromoted ||
+        row.status == schema::TrialStatus::kDiverged)
+      by_rung[static_cast<size_t>(rung)][row.config_id] = {
+          row.status == schema::TrialStatus::kDiverged ? 0.0 : row.dev_score, &row};
+  }
+  size_t fitted = 0;
+  for (size_t k = by_rung.size(); k-- > 0;)
+    if (by_rung[k].size() >= sweep_.space.size() + 1) {
+      fitted = k;
+      break;
+    }
+  std::vector<search::Observation> observations;
+  for (const auto& [id, scored] : by_rung[fitted])
+    observations.push_back({PointOf(RowConfig(*scored.second)), scored.first});
+  std::set<search::Point> taken;
+  for (const auto* row : proposed) taken.insert(PointOf(RowConfig(*row)));
+  search::TpeSettings settings;
+  settings.seed = static_cast<std::uint64_t>(sweep_.sweep.seed);
+  settings.startup = sweep_.sweep.tpe_startup;
+  const auto proposal = search::TpeSampler(sweep_, settings).Propose(proposed.size(), observations, taken);
+  if (!proposal) return std::nullopt;
+  return planner_.AshaRun(search::ConfigOf(sweep_, *proposal));
+}
+
 std::optional<PlannedTrial> SequentialSearch::Next(const schema::SweepManifest& manifest) const {
-  if (top_rung_ >= 0) return NextRace(manifest);
+  if (top_rung_ >= 0) {
+    // ASHA's rows before the race, as when rung 0 is planned whole: promotions are queued by the coordinator
+    // ahead of anything asked for here, then new proposals, then race runs.
+    if (ProposesAshaRungZero(sweep_))
+      if (auto proposal = ProposeAshaRun(manifest)) return proposal;
+    return NextRace(manifest);
+  }
   // Configurations in start order, each with the runs already planned.
   std::vector<search::StartedConfig> started;
   std::map<std::string, size_t> position;

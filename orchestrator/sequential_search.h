@@ -1,6 +1,10 @@
 // The search stage of search_on = folds and of strategy = tpe: trials planned one at a time as results come
 // in, and, with racing, configurations eliminated before their remaining folds.
 //
+// ASHA with asha_sampler = tpe (on the dev set or raced over folds): rung 0 is not planned whole; each new
+// configuration is proposed here when a worker would otherwise idle, by TPE over the scores so far (the
+// promotions stay the coordinator's, as for random draws).
+//
 // ASHA then racing (strategy = asha, search_on = folds): the coordinator runs ASHA's rungs on fold 0 as for
 // ASHA on the dev set (planned whole, promoted as results come in); here, each configuration whose top-rung
 // run completed joins a race over folds 1, 2, ... at the top rung's budget (Planner::RaceRun), in the order
@@ -55,6 +59,9 @@ class SequentialSearch {
   int RunIndex(const PlannedTrial& row) const;
   // ASHA then racing: the next race run, or nullopt when no configuration at the top rung has one left.
   std::optional<PlannedTrial> NextRace(const schema::SweepManifest& manifest) const;
+  // asha_sampler = tpe: the next configuration's rung-0 row, proposed by TPE from the results so far, or
+  // nullopt once `budget` configurations were proposed (or a finite space has none left).
+  std::optional<PlannedTrial> ProposeAshaRun(const schema::SweepManifest& manifest) const;
   // The searched values of a configuration, as the TPE sampler writes points.
   search::Point PointOf(const config::TrainConfig& config) const;
 

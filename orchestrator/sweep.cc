@@ -88,7 +88,7 @@ void PrintPlan(const config::SweepConfig& sweep, const ParamCounter& counter,
   const auto points = SearchPoints(sweep);
   const bool asha = sweep.sweep.strategy == config::Strategy::kAsha;
   const bool cross_validated = IsCrossValidated(sweep);
-  const bool tpe = sweep.sweep.strategy == config::Strategy::kTpe;
+  const bool tpe = sweep.sweep.strategy == config::Strategy::kTpe || ProposesAshaRungZero(sweep);
   const bool search_on_folds = sweep.sweep.search_on == config::SearchOn::kFolds;
   const int runs = search_on_folds ? sweep.base.data.folds : sweep.sweep.search_seeds;
   out << "sweep '" << sweep.sweep.name << "' (" << sweep.path << "): strategy "

@@ -589,6 +589,14 @@ class Summarizer {
           if (row.stage == "search") ++runs[row.config_id];
         const int configs_seen = static_cast<int>(runs.size());
         if (IsAsha()) {
+          if (s.asha_sampler == config::AshaSampler::kTpe) {
+            // Rung 0 proposed one at a time: the configurations not proposed yet.
+            const double more = std::max(0, s.budget - configs_seen);
+            stage.unplanned.lo += more;
+            stage.unplanned.expected += more;
+            stage.unplanned.hi += more;
+            asha_more_.push_back({0, more});
+          }
           // Promotions to rung k: about floor(n / eta) of the n results at rung k-1; none more at the least.
           double expected_prev = std::max(s.budget, configs_seen);
           for (size_t k = 1; k < rung_epochs_.size(); ++k) {
@@ -940,9 +948,9 @@ class Summarizer {
           auto or_median = [&](double seconds) { return seconds > 0 ? seconds : spe; };
           for (const auto& [k, more] : asha_more_) {
             const size_t ku = static_cast<size_t>(k);
-            total_s += more * (or_median(PromotedSecondsPerEpoch(k, more)) *
-                                   (rung_epochs_[ku] - rung_epochs_[ku - 1]) +
-                               overhead_);
+            const int from = ku > 0 ? rung_epochs_[ku - 1] : 0;  // rung 0: new configurations (asha_sampler)
+            total_s +=
+                more * (or_median(PromotedSecondsPerEpoch(k, more)) * (rung_epochs_[ku] - from) + overhead_);
             count += more;
           }
           if (AshaRaces() && !rung_epochs_.empty()) {

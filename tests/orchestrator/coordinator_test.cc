@@ -934,6 +934,105 @@ TEST_F(CoordinatorTest, AshaThenRaceStoppedAndResumedContinuesIdentically) {
   }
 }
 
+// asha_sampler = tpe: rung 0 proposed one configuration at a time by TPE (BOHB-style) instead of 12 random
+// draws planned up front, over 54 points; the ASHA rule, the race and the final stage's reuse unchanged.
+std::string AshaTpeSweepText() {
+  std::string text = kAshaRaceSweep;
+  text.replace(text.find("budget = 18"), 11, "budget = 12\nasha_sampler = tpe\ntpe_startup = 4");
+  text += "model.hidden = 8, 16, 32\n";
+  return text;
+}
+
+// LayeredScore without its noise: how good a configuration is by construction.
+double LayeredQuality(const config::TrainConfig& c) {
+  return -4.0 * std::abs(c.model.shared_layers - 2) - 3.0 * std::abs(c.model.re_layers - 1) -
+         2.0 * c.model.ner_layers;
+}
+
+TEST_F(CoordinatorTest, AshaWithTpeProposesRungZeroOneAtATimeUnderTheSameRules) {
+  const config::SweepConfig sweep = config::ParseSweepConfig(AshaTpeSweepText(), "at.ini");
+  FakeTrials trials([](const Assign&, int) { return FailureClass::kNone; });
+  trials.score_ = RaceScore;
+  const SweepRun run = RunGroup(sweep, dir_, trials, /*ranks=*/2);
+  ASSERT_EQ(run.rc, kExitOk) << run.log;
+  EXPECT_NE(run.log.find("proposed one at a time by tpe"), std::string::npos) << run.log;
+  EXPECT_GE(CheckAshaRule(trials.sequence_, {1, 2, 4}, 2), 6 + 3);
+  const AshaRaceRows rows = SplitAshaRace(run.manifest);
+  std::vector<config::TrainConfig> proposals;  // rung 0, in proposal order
+  std::set<std::string> configs;
+  for (const auto* row : rows.rungs)
+    if (AshaRung(*row) == 0) {
+      EXPECT_TRUE(configs.insert(row->config_id).second) << "proposed twice: " << row->config_id;
+      proposals.push_back(RowConfig(*row));
+    }
+  ASSERT_EQ(proposals.size(), 12u) << "budget = 12 proposals";
+  EXPECT_FALSE(rows.race.empty()) << "the top rung races over the other folds";
+  // The model's 8 proposals are better by construction than the 4 random ones it started from.
+  double startup = 0, model = 0;
+  for (size_t i = 0; i < proposals.size(); ++i) (i < 4 ? startup : model) += LayeredQuality(proposals[i]);
+  EXPECT_GT(model / 8, startup / 4);
+  int final_rows = 0;
+  for (const auto& row : run.manifest.trials)
+    if (row.stage == "final") {
+      ++final_rows;
+      EXPECT_EQ(row.variant, schema::kReusedVariant) << "fold " << row.fold;
+    }
+  EXPECT_EQ(final_rows, 10);
+  // Seeded: the same proposals, rows and eliminations every time.
+  FakeTrials again([](const Assign&, int) { return FailureClass::kNone; });
+  again.score_ = RaceScore;
+  const SweepRun twice = RunGroup(sweep, dir_ + "-again", again, /*ranks=*/2);
+  fs::remove_all(dir_ + "-again");
+  ASSERT_EQ(twice.manifest.trials.size(), run.manifest.trials.size());
+  for (size_t i = 0; i < run.manifest.trials.size(); ++i)
+    EXPECT_EQ(twice.manifest.trials[i].trial_id, run.manifest.trials[i].trial_id) << "row " << i;
+}
+
+// Stopped by SIGTERM while proposing (rung 0), among the promotions and in the race, then resumed: the same
+// rows in the same order, the same scores and eliminations as the uninterrupted run; each (trial, budget)
+// completes exactly once. The proposals are a function of the manifest's rows, which the resumed run reads.
+TEST_F(CoordinatorTest, AshaWithTpeStoppedAndResumedContinuesIdentically) {
+  const config::SweepConfig sweep = config::ParseSweepConfig(AshaTpeSweepText(), "at.ini");
+  FakeTrials reference([](const Assign&, int) { return FailureClass::kNone; });
+  reference.score_ = RaceScore;
+  const SweepRun full = RunGroup(sweep, dir_ + "-ref", reference, /*ranks=*/2);
+  fs::remove_all(dir_ + "-ref");
+  ASSERT_EQ(full.rc, kExitOk);
+  const AshaRaceRows rows = SplitAshaRace(full.manifest);
+  const int total_calls = static_cast<int>(rows.rungs.size() + rows.race.size());
+  for (int stop_at : {3, 8, 14, total_calls - 3}) {
+    SCOPED_TRACE("stopped at call " + std::to_string(stop_at) + " of " + std::to_string(total_calls));
+    const std::string dir = dir_ + "-" + std::to_string(stop_at);
+    StoppedAndResumed run(stop_at, RaceScore);
+    run.Run(sweep, dir);
+    const auto& a = full.manifest;
+    const auto& b = run.resumed.manifest;
+    ASSERT_EQ(a.trials.size(), b.trials.size());
+    for (size_t i = 0; i < a.trials.size(); ++i) {
+      EXPECT_EQ(a.trials[i].trial_id, b.trials[i].trial_id) << "row " << i;
+      EXPECT_EQ(a.trials[i].variant, b.trials[i].variant) << "row " << i;
+      EXPECT_EQ(a.trials[i].status, b.trials[i].status) << "row " << i;
+      EXPECT_EQ(a.trials[i].dev_score, b.trials[i].dev_score) << "row " << i;
+    }
+    ASSERT_EQ(a.eliminations.size(), b.eliminations.size());
+    for (size_t i = 0; i < a.eliminations.size(); ++i)
+      EXPECT_EQ(a.eliminations[i].config_id, b.eliminations[i].config_id);
+    for (const auto& row : b.trials) {
+      if (row.stage != "search") continue;
+      const int rung = AshaRung(row);
+      if (rung >= 0) {
+        const std::pair<std::string, int> key{row.trial_id, std::vector<int>{1, 2, 4}.at(rung)};
+        EXPECT_EQ(run.first.completed_at_[key] + run.second.completed_at_[key], 1)
+            << row.trial_id << " at rung " << rung << " must complete exactly once";
+      } else {
+        EXPECT_EQ(run.first.completed_[row.trial_id] + run.second.completed_[row.trial_id], 1)
+            << "race run " << row.trial_id << " must complete exactly once";
+      }
+    }
+    fs::remove_all(dir);
+  }
+}
+
 // The final stage's reuse rule on its own: every fold of a search on folds that trained the final run (same
 // configuration but data.protocol, fold, seed and epochs) is reused, naming its search trial; a fold whose
 // final run an earlier run of the sweep trained itself (a directory from before reuse) keeps that trial.

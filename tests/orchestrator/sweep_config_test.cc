@@ -226,6 +226,14 @@ TEST(SweepConfigTest, RacingAndTpeSettingsAreChecked) {
   EXPECT_NE(error("[sweep]\nsearch_on = folds\nsearch_seeds = 2\n").find("r.ini:3: sweep.search_seeds"),
             std::string::npos);
   EXPECT_NE(error("[sweep]\ntpe_startup = 3\n").find("r.ini:2: sweep.tpe_startup"), std::string::npos);
+  // ASHA with TPE proposals (issue 26): tpe_startup applies there, asha_sampler only to asha.
+  EXPECT_EQ(error("[sweep]\nstrategy = asha\nasha_sampler = tpe\ntpe_startup = 3\n"), "no error");
+  EXPECT_NE(error("[sweep]\nstrategy = asha\ntpe_startup = 3\n").find("r.ini:3: sweep.tpe_startup"),
+            std::string::npos);
+  EXPECT_NE(error("[sweep]\nstrategy = tpe\nasha_sampler = tpe\n").find("r.ini:3: sweep.asha_sampler"),
+            std::string::npos);
+  EXPECT_NE(error("[sweep]\nstrategy = asha\nasha_sampler = bohb\n").find("r.ini:3: sweep.asha_sampler"),
+            std::string::npos);
   EXPECT_NE(
       error("[sweep]\nsearch_on = folds\nracing = t_test\nracing_min_folds = 12\n[base]\ndata.folds = 10\n")
           .find("r.ini:4: sweep.racing_min_folds = 12 exceeds data.folds = 10"),

@@ -422,6 +422,36 @@ TEST_F(StatusTest, AshaThenRaceCountsTheRaceAndNoFinalTraining) {
   EXPECT_DOUBLE_EQ(s.stages[1].unplanned.hi, 0) << "the final stage reuses the race's trials";
 }
 
+// asha_sampler = tpe: rung 0 is proposed one configuration at a time, so the configurations not proposed
+// yet are work the search will still add (rung 0's epochs each), besides their promotions and the race.
+TEST_F(StatusTest, AshaWithTpeCountsTheConfigurationsNotYetProposed) {
+  schema::SweepManifest m;
+  m.sweep_name = "asha-tpe";
+  m.sweep_ini =
+      "[sweep]\nstrategy = asha\nasha_sampler = tpe\nbudget = 9\nmin_epochs = 1\nreduction_factor = 3\n"
+      "max_epochs = 9\nsearch_on = folds\nracing = t_test\nracing_min_folds = 3\ncorpus = cross_validated\n"
+      "stages = search,final\n[space]\nmodel.hidden = 8, 16, 32\n";
+  m.status = TrialStatus::kRunning;
+  m.workers = 1;
+  for (int i = 0; i < 2; ++i) {
+    PlannedTrial row = Row("a00000000000000" + std::to_string(i), "search", TrialStatus::kCompleted,
+                           "c" + std::to_string(i));
+    row.config_ini = std::string(kConfig) + "\n[data]\nfolds = 5\n";
+    row.variant = "rung0";
+    m.trials.push_back(row);
+    WriteTrial(row.trial_id, TrialStatus::kCompleted, 1, 10);
+  }
+  WriteManifest(m);
+  WriteLock(1);
+  const StatusSummary s = Snapshot();
+  ASSERT_EQ(s.stages.size(), 2u);
+  // 7 configurations to propose, 3 promotions to rung 1, 1 to rung 2, and its race over the 4 other folds.
+  EXPECT_DOUBLE_EQ(s.stages[0].unplanned.hi, 7 + 3 + 1 + 4);
+  ASSERT_TRUE(s.eta.available) << s.eta.why_not;
+  // One worker, 10 s epochs: 7 x 1 + 3 x 2 + 1 x 6 + 4 x 9 epochs.
+  EXPECT_NEAR(s.eta.remaining_s.expected, 10.0 * (7 + 6 + 6 + 36), 1e-6);
+}
+
 // ASHA then racing prices promotions and race runs at the time per epoch of the configurations that climb,
 // not at the search's median: on a real ADE run the top rung's configurations were small and fast (about a
 // fifth of the median epoch) and the ETA at 50% of the work was late by 500% of the time left. Here one fast
