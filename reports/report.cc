@@ -108,6 +108,7 @@ ReportOutput WriteReport(const ReportOptions& options) {
   std::string search;
   for (const auto& sel : selections) {
     search += SearchSection(data, sel.dataset, searched_by_dataset[sel.dataset], options.top_k, out, plots);
+    search += ImportanceSection(data, sel.dataset, searched_by_dataset[sel.dataset], out);
     search += RacingSection(data, sel.dataset, out);
     const Group* theta_group = sel.final_group;
     std::vector<Group> search_groups;

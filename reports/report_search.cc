@@ -1,6 +1,8 @@
 #include <algorithm>
 #include <cmath>
+#include <iomanip>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -221,6 +223,159 @@ std::string RacingSection(const SweepData& data, const std::string& dataset, Out
        << "%). Gap: the incumbent's mean dev score minus the eliminated configuration's, over the paired "
           "folds. "
           "A configuration overtaken after it had run every fold is listed too; it cost nothing extra.";
+  t.display.notes.push_back(note.str());
+  return out.WriteTable(t) + Links(t);
+}
+
+// Which searched dimensions mattered: each dimension's levels (its values, or for a continuous one its
+// thirds by rank) with the mean score of the configurations at each, and the share of the scores' variance
+// the dimension explains alone (epsilon squared, the bias-corrected eta squared: it does not grow with the
+// number of levels). Scored at the one budget every configuration of the search has: ASHA's rung 0, else
+// each configuration's first run (fold 0, or its first seed); a diverged run counts 0.
+std::string ImportanceSection(const SweepData& data, const std::string& dataset,
+                              const std::vector<std::string>& searched, OutputDir& out) {
+  const std::vector<Group> groups = GroupRecords(data, dataset, config::kStageSearch, false);
+  bool asha = false;
+  for (const auto& row : data.manifest.trials) asha = asha || schema::AshaRung(row) >= 0;
+  std::map<std::string, const schema::PlannedTrial*> first;  // config_id -> the row that scores it
+  for (const auto& row : data.manifest.trials) {
+    if (row.stage != config::kStageSearch || !schema::HasResult(row.status)) continue;
+    if (asha ? schema::AshaRung(row) != 0 : row.variant == schema::kRaceVariant) continue;
+    auto [it, added] = first.try_emplace(row.config_id, &row);
+    if (!added && std::make_pair(row.fold, row.seed) < std::make_pair(it->second->fold, it->second->seed))
+      it->second = &row;
+  }
+  struct Scored {
+    const Group* group;
+    double score;
+  };
+  std::vector<Scored> scored;
+  for (const auto& g : groups) {
+    auto it = first.find(g.config_id);
+    if (it == first.end()) continue;
+    const auto& row = *it->second;
+    scored.push_back({&g, row.status == schema::TrialStatus::kDiverged ? 0.0 : std::max(0.0, row.dev_score)});
+  }
+  if (scored.size() < 6 || searched.empty()) return "";  // too few to say anything
+  const double n = static_cast<double>(scored.size());
+  double mean = 0;
+  for (const auto& s : scored) mean += s.score / n;
+  double total = 0;
+  for (const auto& s : scored) total += (s.score - mean) * (s.score - mean);
+
+  struct Level {
+    std::string label;
+    double sum = 0;
+    int count = 0;
+  };
+  struct Row {
+    std::string key;
+    std::vector<Level> levels;
+    double epsilon2 = 0;
+  };
+  std::vector<Row> rows;
+  for (const auto& key : searched) {
+    if (asha && key == Keys().max_epochs) continue;  // ASHA's budget per rung, not a searched dimension
+    Row row{key, {}, 0};
+    std::vector<std::pair<std::string, double>> values;  // per configuration: its value, as text and number
+    bool numeric = true;
+    std::set<std::string> distinct;
+    for (const auto& s : scored) {
+      const std::string value = s.group->ConfigValue(key);
+      distinct.insert(value);
+      char* end = nullptr;
+      const double number = std::strtod(value.c_str(), &end);
+      numeric = numeric && end != value.c_str() && *end == '\0';
+      values.emplace_back(value, number);
+    }
+    if (distinct.size() < 2) continue;
+    std::vector<size_t> level_of(scored.size());
+    if (numeric && distinct.size() > 6) {
+      // Thirds by rank, labelled with their value ranges.
+      std::vector<size_t> order(scored.size());
+      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+      std::stable_sort(order.begin(), order.end(),
+                       [&](size_t a, size_t b) { return values[a].second < values[b].second; });
+      row.levels.resize(3);
+      for (size_t rank = 0; rank < order.size(); ++rank) level_of[order[rank]] = rank * 3 / order.size();
+      for (size_t third = 0; third < 3; ++third) {
+        double lo = 0, hi = 0;
+        bool any = false;
+        for (size_t i = 0; i < scored.size(); ++i)
+          if (level_of[i] == third) {
+            lo = any ? std::min(lo, values[i].second) : values[i].second;
+            hi = any ? std::max(hi, values[i].second) : values[i].second;
+            any = true;
+          }
+        std::ostringstream label;
+        label << std::setprecision(2) << lo << "-" << hi;
+        row.levels[third].label = label.str();
+      }
+    } else {
+      std::vector<std::string> labels(distinct.begin(), distinct.end());
+      if (numeric)
+        std::stable_sort(labels.begin(), labels.end(), [](const std::string& a, const std::string& b) {
+          return std::stod(a) < std::stod(b);
+        });
+      for (const auto& label : labels) row.levels.push_back({label, 0, 0});
+      for (size_t i = 0; i < scored.size(); ++i)
+        level_of[i] =
+            static_cast<size_t>(std::find(labels.begin(), labels.end(), values[i].first) - labels.begin());
+    }
+    for (size_t i = 0; i < scored.size(); ++i) {
+      row.levels[level_of[i]].sum += scored[i].score;
+      row.levels[level_of[i]].count += 1;
+    }
+    double between = 0;
+    int k = 0;
+    for (const auto& level : row.levels)
+      if (level.count > 0) {
+        const double m = level.sum / level.count;
+        between += level.count * (m - mean) * (m - mean);
+        ++k;
+      }
+    const double within = std::max(0.0, total - between);
+    const double ms_within = n - k > 0 ? within / (n - k) : 0;
+    row.epsilon2 = total > 0 ? (between - (k - 1) * ms_within) / (total + ms_within) : 0;
+    rows.push_back(row);
+  }
+  if (rows.empty()) return "";
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const Row& a, const Row& b) { return a.epsilon2 > b.epsilon2; });
+
+  const std::string stem = FileStem(dataset);
+  ReportTable t;
+  t.display.name = t.values.name = "importance_" + stem;
+  t.display.title = t.values.title = "Search (" + dataset + "): which searched dimensions mattered";
+  t.display.columns = {"Dimension", "Mean score per level (configurations)", "Best level",
+                       "Variance explained"};
+  t.values.columns = {"key", "level", "configurations", "mean_score", "epsilon_squared"};
+  for (const auto& row : rows) {
+    std::string cells, best;
+    double best_mean = -1;
+    for (const auto& level : row.levels) {
+      if (level.count == 0) continue;
+      const double m = level.sum / level.count;
+      cells += (cells.empty() ? "" : "; ") + level.label + ": " + Fixed(m, 1) + " (" +
+               std::to_string(level.count) + ")";
+      if (m > best_mean) {
+        best_mean = m;
+        best = level.label;
+      }
+      t.values.rows.push_back(
+          {row.key, level.label, std::to_string(level.count), CsvNumber(m), CsvNumber(row.epsilon2)});
+    }
+    t.display.rows.push_back({row.key, cells, best, Fixed(100.0 * std::max(0.0, row.epsilon2), 0) + "%"});
+  }
+  std::ostringstream note;
+  note << "Scores: each of the " << scored.size() << " configurations' dev score "
+       << (asha ? "at ASHA's rung 0 (the one budget every configuration has: how fast a configuration learns "
+                  "as much as how well)"
+                : "on its first run (fold 0, or its first seed)")
+       << ", a diverged run 0; overall mean " << Fixed(mean, 1)
+       << ". Continuous dimensions are cut into thirds by rank. Variance explained: epsilon squared (eta "
+          "squared corrected for the number of levels, 0% when below), one dimension at a time: main effects "
+          "only, from few configurations, so a hint of what mattered rather than a measurement.";
   t.display.notes.push_back(note.str());
   return out.WriteTable(t) + Links(t);
 }

@@ -69,6 +69,11 @@ std::string SearchSection(const SweepData& data, const std::string& dataset,
 // with which p-value, against which incumbent, and the fold-trainings the race spent against full
 // cross-validation of every configuration it started. "" when the manifest records no elimination.
 std::string RacingSection(const SweepData& data, const std::string& dataset, OutputDir& out);
+// Which searched dimensions mattered: per dimension, the mean score at each level and the variance it
+// explains alone (epsilon squared), at the budget every configuration has (ASHA's rung 0, else the first
+// run). "" with fewer than 6 scored configurations.
+std::string ImportanceSection(const SweepData& data, const std::string& dataset,
+                              const std::vector<std::string>& searched, OutputDir& out);
 
 std::string ThetaSection(const std::string& dataset, const Group* group, OutputDir& out,
                          std::vector<PlotSpec>& plots);

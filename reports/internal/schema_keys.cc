@@ -29,6 +29,7 @@ SchemaKeys MakeKeys() {
   k.ner_layers = schema.Key(&TrainConfig::model, &config::ModelConfig::ner_layers);
   k.re_layers = schema.Key(&TrainConfig::model, &config::ModelConfig::re_layers);
   k.cell = schema.Key(&TrainConfig::model, &config::ModelConfig::cell);
+  k.max_epochs = schema.Key(&TrainConfig::train, &config::OptimConfig::max_epochs);
   k.format_json = ChoiceWord(&TrainConfig::data, &config::DataConfig::format, config::CorpusFormat::kJson);
   k.protocol_final = ChoiceWord(&TrainConfig::data, &config::DataConfig::protocol, config::Protocol::kFinal);
   return k;

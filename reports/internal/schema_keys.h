@@ -19,6 +19,7 @@ struct SchemaKeys {
   std::string ner_layers;     // model.ner_layers
   std::string re_layers;      // model.re_layers
   std::string cell;           // model.cell
+  std::string max_epochs;     // train.max_epochs
   // Choice words the report compares config values with.
   std::string format_json;     // data.format = json: the dataset is named after data.path
   std::string protocol_final;  // data.protocol = final: fixed splits train on train+dev

@@ -419,6 +419,39 @@ TEST_F(SweepFixture, RacingEliminationsAreListedWithFoldAndPValue) {
   EXPECT_FALSE(fs::exists(dir_ / "report" / "racing_ade.csv"));
 }
 
+// Which searched dimensions mattered: the score follows the shared layers (2 is best) and not the cell, so
+// the table puts model.shared_layers first with most of the variance and the cell at about none. With ASHA
+// rows, only rung 0 scores (the budget every configuration has).
+TEST_F(SweepFixture, ImportanceTableRanksTheDimensionThatDrivesTheScore) {
+  const int shared[] = {1, 2, 3, 1, 2, 3, 1, 2, 3};
+  for (int i = 0; i < 9; ++i)
+    Add("search", "c" + std::to_string(i), "rung0", "ade", 0, 1, shared[i], 0, 1, i % 2 ? "gru" : "lstm",
+        TrialStatus::kCompleted, (shared[i] == 2 ? 80.0 : 60.0) + 0.1 * i, 1000 + i);
+  // A promoted configuration's higher rung scores better, but the table reads rung 0.
+  PlannedTrial promoted = manifest_.trials[0];
+  manifest_.trials[0].status = TrialStatus::kPromoted;
+  promoted.variant = "rung1";
+  promoted.dev_score = 99;
+  manifest_.trials.push_back(promoted);
+  WriteManifest();
+  ReportOptions options;
+  options.sweep_dir = dir_.string();
+  options.plots = false;
+  WriteReport(options);
+  const auto rows = ReadCsv(dir_ / "report" / "importance_ade.csv");
+  ASSERT_FALSE(rows.empty());
+  EXPECT_EQ(rows[0].at("key"), "model.shared_layers");
+  EXPECT_GT(std::stod(rows[0].at("epsilon_squared")), 0.9);
+  const auto& two = FindRow(rows, {{"key", "model.shared_layers"}, {"level", "2"}});
+  EXPECT_EQ(two.at("configurations"), "3");
+  ExpectNear(two, "mean_score", (80.1 + 80.4 + 80.7) / 3);
+  const auto& one = FindRow(rows, {{"key", "model.shared_layers"}, {"level", "1"}});
+  ExpectNear(one, "mean_score", (60.0 + 60.3 + 60.6) / 3);  // rung 0's score, not rung 1's 99
+  EXPECT_LT(std::stod(FindRow(rows, {{"key", "model.cell"}, {"level", "gru"}}).at("epsilon_squared")), 0.05);
+  EXPECT_NE(ReadText(dir_ / "report" / "index.md").find("which searched dimensions mattered"),
+            std::string::npos);
+}
+
 // ASHA writes one manifest row per rung a trial reached, all served by the trial's one file: each trial must
 // count once, ranked by its highest rung's dev score (not by a better score at a smaller budget).
 TEST_F(SweepFixture, AshaRowsCollapseToEachTrialsHighestRung) {
