@@ -127,17 +127,20 @@ std::optional<std::vector<SentenceCounts>> CountSentences(const TrialFile& trial
 
 Comparison Compare(const std::vector<const TrialFile*>& baseline,
                    const std::vector<const TrialFile*>& variant, bool cross_validated, F1Averaging averaging,
-                   const SignificanceOptions& options) {
+                   const SignificanceOptions& options, Pairing pairing) {
   Comparison c;
   c.cross_validated = cross_validated;
   c.test_name = cross_validated ? "corrected_resampled_t" : "paired_t";
 
-  // Pairs by (fold, seed), in that order; the first run of a key wins.
+  // Pairs by (fold, seed), or by fold alone, in that order; the first run of a key wins.
+  const auto key_of = [&](const TrialFile* t) {
+    return std::make_pair(t->fold, pairing == Pairing::kFold ? std::uint64_t{0} : t->seed);
+  };
   std::map<std::pair<int, std::uint64_t>, const TrialFile*> by_key;
-  for (const auto* t : baseline) by_key.emplace(std::make_pair(t->fold, t->seed), t);
+  for (const auto* t : baseline) by_key.emplace(key_of(t), t);
   std::map<std::pair<int, std::uint64_t>, std::pair<const TrialFile*, const TrialFile*>> paired;
   for (const auto* t : variant) {
-    const auto it = by_key.find({t->fold, t->seed});
+    const auto it = by_key.find(key_of(t));
     if (it != by_key.end()) paired.emplace(it->first, std::make_pair(it->second, t));
   }
   std::vector<std::pair<const TrialFile*, const TrialFile*>> pairs;

@@ -83,8 +83,12 @@ struct Comparison {
 // of both sets (all folds) give the fold sizes for n_test/n_train: n_test of a pair is its prediction count,
 // n_train the other folds' counts summed (the held-out dev set is outside every fold), when every fold of
 // data.folds has a run with predictions; otherwise 1/(k-1).
+// Runs are paired by (fold, seed); Pairing::kFold pairs by fold alone, for two systems cross-validated with
+// one run per fold each (two sweeps whose training seeds differ: the same test sentences per fold).
+enum class Pairing { kFoldAndSeed, kFold };
 Comparison Compare(const std::vector<const schema::TrialFile*>& baseline,
                    const std::vector<const schema::TrialFile*>& variant, bool cross_validated,
-                   F1Averaging averaging, const SignificanceOptions& options);
+                   F1Averaging averaging, const SignificanceOptions& options,
+                   Pairing pairing = Pairing::kFoldAndSeed);
 
 }  // namespace dts::reports

@@ -129,7 +129,8 @@ std::vector<std::string> ComparisonNotes(const SignificanceOptions& options, con
   return {
       "Δ: difference of the means against " + reference +
           "; [lo, hi]: " + Fixed(options.confidence * 100, 0) +
-          "% paired bootstrap CI of the mean difference over runs paired by fold and seed (" +
+          "% paired bootstrap CI of the mean difference over runs paired by fold and seed, or by fold alone "
+          "where a note says so (" +
           std::to_string(options.bootstrap_resamples) + " resamples, seed " + std::to_string(options.seed) +
           ").",
       "p t / AR: Holm-adjusted p-values (Holm 1979, across this table's comparison rows, per column) of the "

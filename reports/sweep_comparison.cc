@@ -17,6 +17,14 @@
 namespace dts::reports {
 namespace {
 
+// True when no two runs share a fold.
+bool OneRunPerFold(const std::vector<const schema::TrialFile*>& runs) {
+  std::set<int> folds;
+  for (const auto* t : runs)
+    if (!folds.insert(t->fold).second) return false;
+  return true;
+}
+
 // One loaded sweep with its selected final configuration per dataset (by normalized dataset name).
 struct LoadedSweep {
   std::string dir;
@@ -107,11 +115,22 @@ ReportOutput WriteComparisonReport(const ComparisonReportOptions& options) {
         row.reference = reference_agg;
         row.is_reference = &s == &first;
         if (reference != nullptr && !row.is_reference) {
-          row.comparison = Compare(reference->Completed(), runs, cv && g.CrossValidated(), a.f1_averaging,
-                                   options.significance);
+          // Two cross-validated systems with one run per fold each are paired by fold (the same test
+          // sentences), whatever their training seeds; several runs per fold pair by fold and seed.
+          const bool cross_validated = cv && g.CrossValidated();
+          const bool by_fold =
+              cross_validated && OneRunPerFold(reference->Completed()) && OneRunPerFold(runs);
+          row.comparison = Compare(reference->Completed(), runs, cross_validated, a.f1_averaging,
+                                   options.significance, by_fold ? Pairing::kFold : Pairing::kFoldAndSeed);
+          if (by_fold && row.comparison->pairs > 0) {
+            const std::string note = dataset +
+                                     ": runs paired by fold (one run per fold in each sweep; the "
+                                     "same test sentences, whatever the training seeds).";
+            if (std::find(notes.begin(), notes.end(), note) == notes.end()) notes.push_back(note);
+          }
           if (row.comparison->pairs == 0) {
-            notes.push_back(dataset + " " + a.name + ": no run of " + s.label +
-                            " shares a fold and seed with " + first.label + "'s; no test.");
+            notes.push_back(dataset + " " + a.name + ": no run of " + s.label + " shares a fold" +
+                            (by_fold ? "" : " and seed") + " with " + first.label + "'s; no test.");
           } else if (!row.comparison->randomization_missing.empty()) {
             const std::string note = dataset + ": " + s.label + ": no sentence-level test (" +
                                      row.comparison->randomization_missing + ").";
