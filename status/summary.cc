@@ -1053,8 +1053,9 @@ class Summarizer {
                             ? "epochs per run: train.max_epochs x " + Fixed(fraction_all_, 2) +
                                   ", the median share " + std::to_string(fraction_count_) +
                                   " finished trials ran (early stopping)"
-                            : std::string("epochs per run: train.max_epochs (no trial finished yet)") +
-                                  (IsAsha() ? "; ASHA runs: their rung's epochs" : ""));
+                        : IsAsha() ? std::string("epochs per run: ASHA runs their rung's epochs; others "
+                                                 "train.max_epochs (none outside the rungs finished yet)")
+                                   : std::string("epochs per run: train.max_epochs (no trial finished yet)"));
     if (IsAsha())
       eta.basis.push_back("ASHA promotions" + std::string(AshaRaces() ? " and race runs" : "") +
                           ": at the time per epoch of the configurations that climb (those at the top rung "
