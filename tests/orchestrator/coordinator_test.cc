@@ -880,6 +880,48 @@ TEST_F(CoordinatorTest, AshaThenRaceFinalStageTrainsWhenTheTopRungIsBelowMaxEpoc
   EXPECT_EQ(final_rows, 10);
 }
 
+// ASHA (then racing) sweeps stopped by SIGTERM at each of `stops` calls and resumed, one worker: the resumed
+// manifest has `full`'s rows in the same order with the same variants, statuses and scores, and the same
+// eliminations; each (trial, budget) completes exactly once over the two runs (rungs of 1, 2 and 4 epochs).
+void ExpectStopsContinueIdentically(const config::SweepConfig& sweep, const std::string& dir_base,
+                                    const SweepRun& full, const std::vector<int>& stops) {
+  const int total_calls =
+      static_cast<int>(SplitAshaRace(full.manifest).rungs.size() + SplitAshaRace(full.manifest).race.size());
+  for (int stop_at : stops) {
+    SCOPED_TRACE("stopped at call " + std::to_string(stop_at) + " of " + std::to_string(total_calls));
+    const std::string dir = dir_base + "-" + std::to_string(stop_at);
+    StoppedAndResumed run(stop_at, RaceScore);
+    run.Run(sweep, dir);
+    const schema::SweepManifest &a = full.manifest, &b = run.resumed.manifest;
+    ASSERT_EQ(a.trials.size(), b.trials.size());
+    for (size_t i = 0; i < a.trials.size(); ++i) {
+      EXPECT_EQ(a.trials[i].trial_id, b.trials[i].trial_id) << "row " << i;
+      EXPECT_EQ(a.trials[i].variant, b.trials[i].variant) << "row " << i;
+      EXPECT_EQ(a.trials[i].status, b.trials[i].status) << "row " << i;
+      EXPECT_EQ(a.trials[i].dev_score, b.trials[i].dev_score) << "row " << i;
+    }
+    ASSERT_EQ(a.eliminations.size(), b.eliminations.size());
+    for (size_t i = 0; i < a.eliminations.size(); ++i) {
+      EXPECT_EQ(a.eliminations[i].config_id, b.eliminations[i].config_id);
+      EXPECT_EQ(a.eliminations[i].after_fold, b.eliminations[i].after_fold);
+      EXPECT_EQ(a.eliminations[i].p_value, b.eliminations[i].p_value);
+    }
+    for (const auto& row : b.trials) {
+      if (row.stage != "search") continue;
+      const int rung = AshaRung(row);
+      if (rung >= 0) {
+        const std::pair<std::string, int> key{row.trial_id, std::vector<int>{1, 2, 4}.at(rung)};
+        EXPECT_EQ(run.first.completed_at_[key] + run.second.completed_at_[key], 1)
+            << row.trial_id << " at rung " << rung << " must complete exactly once";
+      } else {
+        EXPECT_EQ(run.first.completed_[row.trial_id] + run.second.completed_[row.trial_id], 1)
+            << "race run " << row.trial_id << " must complete exactly once";
+      }
+    }
+    fs::remove_all(dir);
+  }
+}
+
 // An ASHA-then-race sweep stopped by SIGTERM in rung 0, among the promotions and in the race, and resumed,
 // ends with the same rows in the same order, the same scores and the same eliminations as the uninterrupted
 // run; each (trial, budget) completes exactly once. One worker, so results arrive in the same order.
@@ -895,43 +937,8 @@ TEST_F(CoordinatorTest, AshaThenRaceStoppedAndResumedContinuesIdentically) {
   ASSERT_FALSE(rows.race.empty());
   const int total_calls = static_cast<int>(rows.rungs.size() + rows.race.size());
 
-  auto same = [](const schema::SweepManifest& a, const schema::SweepManifest& b) {
-    ASSERT_EQ(a.trials.size(), b.trials.size());
-    for (size_t i = 0; i < a.trials.size(); ++i) {
-      EXPECT_EQ(a.trials[i].trial_id, b.trials[i].trial_id) << "row " << i;
-      EXPECT_EQ(a.trials[i].variant, b.trials[i].variant) << "row " << i;
-      EXPECT_EQ(a.trials[i].status, b.trials[i].status) << "row " << i;
-      EXPECT_EQ(a.trials[i].dev_score, b.trials[i].dev_score) << "row " << i;
-    }
-    ASSERT_EQ(a.eliminations.size(), b.eliminations.size());
-    for (size_t i = 0; i < a.eliminations.size(); ++i) {
-      EXPECT_EQ(a.eliminations[i].config_id, b.eliminations[i].config_id);
-      EXPECT_EQ(a.eliminations[i].after_fold, b.eliminations[i].after_fold);
-      EXPECT_EQ(a.eliminations[i].p_value, b.eliminations[i].p_value);
-    }
-  };
   // In rung 0, among the promotions (after rung 0's 18), and in the race.
-  for (int stop_at : {5, 24, total_calls - 4}) {
-    SCOPED_TRACE("stopped at call " + std::to_string(stop_at) + " of " + std::to_string(total_calls));
-    const std::string dir = dir_ + "-" + std::to_string(stop_at);
-    StoppedAndResumed run(stop_at, RaceScore);
-    run.Run(sweep, dir);
-    FakeTrials &first = run.first, &second = run.second;
-    same(full.manifest, run.resumed.manifest);
-    for (const auto& row : run.resumed.manifest.trials) {
-      if (row.stage != "search") continue;
-      const int rung = AshaRung(row);
-      if (rung >= 0) {
-        const std::pair<std::string, int> key{row.trial_id, std::vector<int>{1, 2, 4}.at(rung)};
-        EXPECT_EQ(first.completed_at_[key] + second.completed_at_[key], 1)
-            << row.trial_id << " at rung " << rung << " must complete exactly once";
-      } else {
-        EXPECT_EQ(first.completed_[row.trial_id] + second.completed_[row.trial_id], 1)
-            << "race run " << row.trial_id << " must complete exactly once";
-      }
-    }
-    fs::remove_all(dir);
-  }
+  ExpectStopsContinueIdentically(sweep, dir_, full, {5, 24, total_calls - 4});
 }
 
 // asha_sampler = tpe: rung 0 proposed one configuration at a time by TPE (BOHB-style) instead of 12 random
@@ -1000,37 +1007,7 @@ TEST_F(CoordinatorTest, AshaWithTpeStoppedAndResumedContinuesIdentically) {
   ASSERT_EQ(full.rc, kExitOk);
   const AshaRaceRows rows = SplitAshaRace(full.manifest);
   const int total_calls = static_cast<int>(rows.rungs.size() + rows.race.size());
-  for (int stop_at : {3, 8, 14, total_calls - 3}) {
-    SCOPED_TRACE("stopped at call " + std::to_string(stop_at) + " of " + std::to_string(total_calls));
-    const std::string dir = dir_ + "-" + std::to_string(stop_at);
-    StoppedAndResumed run(stop_at, RaceScore);
-    run.Run(sweep, dir);
-    const auto& a = full.manifest;
-    const auto& b = run.resumed.manifest;
-    ASSERT_EQ(a.trials.size(), b.trials.size());
-    for (size_t i = 0; i < a.trials.size(); ++i) {
-      EXPECT_EQ(a.trials[i].trial_id, b.trials[i].trial_id) << "row " << i;
-      EXPECT_EQ(a.trials[i].variant, b.trials[i].variant) << "row " << i;
-      EXPECT_EQ(a.trials[i].status, b.trials[i].status) << "row " << i;
-      EXPECT_EQ(a.trials[i].dev_score, b.trials[i].dev_score) << "row " << i;
-    }
-    ASSERT_EQ(a.eliminations.size(), b.eliminations.size());
-    for (size_t i = 0; i < a.eliminations.size(); ++i)
-      EXPECT_EQ(a.eliminations[i].config_id, b.eliminations[i].config_id);
-    for (const auto& row : b.trials) {
-      if (row.stage != "search") continue;
-      const int rung = AshaRung(row);
-      if (rung >= 0) {
-        const std::pair<std::string, int> key{row.trial_id, std::vector<int>{1, 2, 4}.at(rung)};
-        EXPECT_EQ(run.first.completed_at_[key] + run.second.completed_at_[key], 1)
-            << row.trial_id << " at rung " << rung << " must complete exactly once";
-      } else {
-        EXPECT_EQ(run.first.completed_[row.trial_id] + run.second.completed_[row.trial_id], 1)
-            << "race run " << row.trial_id << " must complete exactly once";
-      }
-    }
-    fs::remove_all(dir);
-  }
+  ExpectStopsContinueIdentically(sweep, dir_, full, {3, 8, 14, total_calls - 3});
 }
 
 // The final stage's reuse rule on its own: every fold of a search on folds that trained the final run (same
