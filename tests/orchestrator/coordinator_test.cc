@@ -885,8 +885,8 @@ TEST_F(CoordinatorTest, AshaThenRaceFinalStageTrainsWhenTheTopRungIsBelowMaxEpoc
 // eliminations; each (trial, budget) completes exactly once over the two runs (rungs of 1, 2 and 4 epochs).
 void ExpectStopsContinueIdentically(const config::SweepConfig& sweep, const std::string& dir_base,
                                     const SweepRun& full, const std::vector<int>& stops) {
-  const int total_calls =
-      static_cast<int>(SplitAshaRace(full.manifest).rungs.size() + SplitAshaRace(full.manifest).race.size());
+  const AshaRaceRows rows = SplitAshaRace(full.manifest);
+  const int total_calls = static_cast<int>(rows.rungs.size() + rows.race.size());
   for (int stop_at : stops) {
     SCOPED_TRACE("stopped at call " + std::to_string(stop_at) + " of " + std::to_string(total_calls));
     const std::string dir = dir_base + "-" + std::to_string(stop_at);
