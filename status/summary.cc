@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "common/host.h"
 #include "config/train_config.h"
+#include "status/asha_forecast.h"
 
 namespace dts::status {
 
@@ -407,6 +408,31 @@ class Summarizer {
     for (size_t i = 0; i < take; ++i) sum += SecondsPerEpoch(Facts(*candidates[i].second));
     return sum / static_cast<double>(take);
   }
+  // Rung `rung`'s results, ranked as the coordinator ranks them for promotion (orchestrator/coordinator.cc,
+  // PromoteAsha: the dev score, a diverged run as 0, ties to the smaller trial id).
+  std::vector<RungResult> RankedAtRung(int rung) const {
+    std::vector<const PlannedTrial*> rows;
+    std::set<std::string> climbed;  // trial ids with a row at the next rung
+    for (const auto& row : state_.manifest.trials) {
+      if (row.stage != "search") continue;
+      const int at = schema::AshaRung(row);
+      if (at == rung && schema::HasResult(row.status)) rows.push_back(&row);
+      if (at == rung + 1) climbed.insert(row.trial_id);
+    }
+    auto score = [](const PlannedTrial* row) {
+      return row->status == TrialStatus::kDiverged ? 0.0 : row->dev_score;
+    };
+    std::sort(rows.begin(), rows.end(), [&](const PlannedTrial* a, const PlannedTrial* b) {
+      return score(a) != score(b) ? score(a) > score(b) : a->trial_id < b->trial_id;
+    });
+    std::vector<RungResult> ranked;
+    for (const PlannedTrial* row : rows)
+      ranked.push_back(row->status == TrialStatus::kPromoted || climbed.count(row->trial_id)
+                           ? RungResult::kClimbed
+                       : row->status == TrialStatus::kDiverged ? RungResult::kStuck
+                                                               : RungResult::kEligible);
+    return ranked;
+  }
   const PlannedTrial* FirstRow(const std::string& config_id) const {
     for (const auto& row : state_.manifest.trials)
       if (row.config_id == config_id) return &row;
@@ -597,23 +623,41 @@ class Summarizer {
             stage.unplanned.hi += more;
             asha_more_.push_back({0, more});
           }
-          // Promotions to rung k: about floor(n / eta) of the n results at rung k-1; none more at the least.
-          double expected_prev = std::max(s.budget, configs_seen);
+          // Promotions to rung k: asynchronous ASHA lets more than floor(n / eta) of rung k-1's n results
+          // climb (status/asha_forecast.h), forecast from the ranks at rung k-1 so far. The rung's final n
+          // is the forecast of the rung below: its expected count for the expected figure, its top for the
+          // range's top; the range's bottom is floor(n / eta) of the bottom's n, or what exists.
+          Range prev{std::max<double>(s.budget, configs_seen), std::max<double>(s.budget, configs_seen),
+                     std::max<double>(s.budget, configs_seen)};
+          asha_rungs_.assign(1, prev);
           for (size_t k = 1; k < rung_epochs_.size(); ++k) {
+            const int rung = static_cast<int>(k);
             int existing = 0;
             for (const auto& row : state_.manifest.trials)
-              existing += row.stage == "search" && schema::AshaRung(row) == static_cast<int>(k);
-            const double expected_k = std::floor(expected_prev / s.reduction_factor);
-            const double more = std::max(0.0, expected_k - existing);
-            stage.unplanned.expected += more;
-            stage.unplanned.hi += more;
-            asha_more_.push_back({static_cast<int>(k), more});
-            expected_prev = std::max<double>(expected_k, existing);
+              existing += row.stage == "search" && schema::AshaRung(row) == rung;
+            const std::vector<RungResult> ranked = RankedAtRung(rung - 1);
+            const PromotionForecast expected =
+                ForecastPromotions(ranked, static_cast<int>(std::lround(prev.expected)), s.reduction_factor);
+            const PromotionForecast top =
+                ForecastPromotions(ranked, static_cast<int>(std::ceil(prev.hi)), s.reduction_factor);
+            Range at_k;
+            at_k.lo = std::max<double>(existing, std::floor(prev.lo / s.reduction_factor));
+            at_k.expected = std::max<double>(existing, expected.expected);
+            at_k.hi = std::max<double>(at_k.expected, top.hi);
+            const Range more{at_k.lo - existing, at_k.expected - existing, at_k.hi - existing};
+            stage.unplanned.lo += more.lo;
+            stage.unplanned.expected += more.expected;
+            stage.unplanned.hi += more.hi;
+            asha_more_.push_back({rung, more.expected});
+            asha_rungs_.push_back(at_k);
+            prev = at_k;
           }
           if (AshaRaces()) {
             // ASHA then racing: every configuration that reaches the top rung races over the other folds at
             // the top rung's budget. At most every fold each; at the least one survivor runs them all and the
-            // others stop after racing_min_folds.
+            // others stop after racing_min_folds. Expected: as many race runs per configuration as the
+            // configurations decided so far (eliminated, or through every fold) took on average; before any
+            // is decided, halfway between the two.
             const int top = static_cast<int>(rung_epochs_.size()) - 1;
             const int other_folds = std::max(0, BaseFolds() - 1);
             const int min_more = std::max(0, std::min(other_folds, s.racing_min_folds - 1));
@@ -624,25 +668,45 @@ class Summarizer {
               if (row.variant == schema::kRaceVariant) ++race_runs[row.config_id];
               if (schema::AshaRung(row) == top) at_top.insert(row.config_id);
             }
+            double decided_runs = 0;
+            int decided = 0;
+            for (const auto& id : at_top)
+              if (eliminated.count(id) || race_runs[id] >= other_folds) {
+                decided_runs += race_runs[id];
+                ++decided;
+              }
+            race_runs_each_ = decided > 0 ? decided_runs / decided : (min_more + other_folds) / 2.0;
+            race_decided_ = decided;
             Range race;
-            double survivor = 0;  // the most a single configuration may still need: the survivor's
+            // One configuration at least survives the race and trains every fold: at the least, the one with
+            // the fewest left (none, once one has), or one still to arrive.
+            double survivor = other_folds;
+            bool racing_now = false;
             race_left_.clear();
             for (const auto& id : at_top) {
               if (eliminated.count(id)) continue;
-              const int left = std::max(0, other_folds - race_runs[id]);
+              const int done = race_runs[id];
+              const int left = std::max(0, other_folds - done);
               race_left_.push_back({id, left});
               race.hi += left;
-              race.lo += std::max(0, min_more - race_runs[id]);
-              survivor = std::max<double>(survivor, left);
+              race.lo += std::max(0, min_more - done);
+              race.expected += std::min<double>(left, std::max(0.0, race_runs_each_ - done));
+              survivor = std::min<double>(survivor, left);
+              racing_now = true;
             }
-            const double arriving = std::max(0.0, expected_prev - static_cast<double>(at_top.size()));
-            race_arriving_ = arriving;
-            race_arriving_runs_ = arriving * other_folds;
-            race.hi += arriving * other_folds;
-            race.lo += arriving * min_more;
-            if (at_top.empty() && arriving > 0) survivor = other_folds;
+            const Range& at_top_rung = asha_rungs_.back();
+            const double in_top = static_cast<double>(at_top.size());
+            const Range arriving{std::max(0.0, at_top_rung.lo - in_top),
+                                 std::max(0.0, at_top_rung.expected - in_top),
+                                 std::max(0.0, at_top_rung.hi - in_top)};
+            race_arriving_ = arriving.expected;
+            race_arriving_runs_ = arriving.expected * race_runs_each_;
+            race.hi += arriving.hi * other_folds;
+            race.lo += arriving.lo * min_more;
+            race.expected += race_arriving_runs_;
+            if (!racing_now && arriving.expected <= 0) survivor = 0;  // nothing left to race
             race.lo = std::max(race.lo, survivor);
-            race.expected = (race.lo + race.hi) / 2;
+            race.expected = std::clamp(race.expected, race.lo, race.hi);
             race_more_ = race;
             stage.unplanned.lo += race.lo;
             stage.unplanned.expected += race.expected;
@@ -1001,7 +1065,9 @@ class Summarizer {
         std::fill(slots.begin(), slots.end(), end);
         std::vector<double> jobs = w.pending;
         const double n = which == 0 ? w.extra.lo : which == 1 ? w.extra.expected : w.extra.hi;
-        for (long i = 0; i < std::lround(n); ++i) jobs.push_back(w.extra_s);
+        // Forecast counts are fractional (ASHA's promotions): the fraction is a run of that share's length.
+        for (long i = 0; i < static_cast<long>(std::floor(n)); ++i) jobs.push_back(w.extra_s);
+        if (n - std::floor(n) > 1e-9) jobs.push_back((n - std::floor(n)) * w.extra_s);
         size_t slot = 0;
         for (double left : w.running) {
           if (slot < slots.size())
@@ -1067,17 +1133,38 @@ class Summarizer {
                           (search_epochs_.empty()
                                ? std::string()
                                : " against the search's median " + Fixed(Median(search_epochs_), 2) + " s"));
+    if (IsAsha() && !asha_rungs_.empty()) {
+      // The counts behind the runs left: asynchronous promotion lets more than 1/eta climb.
+      std::ostringstream counts;
+      counts << "ASHA: the rungs will hold ";
+      for (size_t k = 0; k < asha_rungs_.size(); ++k) {
+        const Range& r = asha_rungs_[k];
+        counts << (k ? ", " : "") << Fixed(r.expected, 1);
+        if (r.hi - r.lo >= 0.05) counts << " (" << Fixed(r.lo, 0) << ".." << Fixed(r.hi, 1) << ")";
+      }
+      counts
+          << " configurations (each rung forecast from the ranks below it: a configuration once in the top "
+             "1/"
+          << state_.settings.reduction_factor << " of the results so far climbs)";
+      if (AshaRaces())
+        counts << "; race runs per configuration at the top rung: " << Fixed(race_runs_each_, 1)
+               << (race_decided_ > 0
+                       ? " (the mean of the " + std::to_string(race_decided_) + " decided so far)"
+                       : std::string(" (none decided yet: halfway between the fewest and all)"));
+      eta.basis.push_back(counts.str());
+    }
     if (overhead_count_ > 0)
       eta.basis.push_back("per-run overhead " + Fixed(overhead_, 1) +
                           " s (start, data, test: the median of " + std::to_string(overhead_count_) +
                           " single-attempt runs, wall minus epochs)");
     std::ostringstream left;
     left << "runs left: " << running_count << " running, " << pending_count << " planned, ";
-    if (unplanned_count.lo == unplanned_count.hi)
-      left << unplanned_count.expected << " not yet planned";
+    // Whole runs: the forecasts behind them are fractional (ASHA's promotions), the runs are not.
+    if (std::lround(unplanned_count.lo) == std::lround(unplanned_count.hi))
+      left << std::lround(unplanned_count.expected) << " not yet planned";
     else
-      left << unplanned_count.lo << ".." << unplanned_count.hi << " not yet planned (expected "
-           << std::lround(unplanned_count.expected) << ")";
+      left << std::lround(unplanned_count.lo) << ".." << std::lround(unplanned_count.hi)
+           << " not yet planned (expected " << std::lround(unplanned_count.expected) << ")";
     eta.basis.push_back(left.str());
     eta.basis.push_back("workers: " + eta.workers_basis);
     std::ostringstream brief;
@@ -1113,7 +1200,10 @@ class Summarizer {
   int overhead_count_ = 0;
   std::map<std::string, std::vector<double>> running_left_;
   std::vector<std::pair<int, double>> asha_more_;
-  Range race_more_;                                     // ASHA then racing: race runs not yet planned
+  std::vector<Range> asha_rungs_;  // ASHA: the configurations each rung will hold in the end, forecast
+  double race_runs_each_ = 0;  // ASHA then racing: race runs a configuration at the top rung takes, expected
+  int race_decided_ = 0;       // the configurations at the top rung decided so far (race_runs_each_'s basis)
+  Range race_more_;            // ASHA then racing: race runs not yet planned
   std::vector<std::pair<std::string, int>> race_left_;  // at the top rung: a configuration's race runs left
   double race_arriving_ = 0,
          race_arriving_runs_ = 0;  // configurations still to reach the top rung; their runs

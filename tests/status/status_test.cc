@@ -17,6 +17,7 @@
 
 #include "schema/sweep_manifest.h"
 #include "schema/trial_file.h"
+#include "status/asha_forecast.h"
 #include "status/render.h"
 #include "status/summary.h"
 #include "status/sweep_state.h"
@@ -415,10 +416,13 @@ TEST_F(StatusTest, AshaThenRaceCountsTheRaceAndNoFinalTraining) {
   WriteLock(1);
   const StatusSummary s = Snapshot();
   ASSERT_EQ(s.stages.size(), 2u);
-  // Rungs of 1, 3, 9 epochs: 3 more at rung 1, 1 at rung 2; that one races the 4 other folds.
+  // Rungs of 1, 3, 9 epochs: 9 results at rung 0 make 3 promotions at the least, then 1 to rung 2, which
+  // races the 4 other folds. Asynchronous promotion may let more climb: the range's top holds more.
   const Range& more = s.stages[0].unplanned;
-  EXPECT_DOUBLE_EQ(more.hi, 3 + 1 + 4);
-  EXPECT_DOUBLE_EQ(more.lo, 4) << "the survivor trains every other fold";
+  EXPECT_DOUBLE_EQ(more.lo, 3 + 1 + 4) << "the survivor trains every other fold";
+  EXPECT_GT(more.hi, 3 + 1 + 4 + 4) << "a second configuration at the top rung, racing every fold";
+  EXPECT_GT(more.expected, more.lo);
+  EXPECT_LT(more.expected, more.hi);
   EXPECT_DOUBLE_EQ(s.stages[1].unplanned.hi, 0) << "the final stage reuses the race's trials";
 }
 
@@ -445,11 +449,20 @@ TEST_F(StatusTest, AshaWithTpeCountsTheConfigurationsNotYetProposed) {
   WriteLock(1);
   const StatusSummary s = Snapshot();
   ASSERT_EQ(s.stages.size(), 2u);
-  // 7 configurations to propose, 3 promotions to rung 1, 1 to rung 2, and its race over the 4 other folds.
-  EXPECT_DOUBLE_EQ(s.stages[0].unplanned.hi, 7 + 3 + 1 + 4);
+  // 7 configurations to propose; of the 9, about 3.4 promotions to rung 1 (asynchronous ASHA: more than
+  // floor(9 / 3)), from those about 1.2 to rung 2, and the race over the 4 other folds: halfway between 2 and
+  // 4 runs each while none is decided, at least 4 (the survivor's).
+  const Range& more = s.stages[0].unplanned;
+  EXPECT_DOUBLE_EQ(more.lo, 7 + 3 + 1 + 4);
+  const double to_rung1 = ForecastPromotions({RungResult::kEligible, RungResult::kEligible}, 9, 3).expected;
+  const double to_rung2 = ForecastPromotions({}, static_cast<int>(std::lround(to_rung1)), 3).expected;
+  const double race = std::max(4.0, to_rung2 * 3);
+  EXPECT_NEAR(to_rung1, 3.43, 0.01);
+  EXPECT_NEAR(more.expected, 7 + to_rung1 + to_rung2 + race, 1e-9);
   ASSERT_TRUE(s.eta.available) << s.eta.why_not;
-  // One worker, 10 s epochs: 7 x 1 + 3 x 2 + 1 x 6 + 4 x 9 epochs.
-  EXPECT_NEAR(s.eta.remaining_s.expected, 10.0 * (7 + 6 + 6 + 36), 1e-6);
+  // One worker, 10 s epochs: 1 epoch for each new configuration, 2 more at rung 1, 6 more at rung 2, 9 a race
+  // run.
+  EXPECT_NEAR(s.eta.remaining_s.expected, 10.0 * (7 * 1 + to_rung1 * 2 + to_rung2 * 6 + race * 9), 1e-6);
 }
 
 // ASHA then racing prices promotions and race runs at the time per epoch of the configurations that climb,
@@ -480,7 +493,8 @@ TEST_F(StatusTest, AshaThenRacePricesTheRaceAtTheClimbingConfigurationsEpochs) {
                                "c" + std::to_string(i));
         row.config_ini = i == 0 ? fast : slow;
         row.variant = "rung" + std::to_string(rung);
-        row.dev_score = i == 0 ? 90 : 50 + i;
+        row.dev_score =
+            i == 0 ? 90 : 50 - i;  // the three promoted are the best three, as the coordinator has it
         m.trials.push_back(row);
       }
     for (int i = 0; i < 9; ++i)
@@ -513,6 +527,76 @@ TEST_F(StatusTest, AshaThenRacePricesTheRaceAtTheClimbingConfigurationsEpochs) {
     EXPECT_DOUBLE_EQ(s.stages[0].unplanned.expected, 1 + 4);
     EXPECT_NEAR(s.eta.remaining_s.expected, 6 * 4 + 4 * 9 * 4, 1e-6);
   }
+}
+
+// Asynchronous ASHA promotes more than 1/eta (both real ADE searches: 15 of 36 at eta 3, not 12), and racing
+// eliminated fewer than half (2 of 6): the early ETA missed its range by whole races. Each rung is now
+// forecast from the ranks at the rung below (status/asha_forecast.h), and a configuration's race runs from
+// those decided so far. Here, 36 at rung 0, 15 climbed; 9 of them have a rung-1 result, 3 climbed; at the
+// top, c0 has raced every other fold, c1 was eliminated after 2, c2 has just arrived.
+TEST_F(StatusTest, AshaThenRaceForecastsAsynchronousPromotionsAndRacesLikeTheDecidedOnes) {
+  schema::SweepManifest m;
+  m.sweep_name = "asha-race";
+  m.sweep_ini =
+      "[sweep]\nstrategy = asha\nbudget = 36\nmin_epochs = 2\nreduction_factor = 3\nmax_epochs = 18\n"
+      "search_on = folds\nracing = t_test\nracing_min_folds = 3\ncorpus = cross_validated\n"
+      "stages = search,final\n[space]\nmodel.hidden = 8, 16, 32\n";
+  m.status = TrialStatus::kRunning;
+  m.workers = 1;
+  const std::string config = std::string(kConfig) + "\n[data]\nfolds = 10\n";
+  auto add = [&](int i, const std::string& variant, TrialStatus status, double dev, int fold = 0) {
+    PlannedTrial row =
+        Row((variant == "race" ? "r" : "a") + std::to_string(100 + i) + "f" + std::to_string(fold), "search",
+            status, "c" + std::to_string(i));
+    if (variant != "race") row.trial_id = "a" + std::to_string(100 + i);
+    row.config_ini = config;
+    row.variant = variant;
+    row.fold = fold;
+    row.dev_score = schema::HasResult(status) ? dev : -1;
+    m.trials.push_back(row);
+  };
+  for (int i = 0; i < 36; ++i)
+    add(i, "rung0", i < 15 ? TrialStatus::kPromoted : TrialStatus::kCompleted, 100 - i);
+  for (int i = 0; i < 15; ++i)
+    add(i, "rung1",
+        i < 3    ? TrialStatus::kPromoted
+        : i < 9  ? TrialStatus::kCompleted
+        : i == 9 ? TrialStatus::kRunning
+                 : TrialStatus::kPlanned,
+        110 - i);
+  add(0, "rung2", TrialStatus::kCompleted, 120);
+  add(1, "rung2", TrialStatus::kCompleted, 119);
+  add(2, "rung2", TrialStatus::kRunning, 0);
+  for (int fold = 1; fold <= 9; ++fold) add(0, "race", TrialStatus::kCompleted, 120, fold);
+  for (int fold = 1; fold <= 2; ++fold) add(1, "race", TrialStatus::kCompleted, 110, fold);
+  schema::RaceElimination out;
+  out.config_id = "c1";
+  out.incumbent_id = "c0";
+  out.folds = 3;
+  out.after_fold = 2;
+  m.eliminations.push_back(out);
+  WriteManifest(m);
+  WriteLock(1);
+  const StatusSummary s = Snapshot();
+  ASSERT_FALSE(s.stages.empty());
+  using R = RungResult;
+  const std::vector<R> at_rung1{R::kClimbed,  R::kClimbed,  R::kClimbed,  R::kEligible, R::kEligible,
+                                R::kEligible, R::kEligible, R::kEligible, R::kEligible};
+  const PromotionForecast to_top = ForecastPromotions(at_rung1, 15, 3);  // rung 0 is complete: 15 exactly
+  EXPECT_GT(to_top.expected, 5);
+  const double race_each = (9 + 2) / 2.0;  // c0's 9 and c1's 2
+  const Range& more = s.stages[0].unplanned;
+  // Rung 1 is full; rung 2 gets floor(15 / 3) - 3 at the least; c2 races 2 folds at the least, each one to
+  // arrive 2 (c0 has survived already); the most: every fold for each.
+  EXPECT_DOUBLE_EQ(more.lo, 2 + 2 + 2 * 2);
+  EXPECT_NEAR(more.expected, (to_top.expected - 3) + race_each + (to_top.expected - 3) * race_each, 1e-9);
+  EXPECT_NEAR(more.hi, (to_top.hi - 3) + 9 + (to_top.hi - 3) * 9, 1e-9);
+  std::string basis;
+  for (const auto& b : s.eta.basis) basis += b + "\n";
+  EXPECT_NE(basis.find("the rungs will hold 36.0, 15.0, "), std::string::npos) << basis;
+  EXPECT_NE(basis.find("race runs per configuration at the top rung: 5.5 (the mean of the 2 decided so far)"),
+            std::string::npos)
+      << basis;
 }
 
 TEST_F(StatusTest, FitsEightyColumnsAndTheTerminalsHeight) {
