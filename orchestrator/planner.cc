@@ -17,6 +17,7 @@
 #include "common/params.h"
 #include "config/identity.h"
 #include "config/stages.h"
+#include "schema/search_ranking.h"
 
 namespace dts::orchestrator {
 
@@ -278,43 +279,16 @@ PlannedTrial Planner::SearchRun(const config::TrainConfig& point, int k) const {
 
 std::vector<std::pair<std::string, double>> Planner::RankConfigs(
     const std::vector<PlannedTrial>& done) const {
-  struct Sum {
-    int rung = -1;
-    double total = 0;
-    int count = 0;
-  };
   // search_on = folds: a configuration is complete with a result on every fold; racing's eliminated ones and
-  // any cut short never are. Complete configurations rank first (as the rung does for ASHA).
+  // any cut short never are. ASHA then racing: a race run is evidence at the top rung.
   const bool folds = sweep_.sweep.search_on == config::SearchOn::kFolds;
-  // ASHA then racing: a race run is evidence at the top rung, with the fold-0 trial's top-rung row.
   const int top_rung = sweep_.sweep.strategy == config::Strategy::kAsha
                            ? static_cast<int>(config::AshaRungEpochs(sweep_.sweep).size()) - 1
                            : 0;
-  std::map<std::string, Sum> sums;
-  for (const auto& row : done) {
-    if (row.stage != config::kStageSearch) continue;
-    if (!schema::HasResult(row.status)) continue;
-    // A configuration's evidence is its highest rung (ASHA); grid and random rows are all rung 0.
-    const int rung = row.variant == schema::kRaceVariant ? top_rung : std::max(0, AshaRung(row));
-    Sum& sum = sums[row.config_id];
-    if (rung < sum.rung) continue;
-    if (rung > sum.rung) sum = Sum{rung, 0, 0};
-    sum.total += row.status == schema::TrialStatus::kDiverged
-                     ? 0.0
-                     : std::max(0.0, row.dev_score);  // diverged: the worst score
-    sum.count += 1;
-  }
-  std::vector<std::tuple<int, double, std::string>> order;
-  // Complete configurations first (search_on = folds), then the highest rung (ASHA), then the mean.
-  for (const auto& [id, sum] : sums)
-    order.emplace_back(folds && sum.count >= SearchRuns() ? std::numeric_limits<int>::max() : sum.rung,
-                       sum.total / sum.count, id);
-  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
-    return std::get<0>(a) != std::get<0>(b) ? std::get<0>(a) > std::get<0>(b)
-                                            : std::get<1>(a) > std::get<1>(b);
-  });
   std::vector<std::pair<std::string, double>> ranked;
-  for (const auto& [rung, mean, id] : order) ranked.emplace_back(id, mean);
+  for (const schema::RankedConfig& config :
+       schema::RankConfigs(done, config::kStageSearch, top_rung, folds ? SearchRuns() : 0))
+    ranked.emplace_back(config.config_id, config.mean_dev);
   return ranked;
 }
 

@@ -89,9 +89,9 @@ class Planner {
   StagePlan PlanFinal(const std::vector<PlannedTrial>& done,
                       const std::vector<PlannedTrial>& earlier = {}) const;
   StagePlan PlanAblation(const std::vector<PlannedTrial>& done) const;
-  // Search configurations, best first: the highest ASHA rung reached (0 for grid and random), then the mean
-  // dev score there over completed/diverged/promoted search trials (diverged = 0). search_on = folds: the
-  // configurations with a result on every fold first (racing's survivors), then the rest, each by mean.
+  // Search configurations, best first, with their mean dev score: schema::RankConfigs
+  // (schema/search_ranking.h) with this sweep's top ASHA rung and, for search_on = folds, a result on every
+  // fold as complete.
   std::vector<std::pair<std::string, double>> RankConfigs(const std::vector<PlannedTrial>& done) const;
 
  private:

@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "common/host.h"
 #include "config/train_config.h"
+#include "schema/search_ranking.h"
 #include "status/asha_forecast.h"
 
 namespace dts::status {
@@ -451,49 +452,11 @@ class Summarizer {
     return epochs * SecondsPerEpoch(Facts(row)) + overhead_;
   }
 
-  // The configurations of the search ranked as the coordinator ranks them (orchestrator/planner.cc
-  // RankConfigs): the highest ASHA rung reached, then the mean dev score there (diverged counts 0);
-  // search_on = folds puts configurations with a result on every fold first.
-  struct Ranked {
-    std::string config_id;
-    int rung = 0;
-    double mean = 0;
-    int count = 0;
-    bool complete = false;
-  };
-  std::vector<Ranked> Rank(const std::string& stage) {
-    struct Sum {
-      int rung = -1;
-      double total = 0;
-      int count = 0;
-    };
-    std::map<std::string, Sum> sums;
-    std::vector<std::string> order;
-    for (const auto& row : state_.manifest.trials) {
-      if (row.stage != stage || !schema::HasResult(row.status)) continue;
-      // ASHA then racing: a race row is a fold of the top rung's budget, scored with the top-rung row of fold
-      // 0 (orchestrator/planner.cc RankConfigs).
-      const int top_rung = rung_epochs_.empty() ? 0 : static_cast<int>(rung_epochs_.size()) - 1;
-      const int rung = row.variant == schema::kRaceVariant ? top_rung : std::max(0, schema::AshaRung(row));
-      auto [it, added] = sums.try_emplace(row.config_id);
-      if (added) order.push_back(row.config_id);
-      Sum& sum = it->second;
-      if (rung < sum.rung) continue;
-      if (rung > sum.rung) sum = Sum{rung, 0, 0};
-      sum.total += row.status == TrialStatus::kDiverged ? 0.0 : std::max(0.0, row.dev_score);
-      sum.count += 1;
-    }
+  // The configurations of a stage ranked as the coordinator ranks them (schema/search_ranking.h).
+  std::vector<schema::RankedConfig> Rank(const std::string& stage) {
+    const int top_rung = rung_epochs_.empty() ? 0 : static_cast<int>(rung_epochs_.size()) - 1;
     const bool folds = stage == "search" && state_.settings.search_on == config::SearchOn::kFolds;
-    std::vector<Ranked> ranked;
-    for (const auto& id : order) {
-      const Sum& s = sums[id];
-      ranked.push_back({id, s.rung, s.total / s.count, s.count, s.count >= runs_per_config_});
-    }
-    std::stable_sort(ranked.begin(), ranked.end(), [&](const Ranked& a, const Ranked& b) {
-      const int ka = folds ? a.complete : a.rung, kb = folds ? b.complete : b.rung;
-      return ka != kb ? ka > kb : a.mean > b.mean;
-    });
-    return ranked;
+    return schema::RankConfigs(state_.manifest.trials, stage, top_rung, folds ? runs_per_config_ : 0);
   }
 
   bool CrossValidated(bool& known) {
@@ -571,7 +534,7 @@ class Summarizer {
       if (name == "search" || name == "final") {
         const auto ranked = Rank(name);
         if (!ranked.empty()) {
-          const Ranked& best = ranked.front();
+          const schema::RankedConfig& best = ranked.front();
           Selection& sel = stage.selection;
           sel.present = true;
           sel.config_id = best.config_id;
@@ -580,8 +543,8 @@ class Summarizer {
               sel.config = Facts(row).Short();
               break;
             }
-          sel.mean_dev = best.mean;
-          sel.runs = best.count;
+          sel.mean_dev = best.mean_dev;
+          sel.runs = best.results;
           int needed = 0;
           if (name == "search") {
             needed = runs_per_config_;
@@ -592,7 +555,7 @@ class Summarizer {
           sel.runs_needed = needed;
           // The search's selection can also change while the search adds runs: Unplanned() marks that.
           sel.provisional =
-              best.count < needed || stage.running > 0 || stage.not_started > 0 || stage.interrupted > 0;
+              best.results < needed || stage.running > 0 || stage.not_started > 0 || stage.interrupted > 0;
         }
       }
       out_.stages.push_back(stage);
@@ -668,10 +631,15 @@ class Summarizer {
               if (row.variant == schema::kRaceVariant) ++race_runs[row.config_id];
               if (schema::AshaRung(row) == top) at_top.insert(row.config_id);
             }
+            // The incumbent (the best configuration through every fold) is no sample: the race schedule
+            // runs the first one through every fold with nothing to lose against, so it always survives.
+            const std::vector<schema::RankedConfig> ranked = Rank("search");
+            const std::string incumbent =
+                !ranked.empty() && ranked.front().complete ? ranked.front().config_id : std::string();
             double decided_runs = 0;
             int decided = 0;
             for (const auto& id : at_top)
-              if (eliminated.count(id) || race_runs[id] >= other_folds) {
+              if (id != incumbent && (eliminated.count(id) || race_runs[id] >= other_folds)) {
                 decided_runs += race_runs[id];
                 ++decided;
               }
@@ -1149,8 +1117,10 @@ class Summarizer {
       if (AshaRaces())
         counts << "; race runs per configuration at the top rung: " << Fixed(race_runs_each_, 1)
                << (race_decided_ > 0
-                       ? " (the mean of the " + std::to_string(race_decided_) + " decided so far)"
-                       : std::string(" (none decided yet: halfway between the fewest and all)"));
+                       ? " (the mean of the " + std::to_string(race_decided_) +
+                             " decided so far besides the incumbent)"
+                       : std::string(" (none decided yet besides the incumbent: halfway between the fewest "
+                                     "and all)"));
       eta.basis.push_back(counts.str());
     }
     if (overhead_count_ > 0)

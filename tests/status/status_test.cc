@@ -532,8 +532,8 @@ TEST_F(StatusTest, AshaThenRacePricesTheRaceAtTheClimbingConfigurationsEpochs) {
 // Asynchronous ASHA promotes more than 1/eta (both real ADE searches: 15 of 36 at eta 3, not 12), and racing
 // eliminated fewer than half (2 of 6): the early ETA missed its range by whole races. Each rung is now
 // forecast from the ranks at the rung below (status/asha_forecast.h), and a configuration's race runs from
-// those decided so far. Here, 36 at rung 0, 15 climbed; 9 of them have a rung-1 result, 3 climbed; at the
-// top, c0 has raced every other fold, c1 was eliminated after 2, c2 has just arrived.
+// those decided so far, the incumbent aside. Here, 36 at rung 0, 15 climbed; 9 of them have a rung-1 result,
+// 3 climbed; at the top, c0 has raced every other fold, c1 was eliminated after 2, c2 has just arrived.
 TEST_F(StatusTest, AshaThenRaceForecastsAsynchronousPromotionsAndRacesLikeTheDecidedOnes) {
   schema::SweepManifest m;
   m.sweep_name = "asha-race";
@@ -584,7 +584,8 @@ TEST_F(StatusTest, AshaThenRaceForecastsAsynchronousPromotionsAndRacesLikeTheDec
                                 R::kEligible, R::kEligible, R::kEligible, R::kEligible};
   const PromotionForecast to_top = ForecastPromotions(at_rung1, 15, 3);  // rung 0 is complete: 15 exactly
   EXPECT_GT(to_top.expected, 5);
-  const double race_each = (9 + 2) / 2.0;  // c0's 9 and c1's 2
+  // c1's 2 runs; not c0's 9: the incumbent, which the schedule races first with nothing to lose against.
+  const double race_each = 2;
   const Range& more = s.stages[0].unplanned;
   // Rung 1 is full; rung 2 gets floor(15 / 3) - 3 at the least; c2 races 2 folds at the least, each one to
   // arrive 2 (c0 has survived already); the most: every fold for each.
@@ -594,7 +595,8 @@ TEST_F(StatusTest, AshaThenRaceForecastsAsynchronousPromotionsAndRacesLikeTheDec
   std::string basis;
   for (const auto& b : s.eta.basis) basis += b + "\n";
   EXPECT_NE(basis.find("the rungs will hold 36.0, 15.0, "), std::string::npos) << basis;
-  EXPECT_NE(basis.find("race runs per configuration at the top rung: 5.5 (the mean of the 2 decided so far)"),
+  EXPECT_NE(basis.find("race runs per configuration at the top rung: 2.0 (the mean of the 1 decided so far "
+                       "besides the incumbent)"),
             std::string::npos)
       << basis;
 }
