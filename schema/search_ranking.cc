@@ -24,6 +24,7 @@ std::vector<RankedConfig> RankConfigs(const std::vector<PlannedTrial>& rows, con
     sum.count += 1;
   }
   std::vector<RankedConfig> ranked;
+  ranked.reserve(sums.size());
   for (const auto& [id, sum] : sums)
     ranked.push_back(
         {id, sum.rung, sum.total / sum.count, sum.count, complete_after > 0 && sum.count >= complete_after});
