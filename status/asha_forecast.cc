@@ -10,6 +10,7 @@ PromotionForecast ForecastPromotions(const std::vector<RungResult>& ranked, int 
   const int m = static_cast<int>(ranked.size());
   const int n = std::max(final_count, m);
   PromotionForecast out;
+  out.chance.assign(ranked.size(), 0.0);
   if (n <= 0) return out;
   // ever[r], r = 1..i: the chance that a result at rank r of the i results so far is ever in the top
   // floor(j / eta) for some j in i..n. At i = n only the final top set remains.
@@ -33,12 +34,15 @@ PromotionForecast ForecastPromotions(const std::vector<RungResult>& ranked, int 
   }
   double made = 0, still = 0;
   for (int r = 1; r <= m; ++r) {
+    double& chance = out.chance[static_cast<size_t>(r - 1)];
     switch (ranked[static_cast<size_t>(r - 1)]) {
       case RungResult::kClimbed:
+        chance = 1;
         made += 1;
         break;
       case RungResult::kEligible:
-        still += ever[static_cast<size_t>(r)];
+        chance = ever[static_cast<size_t>(r)];
+        still += chance;
         break;
       case RungResult::kStuck:
         break;

@@ -17,8 +17,9 @@ enum class RungResult {
 };
 
 struct PromotionForecast {
-  double expected = 0;  // promotions in all, those made included
-  double hi = 0;        // the range's top
+  double expected = 0;         // promotions in all, those made included
+  double hi = 0;               // the range's top
+  std::vector<double> chance;  // per ranked result: its chance to climb (1 climbed, 0 stuck)
 };
 
 // `ranked`: the rung's results so far, best first; `final_count`: how many results the rung will hold in the

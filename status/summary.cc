@@ -411,28 +411,78 @@ class Summarizer {
   }
   // Rung `rung`'s results, ranked as the coordinator ranks them for promotion (orchestrator/coordinator.cc,
   // PromoteAsha: the dev score, a diverged run as 0, ties to the smaller trial id).
-  std::vector<RungResult> RankedAtRung(int rung) const {
-    std::vector<const PlannedTrial*> rows;
+  struct RungRanking {
+    std::vector<const PlannedTrial*> rows;  // best first
+    std::vector<RungResult> results;        // the same order
+  };
+  RungRanking RankedAtRung(int rung) const {
+    RungRanking out;
     std::set<std::string> climbed;  // trial ids with a row at the next rung
     for (const auto& row : state_.manifest.trials) {
       if (row.stage != "search") continue;
       const int at = schema::AshaRung(row);
-      if (at == rung && schema::HasResult(row.status)) rows.push_back(&row);
+      if (at == rung && schema::HasResult(row.status)) out.rows.push_back(&row);
       if (at == rung + 1) climbed.insert(row.trial_id);
     }
     auto score = [](const PlannedTrial* row) {
       return row->status == TrialStatus::kDiverged ? 0.0 : row->dev_score;
     };
-    std::sort(rows.begin(), rows.end(), [&](const PlannedTrial* a, const PlannedTrial* b) {
+    std::sort(out.rows.begin(), out.rows.end(), [&](const PlannedTrial* a, const PlannedTrial* b) {
       return score(a) != score(b) ? score(a) > score(b) : a->trial_id < b->trial_id;
     });
-    std::vector<RungResult> ranked;
-    for (const PlannedTrial* row : rows)
-      ranked.push_back(row->status == TrialStatus::kPromoted || climbed.count(row->trial_id)
-                           ? RungResult::kClimbed
-                       : row->status == TrialStatus::kDiverged ? RungResult::kStuck
-                                                               : RungResult::kEligible);
-    return ranked;
+    for (const PlannedTrial* row : out.rows)
+      out.results.push_back(row->status == TrialStatus::kPromoted || climbed.count(row->trial_id)
+                                ? RungResult::kClimbed
+                            : row->status == TrialStatus::kDiverged ? RungResult::kStuck
+                                                                    : RungResult::kEligible);
+    return out;
+  }
+  // The fastest and slowest time per epoch among the configurations that may still climb into rung k (k = 0:
+  // the configurations still to be proposed, so any measured size class). Which configurations will climb is
+  // open until they have: on a real ADE run the first rung-0 results were small, fast configurations (a
+  // median epoch of 3 s) and the race's were 13.5 s, so one price put the end 50 minutes early and the range,
+  // spanning counts alone, did not hold the actual end. {0, 0} when nothing is measured.
+  std::pair<double, double> ClimberEpochRange(int k) {
+    double lo = 0, hi = 0;
+    auto take = [&](double seconds) {
+      if (seconds <= 0) return;
+      lo = lo > 0 ? std::min(lo, seconds) : seconds;
+      hi = std::max(hi, seconds);
+    };
+    const auto& s = state_.settings;
+    std::set<std::string> seen;
+    for (const auto& row : state_.manifest.trials)
+      if (row.stage == "search") seen.insert(row.config_id);
+    if (s.asha_sampler == config::AshaSampler::kTpe && static_cast<int>(seen.size()) < s.budget)
+      for (const auto& [size_class, seconds] : per_class_)
+        if (!seconds.empty()) take(Median(seconds));
+    std::map<std::string, const PlannedTrial*> highest;  // configuration -> its row at its highest rung
+    for (const auto& row : state_.manifest.trials) {
+      if (row.stage != "search" || row.variant == schema::kRaceVariant || schema::AshaRung(row) < 0) continue;
+      auto [it, added] = highest.try_emplace(row.config_id, &row);
+      if (!added && schema::AshaRung(row) > schema::AshaRung(*it->second)) it->second = &row;
+    }
+    for (int j = k - 1; j >= 0; --j) {
+      const size_t ju = static_cast<size_t>(j);
+      // Results at rung j with a chance of 2% or more to climb (status/asha_forecast.h), and rows there that
+      // have not reported yet.
+      const RungRanking ranked = RankedAtRung(j);
+      const int final_count = ju < asha_rungs_.size() ? static_cast<int>(std::ceil(asha_rungs_[ju].hi))
+                                                      : static_cast<int>(ranked.rows.size());
+      const PromotionForecast forecast = ForecastPromotions(ranked.results, final_count, s.reduction_factor);
+      for (size_t i = 0; i < ranked.rows.size(); ++i)
+        if (ranked.results[i] == RungResult::kEligible && forecast.chance[i] >= 0.02)
+          take(SecondsPerEpoch(Facts(*ranked.rows[i])));
+      int rows_at_j = 0;
+      for (const auto& row : state_.manifest.trials)
+        rows_at_j += row.stage == "search" && schema::AshaRung(row) == j;
+      for (const auto& [id, row] : highest)
+        if (schema::AshaRung(*row) == j && !schema::IsTerminal(row->status))
+          take(SecondsPerEpoch(Facts(*row)));
+      // The rungs below matter while rung j may still gain configurations from them.
+      if (ju >= asha_rungs_.size() || rows_at_j + 0.5 >= asha_rungs_[ju].hi) break;
+    }
+    return {lo, hi};
   }
   const PlannedTrial* FirstRow(const std::string& config_id) const {
     for (const auto& row : state_.manifest.trials)
@@ -598,7 +648,7 @@ class Summarizer {
             int existing = 0;
             for (const auto& row : state_.manifest.trials)
               existing += row.stage == "search" && schema::AshaRung(row) == rung;
-            const std::vector<RungResult> ranked = RankedAtRung(rung - 1);
+            const std::vector<RungResult> ranked = RankedAtRung(rung - 1).results;
             const PromotionForecast expected =
                 ForecastPromotions(ranked, static_cast<int>(std::lround(prev.expected)), s.reduction_factor);
             const PromotionForecast top =
@@ -932,7 +982,7 @@ class Summarizer {
     struct StageWork {
       std::vector<double> running, pending;
       Range extra;
-      double extra_s = 0;
+      double extra_s_by[3] = {0, 0, 0};  // an unplanned run's time, for the range's bottom, expected and top
     };
     std::vector<StageWork> work;
     double search_mean_s = 0;
@@ -974,15 +1024,26 @@ class Summarizer {
       if (stage.name == "search") {
         if (IsAsha()) {
           // Promotions: the epochs from one rung to the next, at the time per epoch of the configurations
-          // that will climb (PromotedSecondsPerEpoch), else the search's median.
-          double total_s = 0, count = 0;
+          // that will climb (PromotedSecondsPerEpoch), else the search's median. The range's ends price the
+          // configurations still to climb at the fastest and slowest that may (ClimberEpochRange).
           const double spe = search_epochs_.empty() ? 0 : Median(search_epochs_);
           auto or_median = [&](double seconds) { return seconds > 0 ? seconds : spe; };
+          std::map<int, std::pair<double, double>> climbers;  // rung -> ClimberEpochRange
+          auto price = [&](int which, int k, double n) {
+            const double expected = or_median(k > 0 ? PromotedSecondsPerEpoch(k, n) : 0);
+            if (which == 1) return expected;
+            auto it = climbers.find(k);
+            if (it == climbers.end()) it = climbers.emplace(k, ClimberEpochRange(k)).first;
+            const auto [fastest, slowest] = it->second;
+            if (which == 0) return fastest > 0 ? std::min(expected, fastest) : expected;
+            return std::max(expected, slowest);
+          };
+          double total_s[3] = {0, 0, 0}, count = 0;
           for (const auto& [k, more] : asha_more_) {
             const size_t ku = static_cast<size_t>(k);
             const int from = ku > 0 ? rung_epochs_[ku - 1] : 0;  // rung 0: new configurations (asha_sampler)
-            total_s +=
-                more * (or_median(PromotedSecondsPerEpoch(k, more)) * (rung_epochs_[ku] - from) + overhead_);
+            for (int which = 0; which < 3; ++which)
+              total_s[which] += more * (price(which, k, more) * (rung_epochs_[ku] - from) + overhead_);
             count += more;
           }
           if (AshaRaces() && !rung_epochs_.empty()) {
@@ -990,26 +1051,32 @@ class Summarizer {
             // epoch: those already at the top rung by their size class, those still to arrive as the best of
             // the rung below. Weighted by the runs each may still need.
             const int top = static_cast<int>(rung_epochs_.size()) - 1;
-            double weighted = 0, runs = 0;
-            for (const auto& [id, left] : race_left_)
-              if (const PlannedTrial* row = FirstRow(id)) {
-                weighted += left * or_median(SecondsPerEpoch(Facts(*row)));
-                runs += left;
+            for (int which = 0; which < 3; ++which) {
+              double weighted = 0, runs = 0;
+              for (const auto& [id, left] : race_left_)
+                if (const PlannedTrial* row = FirstRow(id)) {
+                  weighted += left * or_median(SecondsPerEpoch(Facts(*row)));
+                  runs += left;
+                }
+              if (race_arriving_runs_ > 0) {
+                weighted += race_arriving_runs_ * price(which, top, race_arriving_);
+                runs += race_arriving_runs_;
               }
-            if (race_arriving_runs_ > 0) {
-              weighted += race_arriving_runs_ * or_median(PromotedSecondsPerEpoch(top, race_arriving_));
-              runs += race_arriving_runs_;
+              const double epoch_s = runs > 0 ? weighted / runs : spe;
+              if (which == 1) race_epoch_s_ = epoch_s;
+              total_s[which] += race_more_.expected * (epoch_s * rung_epochs_.back() + overhead_);
             }
-            race_epoch_s_ = runs > 0 ? weighted / runs : spe;
-            total_s += race_more_.expected * (race_epoch_s_ * rung_epochs_.back() + overhead_);
             count += race_more_.expected;
           }
-          w.extra_s = count > 0 ? total_s / count : 0;
+          for (int which = 0; which < 3; ++which)
+            w.extra_s_by[which] = count > 0 ? total_s[which] / count : 0;
+          const int top = static_cast<int>(rung_epochs_.size()) - 1;
+          if (climbers.count(top) > 0) climber_range_ = climbers[top];
         } else {
-          w.extra_s = search_mean_s;
+          std::fill(std::begin(w.extra_s_by), std::end(w.extra_s_by), search_mean_s);
         }
       } else {
-        w.extra_s = selected_s;
+        std::fill(std::begin(w.extra_s_by), std::end(w.extra_s_by), selected_s);
       }
       running_count += static_cast<int>(w.running.size());
       pending_count += static_cast<int>(w.pending.size());
@@ -1034,8 +1101,9 @@ class Summarizer {
         std::vector<double> jobs = w.pending;
         const double n = which == 0 ? w.extra.lo : which == 1 ? w.extra.expected : w.extra.hi;
         // Forecast counts are fractional (ASHA's promotions): the fraction is a run of that share's length.
-        for (long i = 0; i < static_cast<long>(std::floor(n)); ++i) jobs.push_back(w.extra_s);
-        if (n - std::floor(n) > 1e-9) jobs.push_back((n - std::floor(n)) * w.extra_s);
+        const double run_s = w.extra_s_by[which];
+        for (long i = 0; i < static_cast<long>(std::floor(n)); ++i) jobs.push_back(run_s);
+        if (n - std::floor(n) > 1e-9) jobs.push_back((n - std::floor(n)) * run_s);
         size_t slot = 0;
         for (double left : w.running) {
           if (slot < slots.size())
@@ -1091,16 +1159,21 @@ class Summarizer {
                                                  "train.max_epochs (none outside the rungs finished yet)")
                                    : std::string("epochs per run: train.max_epochs (no trial finished yet)"));
     if (IsAsha())
-      eta.basis.push_back("ASHA promotions" + std::string(AshaRaces() ? " and race runs" : "") +
-                          ": at the time per epoch of the configurations that climb (those at the top rung "
-                          "by their size class, "
-                          "those still to come as the best of the rung below)" +
-                          (AshaRaces() && race_epoch_s_ > 0
-                               ? "; a race epoch " + Fixed(race_epoch_s_, 2) + " s"
-                               : std::string()) +
-                          (search_epochs_.empty()
-                               ? std::string()
-                               : " against the search's median " + Fixed(Median(search_epochs_), 2) + " s"));
+      eta.basis.push_back(
+          "ASHA promotions" + std::string(AshaRaces() ? " and race runs" : "") +
+          ": at the time per epoch of the configurations that climb (those at the top rung "
+          "by their size class, "
+          "those still to come as the best of the rung below)" +
+          (AshaRaces() && race_epoch_s_ > 0 ? "; a race epoch " + Fixed(race_epoch_s_, 2) + " s"
+                                            : std::string()) +
+          (search_epochs_.empty()
+               ? std::string()
+               : " against the search's median " + Fixed(Median(search_epochs_), 2) + " s") +
+          (climber_range_.second > 0
+               ? "; the range prices those still to climb at the fastest and the slowest that "
+                 "may (" +
+                     Fixed(climber_range_.first, 2) + ".." + Fixed(climber_range_.second, 2) + " s an epoch)"
+               : std::string()));
     if (IsAsha() && !asha_rungs_.empty()) {
       // The counts behind the runs left: asynchronous promotion lets more than 1/eta climb.
       std::ostringstream counts;
@@ -1171,6 +1244,7 @@ class Summarizer {
   std::map<std::string, std::vector<double>> running_left_;
   std::vector<std::pair<int, double>> asha_more_;
   std::vector<Range> asha_rungs_;  // ASHA: the configurations each rung will hold in the end, forecast
+  std::pair<double, double> climber_range_{0, 0};  // ASHA: the top rung's climbers, fastest and slowest epoch
   double race_runs_each_ = 0;  // ASHA then racing: race runs a configuration at the top rung takes, expected
   int race_decided_ = 0;       // the configurations at the top rung decided so far (race_runs_each_'s basis)
   Range race_more_;            // ASHA then racing: race runs not yet planned

@@ -529,6 +529,56 @@ TEST_F(StatusTest, AshaThenRacePricesTheRaceAtTheClimbingConfigurationsEpochs) {
   }
 }
 
+// Which configurations will climb is open until they have: on a real ADE run the first rung-0 results were
+// small, fast ones (3 s an epoch) and the race's were 13.5 s, and a range that only varied the counts ended
+// 50 minutes before the actual end. Here the fast configuration leads rung 1, but two slow ones (40 s) have
+// not reported there yet: the range's top prices the climbers at the slowest, its bottom at the fastest.
+TEST_F(StatusTest, AshaThenRacePricesTheClimbersStillOpenAtTheFastestAndTheSlowest) {
+  const std::string fast = std::string(kConfig) + "\n[data]\nfolds = 5\n";
+  std::string slow = fast;
+  slow.replace(slow.find("hidden = 8"), 10, "hidden = 64");
+  schema::SweepManifest m;
+  m.sweep_name = "asha-race";
+  m.sweep_ini =
+      "[sweep]\nstrategy = asha\nbudget = 9\nmin_epochs = 1\nreduction_factor = 3\nmax_epochs = 9\n"
+      "search_on = folds\nracing = t_test\nracing_min_folds = 3\ncorpus = cross_validated\n"
+      "stages = search,final\n[space]\nmodel.hidden = 8, 64\n";
+  m.status = TrialStatus::kRunning;
+  m.workers = 1;
+  auto add = [&](int i, int rung, TrialStatus status, double dev) {
+    PlannedTrial row = Row("a00000000000000" + std::to_string(i), "search", status, "c" + std::to_string(i));
+    row.config_ini = i == 0 ? fast : slow;
+    row.variant = "rung" + std::to_string(rung);
+    row.dev_score = schema::HasResult(status) ? dev : -1;
+    m.trials.push_back(row);
+  };
+  for (int i = 0; i < 9; ++i)
+    add(i, 0, i < 3 ? TrialStatus::kPromoted : TrialStatus::kCompleted, i == 0 ? 90 : 50 - i);
+  add(0, 1, TrialStatus::kCompleted, 95);
+  add(1, 1, TrialStatus::kRunning, 0);
+  add(2, 1, TrialStatus::kPlanned, 0);
+  WriteTrial("a000000000000000", TrialStatus::kCompleted, 3, 4);
+  WriteTrial("a000000000000001", TrialStatus::kRunning, 2, 40);
+  for (int i = 3; i < 9; ++i)
+    WriteTrial("a00000000000000" + std::to_string(i), TrialStatus::kCompleted, 1, 40);
+  WriteManifest(m);
+  WriteLock(1);
+  const StatusSummary s = Snapshot();
+  ASSERT_TRUE(s.eta.available) << s.eta.why_not;
+  std::string basis;
+  for (const auto& b : s.eta.basis) basis += b + "\n";
+  EXPECT_NE(
+      basis.find("the range prices those still to climb at the fastest and the slowest that may (4.00..40.00 "
+                 "s an epoch)"),
+      std::string::npos)
+      << basis;
+  // The race's survivor alone trains 4 folds of 9 epochs; at the slowest climber's 40 s that is 1440 s, which
+  // the range's top holds; priced at the leader's 4 s, the expected end is far below it.
+  EXPECT_GT(s.eta.remaining_s.hi, 4 * 9 * 40);
+  EXPECT_LT(s.eta.remaining_s.expected, 4 * 9 * 40);
+  EXPECT_LE(s.eta.remaining_s.lo, s.eta.remaining_s.expected);
+}
+
 // Asynchronous ASHA promotes more than 1/eta (both real ADE searches: 15 of 36 at eta 3, not 12), and racing
 // eliminated fewer than half (2 of 6): the early ETA missed its range by whole races. Each rung is now
 // forecast from the ranks at the rung below (status/asha_forecast.h), and a configuration's race runs from
