@@ -59,6 +59,15 @@ class StatusTest : public ::testing::Test {
     utimbuf times{static_cast<time_t>(when), static_cast<time_t>(when)};
     ASSERT_EQ(utime(path.c_str(), &times), 0) << path;
   }
+  // A running sweep's manifest with one worker rank and the given stored sweep text; rows to be added.
+  static schema::SweepManifest RunningSweep(const std::string& name, const std::string& sweep_ini) {
+    schema::SweepManifest m;
+    m.sweep_name = name;
+    m.sweep_ini = sweep_ini;
+    m.status = TrialStatus::kRunning;
+    m.workers = 1;
+    return m;
+  }
   static PlannedTrial Row(const std::string& id, const std::string& stage, TrialStatus status,
                           const std::string& config_id = "cfg1") {
     PlannedTrial row;
@@ -356,14 +365,11 @@ TEST_F(StatusTest, GivesARangeWhileTheSearchCanStillAddWork) {
 // the configuration's folds and mean, as the coordinator ranks them; found on a real ADE run, where the
 // selection stayed at "1/10 folds" while the survivor's race went on.
 TEST_F(StatusTest, RaceRowsCountAsFoldsOfTheTopRung) {
-  schema::SweepManifest m;
-  m.sweep_name = "asha-race";
-  m.sweep_ini =
+  schema::SweepManifest m = RunningSweep(
+      "asha-race",
       "[sweep]\nstrategy = asha\nbudget = 3\nmin_epochs = 1\nreduction_factor = 3\nmax_epochs = 3\n"
       "search_on = folds\nracing = t_test\ncorpus = cross_validated\nstages = search\n[space]\n"
-      "model.hidden = 8, 16, 32\n";
-  m.status = TrialStatus::kRunning;
-  m.workers = 1;
+      "model.hidden = 8, 16, 32\n");
   const std::string config = std::string(kConfig) + "\n[data]\nfolds = 5\n";
   auto add = [&](const std::string& id, const std::string& config_id, const std::string& variant, int fold,
                  double dev) {
@@ -396,14 +402,11 @@ TEST_F(StatusTest, RaceRowsCountAsFoldsOfTheTopRung) {
 // the final stage costs nothing (it reuses the race's trials). A real ADE run's ETA came 28 minutes early at
 // 10% of its work without this.
 TEST_F(StatusTest, AshaThenRaceCountsTheRaceAndNoFinalTraining) {
-  schema::SweepManifest m;
-  m.sweep_name = "asha-race";
-  m.sweep_ini =
+  schema::SweepManifest m = RunningSweep(
+      "asha-race",
       "[sweep]\nstrategy = asha\nbudget = 9\nmin_epochs = 1\nreduction_factor = 3\nmax_epochs = 9\n"
       "search_on = folds\nracing = t_test\nracing_min_folds = 3\ncorpus = cross_validated\n"
-      "stages = search,final\n[space]\nmodel.hidden = 8, 16, 32\n";
-  m.status = TrialStatus::kRunning;
-  m.workers = 1;
+      "stages = search,final\n[space]\nmodel.hidden = 8, 16, 32\n");
   const std::string config = std::string(kConfig) + "\n[data]\nfolds = 5\n";
   for (int i = 0; i < 9; ++i) {
     PlannedTrial row = Row("a00000000000000" + std::to_string(i), "search",
@@ -429,14 +432,11 @@ TEST_F(StatusTest, AshaThenRaceCountsTheRaceAndNoFinalTraining) {
 // asha_sampler = tpe: rung 0 is proposed one configuration at a time, so the configurations not proposed
 // yet are work the search will still add (rung 0's epochs each), besides their promotions and the race.
 TEST_F(StatusTest, AshaWithTpeCountsTheConfigurationsNotYetProposed) {
-  schema::SweepManifest m;
-  m.sweep_name = "asha-tpe";
-  m.sweep_ini =
+  schema::SweepManifest m = RunningSweep(
+      "asha-tpe",
       "[sweep]\nstrategy = asha\nasha_sampler = tpe\nbudget = 9\nmin_epochs = 1\nreduction_factor = 3\n"
       "max_epochs = 9\nsearch_on = folds\nracing = t_test\nracing_min_folds = 3\ncorpus = cross_validated\n"
-      "stages = search,final\n[space]\nmodel.hidden = 8, 16, 32\n";
-  m.status = TrialStatus::kRunning;
-  m.workers = 1;
+      "stages = search,final\n[space]\nmodel.hidden = 8, 16, 32\n");
   for (int i = 0; i < 2; ++i) {
     PlannedTrial row = Row("a00000000000000" + std::to_string(i), "search", TrialStatus::kCompleted,
                            "c" + std::to_string(i));
@@ -474,14 +474,11 @@ TEST_F(StatusTest, AshaThenRacePricesTheRaceAtTheClimbingConfigurationsEpochs) {
   std::string slow = fast;
   slow.replace(slow.find("hidden = 8"), 10, "hidden = 64");
   auto sweep = [&](bool at_top) {
-    schema::SweepManifest m;
-    m.sweep_name = "asha-race";
-    m.sweep_ini =
+    schema::SweepManifest m = RunningSweep(
+        "asha-race",
         "[sweep]\nstrategy = asha\nbudget = 9\nmin_epochs = 1\nreduction_factor = 3\nmax_epochs = 9\n"
         "search_on = folds\nracing = t_test\nracing_min_folds = 3\ncorpus = cross_validated\n"
-        "stages = search,final\n[space]\nmodel.hidden = 8, 64\n";
-    m.status = TrialStatus::kRunning;
-    m.workers = 1;
+        "stages = search,final\n[space]\nmodel.hidden = 8, 64\n");
     // Rungs of 1, 3 and 9 epochs: nine at rung 0, three promoted to rung 1 (the fast one best), and the fast
     // one at rung 2 (the top) when at_top, else not yet.
     auto rungs_of = [&](int i) { return i == 0 ? (at_top ? 3 : 2) : i < 3 ? 2 : 1; };
@@ -537,14 +534,11 @@ TEST_F(StatusTest, AshaThenRacePricesTheClimbersStillOpenAtTheFastestAndTheSlowe
   const std::string fast = std::string(kConfig) + "\n[data]\nfolds = 5\n";
   std::string slow = fast;
   slow.replace(slow.find("hidden = 8"), 10, "hidden = 64");
-  schema::SweepManifest m;
-  m.sweep_name = "asha-race";
-  m.sweep_ini =
+  schema::SweepManifest m = RunningSweep(
+      "asha-race",
       "[sweep]\nstrategy = asha\nbudget = 9\nmin_epochs = 1\nreduction_factor = 3\nmax_epochs = 9\n"
       "search_on = folds\nracing = t_test\nracing_min_folds = 3\ncorpus = cross_validated\n"
-      "stages = search,final\n[space]\nmodel.hidden = 8, 64\n";
-  m.status = TrialStatus::kRunning;
-  m.workers = 1;
+      "stages = search,final\n[space]\nmodel.hidden = 8, 64\n");
   auto add = [&](int i, int rung, TrialStatus status, double dev) {
     PlannedTrial row = Row("a00000000000000" + std::to_string(i), "search", status, "c" + std::to_string(i));
     row.config_ini = i == 0 ? fast : slow;
@@ -585,14 +579,11 @@ TEST_F(StatusTest, AshaThenRacePricesTheClimbersStillOpenAtTheFastestAndTheSlowe
 // those decided so far, the incumbent aside. Here, 36 at rung 0, 15 climbed; 9 of them have a rung-1 result,
 // 3 climbed; at the top, c0 has raced every other fold, c1 was eliminated after 2, c2 has just arrived.
 TEST_F(StatusTest, AshaThenRaceForecastsAsynchronousPromotionsAndRacesLikeTheDecidedOnes) {
-  schema::SweepManifest m;
-  m.sweep_name = "asha-race";
-  m.sweep_ini =
+  schema::SweepManifest m = RunningSweep(
+      "asha-race",
       "[sweep]\nstrategy = asha\nbudget = 36\nmin_epochs = 2\nreduction_factor = 3\nmax_epochs = 18\n"
       "search_on = folds\nracing = t_test\nracing_min_folds = 3\ncorpus = cross_validated\n"
-      "stages = search,final\n[space]\nmodel.hidden = 8, 16, 32\n";
-  m.status = TrialStatus::kRunning;
-  m.workers = 1;
+      "stages = search,final\n[space]\nmodel.hidden = 8, 16, 32\n");
   const std::string config = std::string(kConfig) + "\n[data]\nfolds = 10\n";
   auto add = [&](int i, const std::string& variant, TrialStatus status, double dev, int fold = 0) {
     PlannedTrial row =
