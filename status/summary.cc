@@ -387,15 +387,20 @@ class Summarizer {
   // none has a result there, of those likely to reach k - 1. The configurations that climb are no random
   // draw of the search: on a real ADE run they were small and fast (about a fifth of the search's median
   // epoch), and pricing their promotions and race runs at the median made the ETA late by 500% of the time
-  // left. 0 when nothing is measured.
-  double PromotedSecondsPerEpoch(int k, double n) {
-    if (k <= 0) return 0;
-    std::map<std::string, const PlannedTrial*> highest;  // configuration -> its row at its highest rung
+  // ASHA: each search configuration's row at the highest rung it has reached (race rows aside).
+  std::map<std::string, const PlannedTrial*> HighestRungRows() const {
+    std::map<std::string, const PlannedTrial*> highest;
     for (const auto& row : state_.manifest.trials) {
       if (row.stage != "search" || row.variant == schema::kRaceVariant || schema::AshaRung(row) < 0) continue;
       auto [it, added] = highest.try_emplace(row.config_id, &row);
       if (!added && schema::AshaRung(row) > schema::AshaRung(*it->second)) it->second = &row;
     }
+    return highest;
+  }
+  // left. 0 when nothing is measured.
+  double PromotedSecondsPerEpoch(int k, double n) {
+    if (k <= 0) return 0;
+    const std::map<std::string, const PlannedTrial*> highest = HighestRungRows();
     std::vector<std::pair<double, const PlannedTrial*>> candidates;
     for (const auto& [id, row] : highest)
       if (schema::AshaRung(*row) == k - 1 && schema::HasResult(row->status))
@@ -456,12 +461,7 @@ class Summarizer {
     if (s.asha_sampler == config::AshaSampler::kTpe && static_cast<int>(seen.size()) < s.budget)
       for (const auto& [size_class, seconds] : per_class_)
         if (!seconds.empty()) take(Median(seconds));
-    std::map<std::string, const PlannedTrial*> highest;  // configuration -> its row at its highest rung
-    for (const auto& row : state_.manifest.trials) {
-      if (row.stage != "search" || row.variant == schema::kRaceVariant || schema::AshaRung(row) < 0) continue;
-      auto [it, added] = highest.try_emplace(row.config_id, &row);
-      if (!added && schema::AshaRung(row) > schema::AshaRung(*it->second)) it->second = &row;
-    }
+    const std::map<std::string, const PlannedTrial*> highest = HighestRungRows();
     for (int j = k - 1; j >= 0; --j) {
       const size_t ju = static_cast<size_t>(j);
       // Results at rung j with a chance of 2% or more to climb (status/asha_forecast.h), and rows there that
