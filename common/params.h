@@ -45,6 +45,7 @@ struct ParamSpec {
   std::function<void(C&, const std::string& value, const std::string& key, const std::string& source)> set;
   std::function<std::string(const C&)> get;
   std::any member;  // the V C::* it was declared over, so ConfigSchema::Key can find a key by member
+  bool out_of_ids_at_default = false;  // Param::OutOfIdsAtDefault
 };
 
 // Builder returned by Param(): chain .Range(), .Choices(), .Help(); converts to ParamSpec<C>.
@@ -77,12 +78,20 @@ class Param {
     is_path_ = true;
     return *this;
   }
+  // For a key added after sweeps were planned: while it holds its default it is left out of the identity
+  // text (config/identity.h), so the trials planned before it existed keep their ids and a resumed sweep does
+  // not run them again.
+  Param& OutOfIdsAtDefault() {
+    out_of_ids_at_default_ = true;
+    return *this;
+  }
 
   operator ParamSpec<C>() const {  // NOLINT(google-explicit-constructor): the builder is meant to convert
     ParamSpec<C> spec;
     spec.name = name_;
     spec.help = help_;
     spec.member = member_;
+    spec.out_of_ids_at_default = out_of_ids_at_default_;
     const auto member = member_;
     if (std::is_enum_v<V> || !choices_.empty()) {
       spec.type_name = "choice";
@@ -183,6 +192,7 @@ class Param {
   bool has_range_ = false;
   bool lo_open_ = false;
   bool is_path_ = false;
+  bool out_of_ids_at_default_ = false;
   std::vector<std::pair<std::string, V>> choices_;
 };
 
@@ -230,6 +240,7 @@ class ConfigSchema {
                                 const std::string& source) { set(root.*member, value, key, source); };
       entry.get = [member, get](const R& root) { return get(root.*member); };
       entry.choices = spec.choices;
+      entry.out_of_ids_at_default = spec.out_of_ids_at_default;
       entry.section = member;
       entry.member = spec.member;
       order_.push_back(entry.doc.key);
@@ -268,6 +279,11 @@ class ConfigSchema {
     return docs;
   }
   const std::vector<std::string>& Choices(const std::string& key) const { return entries_.at(key).choices; }
+  // True when `key` is declared OutOfIdsAtDefault and `root` holds its default.
+  bool OutOfIds(const R& root, const std::string& key) const {
+    const Entry& entry = entries_.at(key);
+    return entry.out_of_ids_at_default && entry.get(root) == entry.doc.default_value;
+  }
 
   // The key ("model.shared_layers") declared over a member, so code that names a key by its text can name it
   // by the struct member instead and never spell it a second time: Key(&TrainConfig::model,
@@ -299,6 +315,7 @@ class ConfigSchema {
   struct Entry {
     ParamDoc doc;
     std::vector<std::string> choices;
+    bool out_of_ids_at_default = false;
     std::function<void(R&, const std::string&, const std::string&, const std::string&)> set;
     std::function<std::string(const R&)> get;
     std::any section, member;  // S R::* and V S::*, for Key()

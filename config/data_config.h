@@ -27,6 +27,10 @@ struct DataConfig {
   int min_word_count = 1;
   bool lowercase_words = true;
   std::string word_vectors;
+  // In-domain vectors the trial trains itself (vectors/trial_vectors.h), so their settings can be searched.
+  std::string vectors_text;
+  int vectors_epochs = 10;
+  bool vectors_add_train = false;
   std::string contextual_embeddings;
 };
 
@@ -70,6 +74,20 @@ inline const ParamTable<DataConfig>& DataParams() {
           Param(&DataConfig::word_vectors, "word_vectors")
               .IsPath()
               .Help("pretrained word vectors in GloVe/word2vec text format; empty: random initialisation"),
+          Param(&DataConfig::vectors_text, "vectors_text")
+              .IsPath()
+              .OutOfIdsAtDefault()
+              .Help("unlabelled in-domain text (plain or ADE-NEG): the trial trains fastText skip-gram word "
+                    "vectors of dimension model.word_dim on it (as dts-vectors does, cached beside its trial "
+                    "file) and uses them like data.word_vectors; empty: none"),
+          Param(&DataConfig::vectors_epochs, "vectors_epochs")
+              .Range(1, 1000)
+              .OutOfIdsAtDefault()
+              .Help("fastText epochs over the data.vectors_text training text"),
+          Param(&DataConfig::vectors_add_train, "vectors_add_train")
+              .OutOfIdsAtDefault()
+              .Help("add the fold's training part to the data.vectors_text training text (never its dev or "
+                    "test part)"),
           Param(&DataConfig::contextual_embeddings, "contextual_embeddings")
               .IsPath()
               .Help("HDF5 file of pre-computed contextual embeddings (ELMo layout); empty: none"),

@@ -58,8 +58,9 @@ std::string WithPathValues(const TrainConfig& config, bool without_max_epochs, c
     if (const std::optional<fs::path> text = respell(fs::path(value)))
       TrainSchema().Set(respelled, key, text->string(), "identity");
   }
-  return TrainSchema().CanonicalIni(respelled, [without_max_epochs](const std::string& key) {
-    return !IsPerRunKey(key) && !(without_max_epochs && key == MaxEpochsKey());
+  return TrainSchema().CanonicalIni(respelled, [&config, without_max_epochs](const std::string& key) {
+    return !IsPerRunKey(key) && !(without_max_epochs && key == MaxEpochsKey()) &&
+           !TrainSchema().OutOfIds(config, key);
   });
 }
 

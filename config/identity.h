@@ -2,9 +2,11 @@
 //
 // A configuration is identified by its identity text: the canonical INI of the resolved TrainConfig (every
 // key, defaults included, in the schema's order) without the keys that differ between the runs of one
-// configuration (data.fold, train.seed) and without the [trial] labels, which change no computation. A trial
-// adds its fold, its seed and the corpus' fingerprint. The sweep's planner, dts-train (outside a sweep) and
-// the test doubles all call these functions, so an id means the same thing wherever it was made.
+// configuration (data.fold, train.seed), without the [trial] labels, which change no computation, and without
+// the keys added after sweeps were planned (Param::OutOfIdsAtDefault) while they hold their defaults, so an
+// upgrade keeps the ids of existing sweeps. A trial adds its fold, its seed and the corpus' fingerprint. The
+// sweep's planner, dts-train (outside a sweep) and the test doubles all call these functions, so an id means
+// the same thing wherever it was made.
 //
 // Path values (IsPathKey: data.path, data.split_file, data.word_vectors, data.contextual_embeddings) enter
 // the text relative to an explicit base directory, never the working directory: a sweep's base is its

@@ -63,7 +63,7 @@ inline const ParamTable<ModelConfig>& ModelParams() {
               .Help("hidden size per direction of the character BiRNN (one layer, cell model.cell)"),
           Param(&ModelConfig::casing, "casing").Help("append the one-hot casing vector of each token"),
           Param(&ModelConfig::freeze_word_vectors, "freeze_word_vectors")
-              .Help("keep pretrained word vectors fixed (requires data.word_vectors)"),
+              .Help("keep pretrained word vectors fixed (requires data.word_vectors or data.vectors_text)"),
           Param(&ModelConfig::embedding_init, "embedding_init")
               .Choices(
                   {{"scaled_uniform", EmbeddingInit::kScaledUniform}, {"normal", EmbeddingInit::kNormal}})

@@ -132,10 +132,14 @@ void Validate(const TrainConfig& config) {
     throw ConfigError(
         "", "data.fold",
         "data.fold = " + std::to_string(d.fold) + " must be below data.folds = " + std::to_string(d.folds));
-  if (m.freeze_word_vectors && d.word_vectors.empty())
-    throw ConfigError(
-        "", "model.freeze_word_vectors",
-        "model.freeze_word_vectors = true needs data.word_vectors (frozen random vectors learn nothing)");
+  if (m.freeze_word_vectors && d.word_vectors.empty() && d.vectors_text.empty())
+    throw ConfigError("", "model.freeze_word_vectors",
+                      "model.freeze_word_vectors = true needs data.word_vectors or data.vectors_text (frozen "
+                      "random vectors learn nothing)");
+  if (!d.word_vectors.empty() && !d.vectors_text.empty())
+    throw ConfigError("", "data.vectors_text",
+                      "data.vectors_text (vectors the trial trains) and data.word_vectors (a vectors file) "
+                      "exclude each other: set one");
   if (m.contextual && d.contextual_embeddings.empty())
     throw ConfigError("", "model.contextual", "model.contextual = true needs data.contextual_embeddings");
 }

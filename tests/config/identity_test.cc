@@ -43,7 +43,7 @@ class ScratchDir {
   fs::path root_, cwd_;
 };
 
-TEST(IdentityTest, LeavesOutFoldSeedAndLabelsOnly) {
+TEST(IdentityTest, LeavesOutFoldSeedLabelsAndLaterKeysAtTheirDefaults) {
   TrainConfig config;
   config.model.shared_layers = 2;
   const std::string identity = IdentityText(config, kBase);
@@ -57,11 +57,33 @@ TEST(IdentityTest, LeavesOutFoldSeedAndLabelsOnly) {
   EXPECT_EQ(IdentityText(config, kBase, /*without_max_epochs=*/true).find("max_epochs = "),
             std::string::npos);
   // The identity text is the canonical INI minus those keys, in the schema's order: the text trial ids have
-  // always hashed, so sweeps planned before this rule lived here keep their ids.
+  // always hashed, so sweeps planned before this rule lived here keep their ids. Keys added later
+  // (OutOfIdsAtDefault) are left out too while they hold their defaults, for the same reason.
   const std::string canonical = TrainSchema().CanonicalIni(config);
-  EXPECT_EQ(identity,
-            TrainSchema().CanonicalIni(config, [](const std::string& key) { return !IsPerRunKey(key); }));
+  EXPECT_EQ(identity, TrainSchema().CanonicalIni(config, [&config](const std::string& key) {
+    return !IsPerRunKey(key) && !TrainSchema().OutOfIds(config, key);
+  }));
   EXPECT_LT(identity.size(), canonical.size());
+}
+
+TEST(IdentityTest, KeysAddedLaterKeepOldIdsAtTheirDefaultsAndCountOtherwise) {
+  TrainConfig config;
+  const std::string before = IdentityText(config, kBase);
+  EXPECT_EQ(before.find("vectors_"), std::string::npos)
+      << "data.vectors_* came after sweeps were planned: at their defaults they must not re-key them";
+  EXPECT_NE(TrainSchema().CanonicalIni(config).find("vectors_epochs = 10\n"), std::string::npos)
+      << "the canonical INI (trial files, --dump-config) still holds every key";
+  config.data.vectors_text = "/corpora/ade-neg.txt";
+  config.data.vectors_epochs = 20;
+  const std::string searched = IdentityText(config, kBase);
+  EXPECT_NE(searched.find("vectors_text = ../../corpora/ade-neg.txt\n"), std::string::npos) << searched;
+  EXPECT_NE(searched.find("vectors_epochs = 20\n"), std::string::npos);
+  EXPECT_EQ(searched.find("vectors_add_train"), std::string::npos);
+  config.data.vectors_add_train = true;
+  EXPECT_NE(ConfigId(IdentityText(config, kBase)), ConfigId(searched));
+  config.data.vectors_epochs = 10;  // back at its default: out again, the others still in
+  EXPECT_EQ(IdentityText(config, kBase).find("vectors_epochs"), std::string::npos);
+  EXPECT_NE(IdentityText(config, kBase).find("vectors_add_train = true\n"), std::string::npos);
 }
 
 TEST(IdentityTest, TrialIdsIgnoreLabelsButNotSettingsFoldSeedOrCorpus) {

@@ -75,6 +75,15 @@ TEST(TrainConfig, CrossFieldChecksNameTheKey) {
   config = config::TrainConfig{};
   config.model.freeze_word_vectors = true;
   EXPECT_THROW(Validate(config), ConfigError);
+  config.data.vectors_text = "ade-neg.txt";  // the trial's own vectors can be frozen too
+  EXPECT_NO_THROW(Validate(config));
+  config.data.word_vectors = "ade-neg.vec";
+  try {
+    Validate(config);
+    FAIL() << "a vectors file and vectors to train are two answers to one question";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.key(), "data.vectors_text");
+  }
   config = config::TrainConfig{};
   config.data.fold = 10;
   EXPECT_THROW(Validate(config), ConfigError);
