@@ -6,6 +6,7 @@
 #include <boost/program_options.hpp>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 
 #include "common/app.h"
 #include "common/error.h"
@@ -17,6 +18,7 @@
 #include "model/device.h"
 #include "model/setup.h"
 #include "schema/trial_contract.h"
+#include "vectors/trial_vectors.h"
 #include "worker/numerics.h"
 #include "worker/trainer.h"
 
@@ -90,10 +92,19 @@ int Train(const Options& o, const config::TrainConfig& config) {
   return result.exit_code;
 }
 
+// --dry-run and --count-parameters ask about the model, not its weights: the trial's own vectors
+// (data.vectors_text) enter with their words only, found without training them (null when none are set).
+std::unique_ptr<dts::data::WordVectors> VectorWordsOnly(const config::TrainConfig& config) {
+  if (config.data.vectors_text.empty()) return nullptr;
+  return std::make_unique<dts::data::WordVectors>(
+      dts::vectors::VectorWordsWithoutTraining(dts::vectors::TrialVectorsOptions(config)));
+}
+
 int DryRun(const Options& o, const config::TrainConfig& config) {
   const torch::Device device = model::ResolveDevice(o.device);
   SetThreads(o, config);
-  const auto setup = model::SetUpModel(config, device);
+  const auto words = VectorWordsOnly(config);
+  const auto setup = model::SetUpModel(config, device, words.get());
   std::cout << config::TrainSchema().CanonicalIni(config) << "\n"
             << "device: " << device.str() << "\n"
             << model::DescribeSetup(setup);
@@ -103,7 +114,8 @@ int DryRun(const Options& o, const config::TrainConfig& config) {
 int CountParameters(const Options& o, const config::TrainConfig& config) {
   SetThreads(o, config);
   // The count is the same on every device; the CPU leaves the GPUs to the trials running beside the sweep.
-  const auto setup = model::SetUpModel(config, torch::kCPU);
+  const auto words = VectorWordsOnly(config);
+  const auto setup = model::SetUpModel(config, torch::kCPU, words.get());
   dts::schema::WriteParameterCount(o.count_parameters_path, setup.model->TrainableParameterCount());
   return 0;
 }

@@ -6,19 +6,22 @@
 
 namespace dts::model {
 
-ModelSetup SetUpModel(const config::TrainConfig& config, const torch::Device& device) {
+ModelSetup SetUpModel(const config::TrainConfig& config, const torch::Device& device,
+                      const data::WordVectors* given_vectors) {
   ModelSetup setup;
   setup.dataset = data::LoadDataset(config.data);
-  std::unique_ptr<data::WordVectors> vectors;
-  if (!config.data.word_vectors.empty()) {
-    vectors = std::make_unique<data::WordVectors>(data::ReadWordVectors(config.data.word_vectors));
+  std::unique_ptr<data::WordVectors> read_vectors;
+  const data::WordVectors* vectors = given_vectors;
+  if (!vectors && !config.data.word_vectors.empty()) {
+    read_vectors = std::make_unique<data::WordVectors>(data::ReadWordVectors(config.data.word_vectors));
+    vectors = read_vectors.get();
     if (vectors->dim != config.model.word_dim)
       throw ConfigError("", "model.word_dim",
                         "model.word_dim = " + std::to_string(config.model.word_dim) + " but " +
                             config.data.word_vectors + " has " + std::to_string(vectors->dim) +
                             "-dimensional vectors");
   }
-  auto vocabularies = BuildVocabularies(setup.dataset.train.sentences, config.data, vectors.get());
+  auto vocabularies = BuildVocabularies(setup.dataset.train.sentences, config.data, vectors);
   torch::manual_seed(static_cast<uint64_t>(config.train.seed));
   torch::Tensor matrix;
   if (vectors) {

@@ -23,7 +23,10 @@ struct ModelSetup {
 };
 
 // Seeds LibTorch's generator with train.seed before constructing, so the same config gives the same weights.
-ModelSetup SetUpModel(const config::TrainConfig& config, const torch::Device& device);
+// `vectors`, when given, are the word vectors (the trial's own, data.vectors_text: vectors/trial_vectors.h);
+// otherwise data.word_vectors is read when set.
+ModelSetup SetUpModel(const config::TrainConfig& config, const torch::Device& device,
+                      const data::WordVectors* vectors = nullptr);
 
 // A few lines for a human: dataset, vocabulary sizes, coverage, and "trainable parameters: N".
 std::string DescribeSetup(const ModelSetup& setup);

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <unordered_map>
@@ -126,6 +127,66 @@ bool AppendRow(std::string& out, const std::string& word, const fasttext::Vector
   return true;
 }
 
+fasttext::Args MakeArgs(const FastTextConfig& c) {
+  fasttext::Args args;
+  args.model = fasttext::model_name::sg;
+  args.loss = fasttext::loss_name::ns;
+  args.dim = c.dim;
+  args.epoch = c.epoch;
+  args.minCount = c.min_count;
+  args.minn = c.minn;
+  args.maxn = c.maxn;
+  args.thread = c.thread;
+  args.seed = c.seed;
+  args.bucket = c.bucket;
+  args.lr = c.lr;
+  args.ws = c.ws;
+  args.neg = c.neg;
+  args.wordNgrams = 1;
+  args.verbose = 0;
+  // fastText treats words that start with the label prefix ("__label__") as labels, not words. Words never
+  // contain a space, so this prefix matches none and every token is trained as a word.
+  args.label = " ";
+  return args;
+}
+
+struct ChosenWords {
+  std::vector<std::string> dictionary;  // frequent training-text words, most frequent first
+  std::vector<std::string> subword;     // corpus words the dictionary lacks, sorted: vectors from subwords
+  long skipped = 0;                     // corpus words none of whose character n-grams was trained
+};
+
+// The words that get a vector, from fastText's dictionary (the same whether or not it has been trained).
+ChosenWords ChooseWords(const fasttext::Dictionary& dictionary, const PreparedText& text, int bucket) {
+  ChosenWords chosen;
+  for (int32_t i = 0; i < dictionary.nwords(); ++i) {
+    const std::string word = dictionary.getWord(i);
+    if (word != fasttext::Dictionary::EOS) chosen.dictionary.push_back(word);
+  }
+  // Character n-grams of the trained words: a word none of whose n-grams occurs in the training text would
+  // get only untrained rows (zero or the random initialisation), i.e. no information, so it is left out.
+  std::vector<bool> trained(static_cast<std::size_t>(dictionary.nwords()) + bucket, false);
+  for (int32_t i = 0; i < dictionary.nwords(); ++i)
+    for (const int32_t id : dictionary.getSubwords(i)) trained[id] = true;
+  for (const std::string& word : text.extra_words) {
+    if (dictionary.getId(word) >= 0) continue;
+    bool informed = false;
+    for (const int32_t id : dictionary.getSubwords(word)) informed = informed || trained[id];
+    if (informed) {
+      chosen.subword.push_back(word);
+    } else {
+      ++chosen.skipped;
+    }
+  }
+  return chosen;
+}
+
+std::string TrainingTextBody(const PreparedText& text) {
+  std::string body;
+  for (const std::string& line : text.lines) body.append(line).append("\n");
+  return body;
+}
+
 }  // namespace
 
 VocabSource ParseVocabSource(const std::string& text, config::CorpusFormat default_format) {
@@ -195,16 +256,35 @@ PreparedText PrepareTrainingText(const VectorsOptions& options) {
 }
 
 VectorsSummary TrainVectors(const VectorsOptions& options) {
-  const auto start = std::chrono::steady_clock::now();
-  const FastTextConfig& ft_config = options.config.vectors;
-  if (options.out.empty()) throw UsageError("--out FILE.vec is required");
   const fs::path out(options.out);
+  if (options.out.empty()) throw UsageError("--out FILE.vec is required");
   const fs::path directory = out.has_parent_path() ? out.parent_path() : fs::path(".");
   if (!fs::is_directory(directory))
     throw IoError(options.out, "directory " + directory.string() + " does not exist");
   if (fs::is_directory(out)) throw IoError(options.out, "is a directory");
+  return TrainVectors(options, PrepareTrainingText(options));
+}
 
-  const PreparedText text = PrepareTrainingText(options);
+std::vector<std::string> WordsWithVectors(const VectorsOptions& options, const PreparedText& text) {
+  auto args = std::make_shared<fasttext::Args>(MakeArgs(options.config.vectors));
+  fasttext::Dictionary dictionary(args);
+  std::istringstream body(TrainingTextBody(text));
+  try {
+    dictionary.readFromFile(body);
+  } catch (const std::exception& e) {
+    throw Error(std::string("fastText's dictionary: ") + e.what());
+  }
+  ChosenWords chosen = ChooseWords(dictionary, text, options.config.vectors.bucket);
+  std::vector<std::string> words = std::move(chosen.dictionary);
+  words.insert(words.end(), chosen.subword.begin(), chosen.subword.end());
+  return words;
+}
+
+VectorsSummary TrainVectors(const VectorsOptions& options, const PreparedText& text) {
+  const auto start = std::chrono::steady_clock::now();
+  const FastTextConfig& ft_config = options.config.vectors;
+  if (options.out.empty()) throw UsageError("--out FILE.vec is required");
+  const fs::path out(options.out);
   VectorsSummary summary;
   summary.sources = text.sources;
   summary.out = options.out;
@@ -228,32 +308,14 @@ VectorsSummary TrainVectors(const VectorsOptions& options) {
 
   const std::string pid = std::to_string(::getpid());
   TempFile text_file(options.out + ".text.tmp." + pid);
-  std::string body;
-  for (const std::string& line : text.lines) body.append(line).append("\n");
-  WriteFileSynced(text_file.path(), "", body);
-  if (!options.write_text.empty()) WriteFileSynced(options.write_text, "", body);
-  body.clear();
+  {
+    const std::string body = TrainingTextBody(text);
+    WriteFileSynced(text_file.path(), "", body);
+    if (!options.write_text.empty()) WriteFileSynced(options.write_text, "", body);
+  }
 
-  fasttext::Args args;
+  fasttext::Args args = MakeArgs(ft_config);
   args.input = text_file.path();
-  args.model = fasttext::model_name::sg;
-  args.loss = fasttext::loss_name::ns;
-  args.dim = ft_config.dim;
-  args.epoch = ft_config.epoch;
-  args.minCount = ft_config.min_count;
-  args.minn = ft_config.minn;
-  args.maxn = ft_config.maxn;
-  args.thread = ft_config.thread;
-  args.seed = ft_config.seed;
-  args.bucket = ft_config.bucket;
-  args.lr = ft_config.lr;
-  args.ws = ft_config.ws;
-  args.neg = ft_config.neg;
-  args.wordNgrams = 1;
-  args.verbose = 0;
-  // fastText treats words that start with the label prefix ("__label__") as labels, not words. Words never
-  // contain a space, so this prefix matches none and every token is trained as a word.
-  args.label = " ";
   fasttext::FastText model;
   try {
     fasttext::FastText::TrainCallback callback;
@@ -268,28 +330,15 @@ VectorsSummary TrainVectors(const VectorsOptions& options) {
 
   // The dictionary's words (frequent training-text words, most frequent first), then the corpus words it
   // lacks, sorted, from their subwords.
-  const auto dictionary = model.getDictionary();
+  const ChosenWords chosen = ChooseWords(*model.getDictionary(), text, ft_config.bucket);
   fasttext::Vector vector(ft_config.dim);
   std::string rows;
-  for (int32_t i = 0; i < dictionary->nwords(); ++i) {
-    const std::string word = dictionary->getWord(i);
-    if (word == fasttext::Dictionary::EOS) continue;
+  for (const std::string& word : chosen.dictionary) {
     model.getWordVector(vector, word);
     if (AppendRow(rows, word, vector)) ++summary.dictionary_words;
   }
-  // Character n-grams of the trained words: a word none of whose n-grams occurs in the training text would
-  // get only untrained rows (zero or the random initialisation), i.e. no information, so it is left out.
-  std::vector<bool> trained(static_cast<std::size_t>(dictionary->nwords()) + ft_config.bucket, false);
-  for (int32_t i = 0; i < dictionary->nwords(); ++i)
-    for (const int32_t id : dictionary->getSubwords(i)) trained[id] = true;
-  for (const std::string& word : text.extra_words) {
-    if (dictionary->getId(word) >= 0) continue;
-    bool informed = false;
-    for (const int32_t id : dictionary->getSubwords(word)) informed = informed || trained[id];
-    if (!informed) {
-      ++summary.skipped_words;
-      continue;
-    }
+  summary.skipped_words = chosen.skipped;
+  for (const std::string& word : chosen.subword) {
     model.getWordVector(vector, word);
     if (AppendRow(rows, word, vector)) {
       ++summary.subword_words;

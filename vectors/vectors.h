@@ -73,6 +73,13 @@ struct VectorsSummary {
 // Prepares the text, trains fastText on a temporary copy next to options.out, writes options.out atomically
 // (temporary file, fsync, rename) and removes every temporary file, also on error.
 VectorsSummary TrainVectors(const VectorsOptions& options);
+// The same from a text already prepared from `options` (PrepareTrainingText).
+VectorsSummary TrainVectors(const VectorsOptions& options, const PreparedText& text);
+
+// The words TrainVectors writes for `options` and their prepared `text`, in its order, found without
+// training (fastText's dictionary and subword table come from the text alone), less none: TrainVectors also
+// drops a vector that comes out all zero, so its words are these or a subsequence of them.
+std::vector<std::string> WordsWithVectors(const VectorsOptions& options, const PreparedText& text);
 
 // The summary dts-vectors prints: one line per source, then the dictionary, words written and time.
 std::string FormatSummary(const VectorsSummary& summary, const FastTextConfig& config);

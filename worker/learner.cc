@@ -1,7 +1,12 @@
 #include "worker/learner.h"
 
+#include <iomanip>
+#include <memory>
+#include <sstream>
+
 #include "model/optimizer.h"
 #include "model/setup.h"
+#include "vectors/trial_vectors.h"
 #include "worker/evaluation.h"
 
 namespace dts::worker {
@@ -20,8 +25,22 @@ Scores Learner::Evaluate(const data::Corpus& corpus, float theta_r,
 }
 
 Learner MakeLearner(const config::TrainConfig& config, const torch::Device& device,
-                    std::vector<std::string>& notes) {
-  auto setup = model::SetUpModel(config, device);
+                    const std::string& vectors_cache_dir, std::vector<std::string>& notes) {
+  std::unique_ptr<data::WordVectors> own_vectors;
+  if (!config.data.vectors_text.empty()) {
+    const vectors::TrialVectors built = vectors::EnsureTrialVectors(config, vectors_cache_dir);
+    std::ostringstream note;
+    note << "in-domain vectors " << built.path;
+    if (built.built) {
+      note << ": trained in " << std::fixed << std::setprecision(1) << built.summary.seconds << " s on "
+           << built.summary.training_sentences << " sentences, " << built.summary.words_written << " words";
+    } else {
+      note << ": found in the cache";
+    }
+    notes.push_back(note.str());
+    own_vectors = std::make_unique<data::WordVectors>(data::ReadWordVectors(built.path));
+  }
+  auto setup = model::SetUpModel(config, device, own_vectors.get());
   Learner learner;
   learner.device = device;
   learner.dataset = std::move(setup.dataset);

@@ -32,8 +32,10 @@ struct Learner {
 };
 
 // A new trial's starting point: the data, the model and its optimizer for `config` (model::SetUpModel seeds
-// the weights with train.seed). `notes` receives lines for people: the dataset, the word-vector coverage.
+// the weights with train.seed). `notes` receives lines for people: the dataset, the word vectors and their
+// coverage. With data.vectors_text the trial's own vectors are found in, or trained into,
+// `vectors_cache_dir` (vectors/trial_vectors.h).
 Learner MakeLearner(const config::TrainConfig& config, const torch::Device& device,
-                    std::vector<std::string>& notes);
+                    const std::string& vectors_cache_dir, std::vector<std::string>& notes);
 
 }  // namespace dts::worker

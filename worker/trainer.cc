@@ -21,6 +21,7 @@
 #include "schema/trial_file.h"
 #include "schema/trial_schema.h"
 #include "worker/evaluation.h"
+#include "vectors/trial_vectors.h"
 #include "worker/learner.h"
 #include "worker/numerics.h"
 #include "worker/train_loop.h"
@@ -156,7 +157,7 @@ bool TrialRun::OpenTrialFile() {
 
 void TrialRun::SetUp() {
   std::vector<std::string> notes;
-  learner_ = MakeLearner(config_, device_, notes);
+  learner_ = MakeLearner(config_, device_, vectors::TrialVectorsCacheDir(options_.out_path), notes);
   for (const auto& note : notes) progress_.Note(note);
   last_epoch_is_the_model_ = learner_.dataset.split.kind == data::SplitKind::kFixed &&
                              config_.data.protocol == config::Protocol::kFinal;

@@ -17,8 +17,10 @@
 #include "common/stop.h"
 #include "config/identity.h"
 #include "model/checkpoint.h"
+#include "model/setup.h"
 #include "schema/trial_file.h"
 #include "schema/trial_schema.h"
+#include "vectors/trial_vectors.h"
 #include "worker/evaluation.h"
 #include "worker/learner.h"
 #include "worker/observers.h"
@@ -137,6 +139,58 @@ TEST_F(TrainerTest, SameSeedSameResult) {
   EXPECT_EQ(FinalLine(a.trial), FinalLine(b.trial));
   EXPECT_EQ(a.trial.predictions, b.trial.predictions);
   EXPECT_EQ(a.trial.epochs.back().train_loss, b.trial.epochs.back().train_loss);
+}
+
+TEST_F(TrainerTest, OwnVectorsAreTrainedOnceBesideTheTrialFileUsedAndCountedWithoutTraining) {
+  {
+    std::ofstream text(dir_ / "unlabelled.txt");
+    for (int i = 0; i < 3; ++i)
+      text
+          << "The reviewers praised the quarterly figures .\nShares of the company rose after the merger .\n";
+  }
+  auto config = DemoConfig(1);
+  config.data.vectors_text = (dir_ / "unlabelled.txt").string();
+  config.data.vectors_epochs = 2;
+  const auto first = Run(config, "fold0.h5");
+  ASSERT_EQ(first.exit_code, kExitOk);
+  const fs::path cache = dir_ / "vectors";
+  ASSERT_TRUE(fs::is_directory(cache)) << "the cache lies beside the trial file";
+  auto files = [&cache] {
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(cache)) names.push_back(entry.path().filename().string());
+    return names;
+  };
+  EXPECT_EQ(files().size(), 1u);
+  // Another fold of the configuration gives fastText the same text: the cached file serves it.
+  auto fold1 = config;
+  fold1.data.fold = 1;
+  ASSERT_EQ(Run(fold1, "fold1.h5").exit_code, kExitOk);
+  EXPECT_EQ(files().size(), 1u);
+
+  // The vectors' words enter the vocabulary (words only the unlabelled text has, such as "quarterly"), and
+  // dts-train --count-parameters counts from the words alone, without training: at most the words whose
+  // trained vectors came out all zero more (whole word rows).
+  const auto trial = schema::ReadTrialFile((dir_ / "fold0.h5").string());
+  const data::WordVectors words = vectors::VectorWordsWithoutTraining(vectors::TrialVectorsOptions(config));
+  EXPECT_GE(words.Find("quarterly"), 0);
+  const std::int64_t counted =
+      model::SetUpModel(config, torch::kCPU, &words).model->TrainableParameterCount();
+  EXPECT_LE(trial.trainable_parameters, counted);
+  EXPECT_EQ((counted - trial.trainable_parameters) % config.model.word_dim, 0);
+  auto without = config;
+  without.data.vectors_text.clear();
+  EXPECT_GT(
+      trial.trainable_parameters,
+      model::SetUpModel(without, torch::kCPU).model->TrainableParameterCount() + config.model.word_dim - 1)
+      << "at least one more word row than without vectors";
+
+  // The identity holds the vectors' settings: another epoch count is another configuration and file.
+  auto more = config;
+  more.data.vectors_epochs = 3;
+  const auto other = Run(more, "more.h5");
+  ASSERT_EQ(other.exit_code, kExitOk);
+  EXPECT_NE(other.trial.config_id, first.trial.config_id);
+  EXPECT_EQ(files().size(), 2u);
 }
 
 TEST_F(TrainerTest, EarlyStoppingStopsAfterPatienceEpochsWithoutImprovement) {
@@ -411,7 +465,7 @@ TEST(TrainLoop, NotifiesObserversEpochByEpochAndStopsOnce) {
   ClearStopRequest();
   auto config = DemoConfig(2);
   std::vector<std::string> notes;
-  Learner learner = MakeLearner(config, torch::kCPU, notes);
+  Learner learner = MakeLearner(config, torch::kCPU, /*vectors_cache_dir=*/"", notes);
   const int batches = static_cast<int>((learner.dataset.train.sentences.size() + 7) / 8);
   TrainState state;
   EarlyStopper stopper(config.train, /*last_epoch_is_the_model=*/false);
@@ -439,7 +493,7 @@ TEST(TrainLoop, NotifiesObserversEpochByEpochAndStopsOnce) {
 TEST(TrainLoop, PendingSignalStopsBeforeAnyEpochStarts) {
   auto config = DemoConfig(2);
   std::vector<std::string> notes;
-  Learner learner = MakeLearner(config, torch::kCPU, notes);
+  Learner learner = MakeLearner(config, torch::kCPU, /*vectors_cache_dir=*/"", notes);
   TrainState state;
   EarlyStopper stopper(config.train, false);
   EventLog log;
