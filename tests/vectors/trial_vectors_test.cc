@@ -11,12 +11,15 @@
 #include "data/dataset.h"
 #include "data/tokenizer.h"
 #include "tests/data/test_util.h"
+#include "tests/vectors/test_helpers.h"
 
 namespace dts::vectors {
 namespace {
 
 namespace fs = std::filesystem;
 using data::testing::ScratchDir;
+using testing::Files;
+using testing::Line;
 
 // Unlabelled text in the ADE-NEG format: words of the sample corpus and words only it has.
 std::string WriteAdeNeg(const ScratchDir& dir) {
@@ -37,19 +40,6 @@ config::TrainConfig SampleTrial(const ScratchDir& dir, int fold) {
   config.data.vectors_epochs = 2;
   config.model.word_dim = 8;
   return config;
-}
-
-std::set<std::string> VecFiles(const std::string& dir) {
-  std::set<std::string> names;
-  for (const auto& entry : fs::directory_iterator(dir)) names.insert(entry.path().filename().string());
-  return names;
-}
-
-std::string Line(const data::Sentence& sentence) {
-  std::string line;
-  for (const auto& token : sentence.tokens)
-    line += (line.empty() ? "" : " ") + data::WordKey(token.text, true);
-  return line;
 }
 
 TEST(TrialVectors, OptionsAreDtsVectorsWithTheTrialsDimensionEpochsAndFold) {
@@ -118,8 +108,8 @@ TEST(TrialVectors, OneFileForWhatFastTextIsGivenSharedByFoldsUnlessTheirTextDiff
   }
   EXPECT_FALSE(data::ReadWordVectors(*paths.rbegin()).words.empty());
   // Nothing but the finished files: no temporary survives.
-  EXPECT_EQ(VecFiles(cache).size(), 5u);
-  for (const std::string& name : VecFiles(cache)) EXPECT_EQ(fs::path(name).extension(), ".vec") << name;
+  EXPECT_EQ(Files(cache).size(), 5u);
+  for (const std::string& name : Files(cache)) EXPECT_EQ(fs::path(name).extension(), ".vec") << name;
 }
 
 TEST(TrialVectors, WordsFoundWithoutTrainingAreTheTrainedOnesInOrderAndAtMostTheZeroVectorsMore) {

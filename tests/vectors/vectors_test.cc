@@ -14,6 +14,7 @@
 #include "data/tokenizer.h"
 #include "data/word_vectors.h"
 #include "tests/data/test_util.h"
+#include "tests/vectors/test_helpers.h"
 
 namespace dts::vectors {
 namespace {
@@ -22,6 +23,8 @@ using data::testing::ErrorOf;
 
 namespace fs = std::filesystem;
 using data::testing::ScratchDir;
+using testing::Files;
+using testing::Line;
 
 VectorsOptions SmallOptions(const std::string& out) {
   VectorsOptions options;
@@ -42,24 +45,11 @@ config::DataConfig AdeSample(int fold) {
   return config;
 }
 
-std::string Line(const data::Sentence& sentence) {
-  std::string line;
-  for (const auto& token : sentence.tokens)
-    line += (line.empty() ? "" : " ") + data::WordKey(token.text, true);
-  return line;
-}
-
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream content;
   content << in.rdbuf();
   return content.str();
-}
-
-std::set<std::string> Files(const std::string& dir) {
-  std::set<std::string> names;
-  for (const auto& entry : fs::directory_iterator(dir)) names.insert(entry.path().filename().string());
-  return names;
 }
 
 TEST(Vectors, WordKeyMatchesTheModelsLookup) {
